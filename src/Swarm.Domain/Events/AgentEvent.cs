@@ -1,0 +1,71 @@
+namespace Swarm.Domain.Events;
+
+/// <summary>
+/// A hand-off between agents on the bus. <see cref="Id"/> is derived from what produced the event, so a
+/// retried producer publishes the same id and consumers can ignore the redelivery.
+/// </summary>
+public sealed record AgentEvent
+{
+    public required string Id { get; init; }
+    public required string Type { get; init; }
+    public required string Source { get; init; }
+    public string? WorkId { get; init; }
+    public string? Team { get; init; }
+    public required JsonElement Payload { get; init; }
+    public DateTimeOffset OccurredAt { get; init; }
+    public string? TraceParent { get; init; }
+    public string? TraceState { get; init; }
+
+    /// <summary>Builds an event whose trace context is the current span's, so the consumer continues the trace.</summary>
+    public static AgentEvent Create<T>(string type, string source, string idSuffix, T payload, string? workId = null, string? team = null)
+    {
+        var current = Activity.Current;
+        return new AgentEvent
+        {
+            Id = $"{type}:{idSuffix}",
+            Type = type,
+            Source = source,
+            WorkId = workId,
+            Team = team,
+            Payload = JsonSerializer.SerializeToElement(payload, SwarmJson.Options),
+            OccurredAt = DateTimeOffset.UtcNow,
+            TraceParent = current?.Id,
+            TraceState = current?.TraceStateString,
+        };
+    }
+
+    public T Read<T>() =>
+        Payload.Deserialize<T>(SwarmJson.Options)
+        ?? throw new InvalidInputException("payload", $"Event {Id} of type {Type} has an empty payload.");
+}
+
+/// <summary>The events of AGENTS.md "Events on the bus".</summary>
+public static class EventTypes
+{
+    public const string WorkClaimed = "work.claimed";
+    public const string MotionPassed = "roberts.motion.passed";
+    public const string MotionFailed = "roberts.motion.failed";
+    public const string SprintCompleted = "scrum.sprint.completed";
+    public const string DefectRateExceeded = "scrum.defect_rate.exceeded";
+    public const string ProposalReady = "lean.proposal.ready";
+    public const string AlertFired = "alert.fired";
+    public const string AlertResolved = "alert.resolved";
+
+    public static readonly IReadOnlyList<string> All =
+        [WorkClaimed, MotionPassed, MotionFailed, SprintCompleted, DefectRateExceeded, ProposalReady, AlertFired, AlertResolved];
+}
+
+/// <summary>The port every bus adapter implements: in-process, Service Bus, or HTTP.</summary>
+public interface IAgentEventBus
+{
+    ValueTask PublishAsync(AgentEvent agentEvent, CancellationToken cancellationToken = default);
+}
+
+/// <summary>JSON settings shared by events, HTTP bodies and the CLI.</summary>
+public static class SwarmJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+}

@@ -1,0 +1,172 @@
+using Microsoft.Extensions.Options;
+using Swarm.Domain.Lean;
+using Swarm.Domain.Roberts;
+using Swarm.Domain.Scrum;
+using Swarm.Domain.Telemetry;
+using Swarm.Domain.Work;
+
+namespace Swarm.Domain.Events;
+
+/// <summary>
+/// Turns each agent event into "start the target agent's orchestration" or "send a command to it". Every
+/// target has a deterministic instance id and every command carries the event id, so a redelivered event
+/// starts nothing twice and changes nothing.
+/// </summary>
+public sealed class AgentEventRouter(AgentMailbox mailbox, IOptions<SwarmOptions> options, ILogger<AgentEventRouter> logger)
+{
+    public async Task RouteAsync(AgentEvent agentEvent, CancellationToken cancellationToken = default)
+    {
+        using var span = SwarmTelemetry.Source.StartActivity(
+            "swarm.event.route", ActivityKind.Consumer, CommandTelemetry.ParseParent(agentEvent.TraceParent, agentEvent.TraceState));
+        span?.SetTag(SwarmAttributes.EventType, agentEvent.Type);
+        span?.SetTag(SwarmAttributes.EventId, agentEvent.Id);
+        span?.SetTag(SwarmAttributes.WorkTeam, agentEvent.Team);
+        span?.SetTag(SwarmAttributes.WorkId, agentEvent.WorkId);
+        try
+        {
+            var target = agentEvent.Type switch
+            {
+                EventTypes.WorkClaimed => await OnWorkClaimedAsync(agentEvent, cancellationToken),
+                EventTypes.MotionPassed or EventTypes.MotionFailed => await OnMotionDecidedAsync(agentEvent, cancellationToken),
+                EventTypes.SprintCompleted => await OnSprintCompletedAsync(agentEvent, cancellationToken),
+                EventTypes.DefectRateExceeded => await OnDefectRateExceededAsync(agentEvent, cancellationToken),
+                EventTypes.ProposalReady => await OnProposalReadyAsync(agentEvent, cancellationToken),
+                _ => null,
+            };
+            if (target is null)
+            {
+                logger.EventUnrouted(agentEvent.Type, agentEvent.Id);
+            }
+            else
+            {
+                span?.SetTag(SwarmAttributes.InstanceId, target);
+                logger.EventRouted(agentEvent.Type, agentEvent.Id, target);
+            }
+        }
+        catch (Exception error)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, error.Message);
+            span?.AddException(error);
+            throw;
+        }
+    }
+
+    private async Task<string?> OnWorkClaimedAsync(AgentEvent agentEvent, CancellationToken cancellationToken)
+    {
+        var item = agentEvent.Read<WorkItem>();
+        if (!item.NeedsGovernance)
+        {
+            // Bugs and tasks approve themselves and join the backlog from their own orchestration.
+            return null;
+        }
+
+        var motion = new Motion
+        {
+            Id = InstanceIds.ApprovalMotionId(item.Id),
+            Kind = MotionKind.WorkApproval,
+            Title = $"Approve {Naming.Kebab(item.Type)} '{item.Title}' ({Naming.Kebab(item.Priority)}) for team {item.Team}",
+            Team = item.Team,
+            Board = options.Value.Team(item.Team).Members,
+            Timings = options.Value.GovernanceTimings,
+            FromCommittee = true,
+            MovedBy = "work-intake",
+            WorkId = item.Id,
+        };
+        var instanceId = InstanceIds.Motion(motion.Id);
+        await mailbox.StartAsync(SwarmTasks.Orchestrators.Motion, instanceId, motion, cancellationToken);
+        return instanceId;
+    }
+
+    private async Task<string?> OnMotionDecidedAsync(AgentEvent agentEvent, CancellationToken cancellationToken)
+    {
+        var motion = agentEvent.Read<Motion>();
+        var result = motion.Result ?? MotionResult.Failed;
+        var reason = motion.Reason ?? Naming.Kebab(result);
+        switch (motion.Kind)
+        {
+            case MotionKind.WorkApproval when motion.WorkId is { } workId:
+                var instanceId = InstanceIds.Work(workId);
+                await mailbox.SendAsync(
+                    instanceId,
+                    new WorkCommand(result == MotionResult.Passed ? WorkCommandKind.Approve : WorkCommandKind.Reject, agentEvent.Id)
+                    {
+                        Decision = reason,
+                        MotionId = motion.Id,
+                        TraceParent = agentEvent.TraceParent,
+                    },
+                    cancellationToken);
+                return instanceId;
+            case MotionKind.ProcessChange when motion.LeanProjectId is { } projectId:
+                var leanId = InstanceIds.Lean(motion.Team, projectId);
+                await mailbox.SendAsync(
+                    leanId,
+                    new LeanCommand(agentEvent.Id, motion.Id, result, reason) { TraceParent = agentEvent.TraceParent },
+                    cancellationToken);
+                return leanId;
+            default:
+                return null;
+        }
+    }
+
+    private async Task<string?> OnSprintCompletedAsync(AgentEvent agentEvent, CancellationToken cancellationToken)
+    {
+        var sprint = agentEvent.Read<Sprint>();
+        var unfinished = sprint.Backlog.Where(i => sprint.Outcomes.All(o => o.WorkId != i.WorkId)).ToList();
+        var instanceId = InstanceIds.ScrumTeam(sprint.Team);
+        await mailbox.SendAsync(
+            instanceId,
+            new TeamCommand(TeamCommandKind.SprintClosed, agentEvent.Id)
+            {
+                Sprint = sprint.Number,
+                Unfinished = unfinished,
+                TraceParent = agentEvent.TraceParent,
+            },
+            cancellationToken);
+        return instanceId;
+    }
+
+    private async Task<string?> OnDefectRateExceededAsync(AgentEvent agentEvent, CancellationToken cancellationToken)
+    {
+        var sprint = agentEvent.Read<Sprint>();
+        var review = sprint.Review ?? throw new InvalidInputException("payload", $"Event {agentEvent.Id} carries a sprint without a review.");
+        var board = options.Value.Team(sprint.Team).Members;
+        var project = new LeanProject
+        {
+            Id = InstanceIds.DefectProjectId(sprint.Number),
+            Team = sprint.Team,
+            Sprint = sprint.Number,
+            Threshold = review.Threshold,
+            Charter = new Charter(
+                Problem: $"Defect rate {review.DefectRate:P1} in sprint {sprint.Number} of team {sprint.Team} ({review.Failed} of {review.Completed} completed items failed) exceeds {review.Threshold:P0}.",
+                Target: $"Defect rate at most {review.Threshold:P0} in the next sprint.",
+                Sponsor: board[0],
+                Trigger: agentEvent.Type),
+        };
+        var instanceId = InstanceIds.Lean(project.Team, project.Id);
+        await mailbox.StartAsync(SwarmTasks.Orchestrators.LeanProject, instanceId, project, cancellationToken);
+        return instanceId;
+    }
+
+    private async Task<string?> OnProposalReadyAsync(AgentEvent agentEvent, CancellationToken cancellationToken)
+    {
+        var project = agentEvent.Read<LeanProject>();
+        var proposal = project.Proposal ?? throw new InvalidInputException("payload", $"Event {agentEvent.Id} carries a project without a proposal.");
+        var motion = new Motion
+        {
+            Id = project.MotionId ?? InstanceIds.ProcessChangeMotionId(project.Team, project.Id),
+            Kind = MotionKind.ProcessChange,
+            Title = proposal.Title,
+            Proposal = $"{proposal.Change} Expected: {proposal.ExpectedEffect}",
+            Team = project.Team,
+            Board = options.Value.Team(project.Team).Members,
+            Timings = options.Value.GovernanceTimings,
+            FromCommittee = true,
+            MovedBy = $"lean project {project.Id}",
+            LeanProjectId = project.Id,
+            Sprint = project.Sprint,
+        };
+        var instanceId = InstanceIds.Motion(motion.Id);
+        await mailbox.StartAsync(SwarmTasks.Orchestrators.Motion, instanceId, motion, cancellationToken);
+        return instanceId;
+    }
+}

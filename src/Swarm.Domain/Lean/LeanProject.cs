@@ -1,0 +1,74 @@
+namespace Swarm.Domain.Lean;
+
+[JsonConverter(typeof(KebabEnumConverter<LeanPhase>))]
+public enum LeanPhase
+{
+    Define,
+    Measure,
+    Analyze,
+    Improve,
+    Control,
+    Closed,
+}
+
+[JsonConverter(typeof(KebabEnumConverter<LeanCommandKind>))]
+public enum LeanCommandKind
+{
+    Measure,
+    Analyze,
+    Improve,
+    Control,
+    Close,
+}
+
+public sealed record Charter(string Problem, string Target, string Sponsor, string Trigger);
+
+public sealed record Measurement(int Completed, int Failed, double DefectRate, double MeanCycleTimeSeconds, int ItemsInHistory);
+
+public sealed record RootCause(string Cause, int Count, double Share, IReadOnlyList<string> WorkIds);
+
+public sealed record Proposal(string Title, string Change, string ExpectedEffect);
+
+/// <summary>A DMAIC improvement project: the Lean state machine of AGENTS.md.</summary>
+public sealed record LeanProject
+{
+    public static readonly TransitionTable<LeanPhase, LeanCommandKind> Machine =
+        new TransitionTable<LeanPhase, LeanCommandKind>("lean project")
+            .Allow(LeanPhase.Define, LeanCommandKind.Measure, LeanPhase.Measure)
+            .Allow(LeanPhase.Measure, LeanCommandKind.Analyze, LeanPhase.Analyze)
+            .Allow(LeanPhase.Analyze, LeanCommandKind.Improve, LeanPhase.Improve)
+            .Allow(LeanPhase.Improve, LeanCommandKind.Control, LeanPhase.Control)
+            .Allow(LeanPhase.Control, LeanCommandKind.Close, LeanPhase.Closed);
+
+    public required string Id { get; init; }
+    public required string Team { get; init; }
+    public required Charter Charter { get; init; }
+    public int? Sprint { get; init; }
+    public string? AlertId { get; init; }
+    public double Threshold { get; init; } = Scrum.ScrumRules.DefaultDefectRateThreshold;
+    public LeanPhase Phase { get; init; } = LeanPhase.Define;
+    public Measurement? Measurement { get; init; }
+    public IReadOnlyList<RootCause> RootCauses { get; init; } = [];
+    public Proposal? Proposal { get; init; }
+    public string? MotionId { get; init; }
+    public string? Outcome { get; init; }
+    public DateTimeOffset? CreatedAt { get; init; }
+    public DateTimeOffset? ClosedAt { get; init; }
+
+    public LeanProject Measured(Measurement measurement) =>
+        this with { Phase = Next(LeanCommandKind.Measure), Measurement = measurement };
+
+    public LeanProject Analyzed(IReadOnlyList<RootCause> causes) =>
+        this with { Phase = Next(LeanCommandKind.Analyze), RootCauses = causes };
+
+    public LeanProject Improved(Proposal proposal) =>
+        this with { Phase = Next(LeanCommandKind.Improve), Proposal = proposal };
+
+    public LeanProject Controlled(string motionId) =>
+        this with { Phase = Next(LeanCommandKind.Control), MotionId = motionId };
+
+    public LeanProject Closed(string outcome, DateTimeOffset at) =>
+        this with { Phase = Next(LeanCommandKind.Close), Outcome = outcome, ClosedAt = at };
+
+    private LeanPhase Next(LeanCommandKind command) => Machine.Fire(Phase, command);
+}

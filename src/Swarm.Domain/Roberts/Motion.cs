@@ -1,0 +1,179 @@
+namespace Swarm.Domain.Roberts;
+
+[JsonConverter(typeof(KebabEnumConverter<MotionKind>))]
+public enum MotionKind
+{
+    WorkApproval,
+    ProcessChange,
+}
+
+[JsonConverter(typeof(KebabEnumConverter<MotionState>))]
+public enum MotionState
+{
+    Idle,
+    MotionOpen,
+    Seconded,
+    Voting,
+    Closed,
+}
+
+/// <summary>Commands the chair applies to a motion; each is one guarded transition.</summary>
+[JsonConverter(typeof(KebabEnumConverter<MotionCommandKind>))]
+public enum MotionCommandKind
+{
+    Open,
+    Second,
+    Lapse,
+    Consent,
+    Object,
+    Vote,
+    Close,
+}
+
+/// <summary>What a member can say on <c>POST /api/motions/{id}/votes</c>.</summary>
+[JsonConverter(typeof(KebabEnumConverter<VoteChoice>))]
+public enum VoteChoice
+{
+    Yes,
+    No,
+    Abstain,
+    Object,
+    Second,
+}
+
+[JsonConverter(typeof(KebabEnumConverter<MotionResult>))]
+public enum MotionResult
+{
+    Passed,
+    Failed,
+}
+
+/// <summary>Deadlines of the Roberts process: seconds in demos, days in production.</summary>
+public sealed record GovernanceTimings(TimeSpan SecondingDeadline, TimeSpan ObjectionWindow, TimeSpan VotingDeadline);
+
+/// <summary>How a vote was counted.</summary>
+public sealed record Tally(int Yes, int No, int Abstain, int BoardSize, int Quorum, string Threshold)
+{
+    public int Present => Yes + No + Abstain;
+    public bool QuorumMet => Present >= Quorum;
+}
+
+/// <summary>A motion before the team's board, following Robert's Rules of Order.</summary>
+public sealed record Motion
+{
+    public static readonly TransitionTable<MotionState, MotionCommandKind> Machine =
+        new TransitionTable<MotionState, MotionCommandKind>("motion")
+            .Allow(MotionState.Idle, MotionCommandKind.Open, MotionState.MotionOpen)
+            .Allow(MotionState.MotionOpen, MotionCommandKind.Second, MotionState.Seconded)
+            .Allow(MotionState.MotionOpen, MotionCommandKind.Lapse, MotionState.Closed)
+            .Allow(MotionState.Seconded, MotionCommandKind.Consent, MotionState.Closed)
+            .Allow(MotionState.Seconded, MotionCommandKind.Object, MotionState.Voting)
+            .Allow(MotionState.Voting, MotionCommandKind.Vote, MotionState.Voting)
+            .Allow(MotionState.Voting, MotionCommandKind.Close, MotionState.Closed);
+
+    public required string Id { get; init; }
+    public required MotionKind Kind { get; init; }
+    public required string Title { get; init; }
+    public required string Team { get; init; }
+    public required IReadOnlyList<string> Board { get; init; }
+    public required GovernanceTimings Timings { get; init; }
+    public string MovedBy { get; init; } = "chair";
+
+    /// <summary>Motions reported by a committee (work intake, a Lean project team) need no second under RONR.</summary>
+    public bool FromCommittee { get; init; }
+
+    public string? WorkId { get; init; }
+    public string? LeanProjectId { get; init; }
+    public int? Sprint { get; init; }
+    public string? Proposal { get; init; }
+    public MotionState State { get; init; } = MotionState.Idle;
+    public string? SecondedBy { get; init; }
+    public IReadOnlyList<string> Objections { get; init; } = [];
+    public IReadOnlyDictionary<string, VoteChoice> Votes { get; init; } = new Dictionary<string, VoteChoice>();
+    public MotionResult? Result { get; init; }
+    public string? Reason { get; init; }
+    public Tally? Tally { get; init; }
+    public DateTimeOffset? OpenedAt { get; init; }
+    public DateTimeOffset? ClosedAt { get; init; }
+
+    public Motion Open(DateTimeOffset at) => this with { State = Next(MotionCommandKind.Open), OpenedAt = at };
+
+    public Motion SecondBy(string member)
+    {
+        var state = Next(MotionCommandKind.Second);
+        if (!FromCommittee)
+        {
+            RequireMember(member);
+            if (string.Equals(member, MovedBy, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidInputException("voter", $"'{member}' moved the motion and cannot second it.");
+            }
+        }
+
+        return this with { State = state, SecondedBy = member };
+    }
+
+    public Motion LapseUnseconded(DateTimeOffset at) => this with
+    {
+        State = Next(MotionCommandKind.Lapse),
+        Result = MotionResult.Failed,
+        Reason = "lapsed: not seconded before the deadline",
+        ClosedAt = at,
+    };
+
+    public Motion AdoptByGeneralConsent(DateTimeOffset at) => this with
+    {
+        State = Next(MotionCommandKind.Consent),
+        Result = MotionResult.Passed,
+        Reason = "adopted by general consent: no objection within the window",
+        ClosedAt = at,
+    };
+
+    public Motion ObjectBy(string member)
+    {
+        var state = Next(MotionCommandKind.Object);
+        RequireMember(member);
+        return this with { State = state, Objections = [.. Objections, member] };
+    }
+
+    public Motion CastVote(string member, VoteChoice choice)
+    {
+        var state = Next(MotionCommandKind.Vote);
+        RequireMember(member);
+        if (choice is not (VoteChoice.Yes or VoteChoice.No or VoteChoice.Abstain))
+        {
+            throw new InvalidInputException("choice", $"'{Naming.Kebab(choice)}' is not a vote; while voting, choose yes, no or abstain.");
+        }
+
+        if (Votes.TryGetValue(member, out var earlier) && earlier != choice)
+        {
+            throw new ConflictException($"'{member}' already voted {Naming.Kebab(earlier)} on motion {Id}.");
+        }
+
+        var votes = new Dictionary<string, VoteChoice>(Votes, StringComparer.OrdinalIgnoreCase) { [member] = choice };
+        return this with { State = state, Votes = votes };
+    }
+
+    /// <summary>True once every board member has voted, so the chair can close the vote early.</summary>
+    [JsonIgnore]
+    public bool EveryoneVoted => Board.All(m => Votes.ContainsKey(m));
+
+    public Motion CloseVote(DateTimeOffset at)
+    {
+        var state = Next(MotionCommandKind.Close);
+        var (result, tally, reason) = RobertsRules.Decide(Kind, Board.Count, Votes.Values);
+        return this with { State = state, Result = result, Tally = tally, Reason = reason, ClosedAt = at };
+    }
+
+    public bool IsMember(string member) => Board.Contains(member, StringComparer.OrdinalIgnoreCase);
+
+    private void RequireMember(string member)
+    {
+        if (!IsMember(member))
+        {
+            throw new InvalidInputException("voter", $"'{member}' is not on team {Team}'s board ({string.Join(", ", Board)}).");
+        }
+    }
+
+    private MotionState Next(MotionCommandKind command) => Machine.Fire(State, command);
+}

@@ -1,0 +1,105 @@
+using Swarm.Domain.Telemetry;
+
+namespace Swarm.Domain.Roberts;
+
+/// <summary>
+/// A motion under Robert's Rules: opened, seconded (or lapsed), then adopted by general consent unless a member
+/// objects within the window, in which case it is put to a vote that closes when all have voted or time is up.
+/// </summary>
+public static class MotionWorkflow
+{
+    public static async Task<Motion> RunAsync(TaskOrchestrationContext context, Motion motion)
+    {
+        var log = context.CreateReplaySafeLogger(typeof(MotionWorkflow));
+        var handled = new HashSet<string>(StringComparer.Ordinal);
+        motion = await StepAsync(context, new MotionStep(motion, MotionCommandKind.Open));
+
+        if (motion.FromCommittee)
+        {
+            motion = await StepAsync(context, new MotionStep(motion, MotionCommandKind.Second, "committee"));
+        }
+        else
+        {
+            var deadline = context.CurrentUtcDateTime + motion.Timings.SecondingDeadline;
+            while (motion.State == MotionState.MotionOpen)
+            {
+                var command = await Inbox.NextBeforeAsync<MotionCommand>(context, deadline);
+                if (command is null)
+                {
+                    motion = await StepAsync(context, new MotionStep(motion, MotionCommandKind.Lapse));
+                }
+                else if (Accept(command, VoteChoice.Second, motion, handled, log) && !IsMover(motion, command.Voter))
+                {
+                    motion = await StepAsync(context, new MotionStep(motion, MotionCommandKind.Second, command.Voter, TraceParent: command.TraceParent));
+                }
+            }
+        }
+
+        if (motion.State == MotionState.Seconded)
+        {
+            var deadline = context.CurrentUtcDateTime + motion.Timings.ObjectionWindow;
+            while (motion.State == MotionState.Seconded)
+            {
+                var command = await Inbox.NextBeforeAsync<MotionCommand>(context, deadline);
+                if (command is null)
+                {
+                    motion = await StepAsync(context, new MotionStep(motion, MotionCommandKind.Consent));
+                }
+                else if (Accept(command, VoteChoice.Object, motion, handled, log))
+                {
+                    motion = await StepAsync(context, new MotionStep(motion, MotionCommandKind.Object, command.Voter, TraceParent: command.TraceParent));
+                }
+            }
+        }
+
+        if (motion.State == MotionState.Voting)
+        {
+            var deadline = context.CurrentUtcDateTime + motion.Timings.VotingDeadline;
+            while (!motion.EveryoneVoted)
+            {
+                var command = await Inbox.NextBeforeAsync<MotionCommand>(context, deadline);
+                if (command is null)
+                {
+                    break;
+                }
+
+                if (command.Choice is VoteChoice.Yes or VoteChoice.No or VoteChoice.Abstain
+                    && handled.Add(command.EventId)
+                    && motion.IsMember(command.Voter)
+                    && !motion.Votes.ContainsKey(command.Voter))
+                {
+                    motion = await StepAsync(context, new MotionStep(motion, MotionCommandKind.Vote, command.Voter, command.Choice, command.TraceParent));
+                }
+                else
+                {
+                    log.CommandIgnored(AgentNames.Roberts, $"motion {motion.Id}", Naming.Kebab(command.Choice), Naming.Kebab(motion.State), $"not a new vote by a member ({command.Voter})");
+                }
+            }
+
+            motion = await StepAsync(context, new MotionStep(motion, MotionCommandKind.Close));
+        }
+
+        return motion;
+    }
+
+    private static bool Accept(MotionCommand command, VoteChoice expected, Motion motion, HashSet<string> handled, ILogger log)
+    {
+        if (command.Choice == expected && motion.IsMember(command.Voter) && handled.Add(command.EventId))
+        {
+            return true;
+        }
+
+        log.CommandIgnored(AgentNames.Roberts, $"motion {motion.Id}", Naming.Kebab(command.Choice), Naming.Kebab(motion.State), $"only a member's {Naming.Kebab(expected)} is in order now");
+        return false;
+    }
+
+    private static bool IsMover(Motion motion, string voter) =>
+        string.Equals(motion.MovedBy, voter, StringComparison.OrdinalIgnoreCase);
+
+    private static async Task<Motion> StepAsync(TaskOrchestrationContext context, MotionStep step)
+    {
+        var next = await context.CallActivityAsync<Motion>(SwarmTasks.Activities.ApplyMotionCommand, step, Inbox.StepOptions);
+        context.SetCustomStatus(next);
+        return next;
+    }
+}

@@ -1,0 +1,49 @@
+namespace Swarm.Domain.Scrum;
+
+/// <summary>One sprint: start with the planned backlog, execute until every item is done or time is up, review, retro, close.</summary>
+public static class SprintWorkflow
+{
+    public static async Task<Sprint> RunAsync(TaskOrchestrationContext context, SprintPlan plan)
+    {
+        var sprint = plan.Sprint with { Backlog = plan.Items };
+        sprint = await StepAsync(context, new SprintStep(sprint, SprintCommandKind.Start));
+        var deadline = context.CurrentUtcDateTime + sprint.Timings.SprintLength;
+        var handled = new HashSet<string>(StringComparer.Ordinal);
+
+        while (!sprint.AllItemsDone)
+        {
+            var command = await Inbox.NextBeforeAsync<SprintCommand>(context, deadline);
+            if (command is null)
+            {
+                break;
+            }
+
+            if (!handled.Add(command.EventId))
+            {
+                continue;
+            }
+
+            if (command.Kind == SprintEventKind.ItemCompleted && command.Outcome is { } outcome)
+            {
+                // Recording an outcome is pure bookkeeping on the sprint's state, so it needs no activity.
+                sprint = sprint.RecordOutcome(outcome);
+                context.SetCustomStatus(sprint);
+            }
+            else if (command.Kind == SprintEventKind.ItemBlocked)
+            {
+                sprint = await StepAsync(context, new SprintStep(sprint, SprintCommandKind.Escalate, command));
+            }
+        }
+
+        sprint = await StepAsync(context, new SprintStep(sprint, SprintCommandKind.Review));
+        sprint = await StepAsync(context, new SprintStep(sprint, SprintCommandKind.Retro));
+        return await StepAsync(context, new SprintStep(sprint, SprintCommandKind.Close));
+    }
+
+    private static async Task<Sprint> StepAsync(TaskOrchestrationContext context, SprintStep step)
+    {
+        var next = await context.CallActivityAsync<Sprint>(SwarmTasks.Activities.ApplySprintCommand, step, Inbox.StepOptions);
+        context.SetCustomStatus(next);
+        return next;
+    }
+}

@@ -1,0 +1,66 @@
+using Swarm.Domain.Roberts;
+using Swarm.Domain.Scrum;
+
+namespace Swarm.Domain;
+
+/// <summary>Settings under the <c>Swarm</c> configuration section; defaults are production cadences.</summary>
+public sealed class SwarmOptions
+{
+    public const string Section = "Swarm";
+
+    public GovernanceOptions Governance { get; set; } = new();
+    public ScrumOptions Scrum { get; set; } = new();
+    public Dictionary<string, TeamOptions> Teams { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public TeamOptions Team(string team) => Teams.TryGetValue(team, out var options) ? options : new TeamOptions();
+
+    public GovernanceTimings GovernanceTimings =>
+        new(Governance.SecondingDeadline, Governance.ObjectionWindow, Governance.VotingDeadline);
+
+    public ScrumTimings ScrumTimings => new(Scrum.PlanningWindow, Scrum.SprintLength);
+
+    /// <summary>Demo cadence: every window in seconds, and team alpha on sprint 42 as in the seed scenario.</summary>
+    public static SwarmOptions Demo() => new()
+    {
+        Governance = new GovernanceOptions
+        {
+            SecondingDeadline = TimeSpan.FromSeconds(10),
+            ObjectionWindow = TimeSpan.FromSeconds(1),
+            VotingDeadline = TimeSpan.FromSeconds(10),
+        },
+        Scrum = new ScrumOptions
+        {
+            PlanningWindow = TimeSpan.FromSeconds(2),
+            SprintLength = TimeSpan.FromSeconds(60),
+        },
+        Teams = new(StringComparer.OrdinalIgnoreCase) { ["alpha"] = new TeamOptions { FirstSprint = 42 } },
+    };
+}
+
+public sealed class GovernanceOptions
+{
+    public TimeSpan SecondingDeadline { get; set; } = TimeSpan.FromDays(1);
+    public TimeSpan ObjectionWindow { get; set; } = TimeSpan.FromDays(1);
+    public TimeSpan VotingDeadline { get; set; } = TimeSpan.FromDays(3);
+}
+
+public sealed class ScrumOptions
+{
+    public TimeSpan PlanningWindow { get; set; } = TimeSpan.FromHours(1);
+    public TimeSpan SprintLength { get; set; } = TimeSpan.FromDays(14);
+    public double DefectRateThreshold { get; set; } = ScrumRules.DefaultDefectRateThreshold;
+}
+
+public sealed class TeamOptions
+{
+    public static readonly IReadOnlyList<string> DefaultBoard = ["chair", "secretary", "treasurer", "member-a", "member-b"];
+
+    /// <summary>Board members who second, object and vote; null means <see cref="DefaultBoard"/>.</summary>
+    public string[]? Board { get; set; }
+
+    public int Capacity { get; set; } = 40;
+    public int FirstSprint { get; set; } = 1;
+
+    public IReadOnlyList<string> Members =>
+        Board is { Length: > 0 } ? [.. Board.Select(m => m.Trim().ToLowerInvariant())] : DefaultBoard;
+}

@@ -1,0 +1,50 @@
+namespace Swarm.Domain;
+
+/// <summary>
+/// The one catalog of orchestrator and activity names. Both hosts register exactly these names: the embedded
+/// host through <c>DurableTaskRegistry</c>, the Functions app through its <c>[Function]</c> attributes.
+/// </summary>
+public static class SwarmTasks
+{
+    /// <summary>The external event every agent orchestration listens on; the payload says which command it is.</summary>
+    public const string CommandEvent = "command";
+
+    public static class Orchestrators
+    {
+        public const string WorkItem = "WorkItemOrchestrator";
+        public const string Motion = "MotionOrchestrator";
+        public const string ScrumTeam = "ScrumTeamOrchestrator";
+        public const string Sprint = "SprintOrchestrator";
+        public const string LeanProject = "LeanProjectOrchestrator";
+
+        public static readonly IReadOnlyList<string> All = [WorkItem, Motion, ScrumTeam, Sprint, LeanProject];
+    }
+
+    public static class Activities
+    {
+        public const string ClaimWork = "ClaimWork";
+        public const string ApplyWorkCommand = "ApplyWorkCommand";
+        public const string ApplyMotionCommand = "ApplyMotionCommand";
+        public const string StartSprint = "StartSprint";
+        public const string ApplySprintCommand = "ApplySprintCommand";
+        public const string CreateLeanProject = "CreateLeanProject";
+        public const string ApplyLeanCommand = "ApplyLeanCommand";
+
+        public static readonly IReadOnlyList<string> All =
+            [ClaimWork, ApplyWorkCommand, ApplyMotionCommand, StartSprint, ApplySprintCommand, CreateLeanProject, ApplyLeanCommand];
+    }
+}
+
+/// <summary>Deterministic instance ids: the same work, motion, sprint or project always maps to the same orchestration.</summary>
+public static class InstanceIds
+{
+    public static string Work(string workId) => $"work-{workId}";
+    public static string Motion(string motionId) => $"motion-{motionId}";
+    public static string ScrumTeam(string team) => $"scrum-{team}";
+    public static string Sprint(string team, int number) => $"sprint-{team}-{number}";
+    public static string Lean(string team, string projectId) => $"lean-{team}-{projectId}";
+
+    public static string ApprovalMotionId(string workId) => $"approve-{workId}";
+    public static string ProcessChangeMotionId(string team, string projectId) => $"change-{team}-{projectId}";
+    public static string DefectProjectId(int sprint) => $"defect-sprint{sprint}";
+}

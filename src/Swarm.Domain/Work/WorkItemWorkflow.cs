@@ -1,0 +1,57 @@
+using Swarm.Domain.Telemetry;
+
+namespace Swarm.Domain.Work;
+
+/// <summary>A work item's life: claimed, approved (by motion or by rule), planned into a sprint, worked, completed.</summary>
+public static class WorkItemWorkflow
+{
+    public static async Task<WorkItem> RunAsync(TaskOrchestrationContext context, WorkItem item)
+    {
+        var log = context.CreateReplaySafeLogger(typeof(WorkItemWorkflow));
+        item = await context.CallActivityAsync<WorkItem>(SwarmTasks.Activities.ClaimWork, item, Inbox.StepOptions);
+        context.SetCustomStatus(item);
+
+        if (!item.NeedsGovernance)
+        {
+            item = await StepAsync(context, item, new WorkCommand(WorkCommandKind.Approve, $"auto-approve:{item.Id}")
+            {
+                Decision = $"{Naming.Kebab(item.Type)}s go straight to the team's backlog",
+            });
+        }
+
+        var handled = new HashSet<string>(StringComparer.Ordinal);
+        while (!item.IsFinal)
+        {
+            var command = await Inbox.NextAsync<WorkCommand>(context);
+            if (!handled.Add(command.EventId))
+            {
+                continue;
+            }
+
+            if (!WorkItem.Machine.CanFire(item.Status, command.Kind))
+            {
+                log.CommandIgnored(AgentNames.Scrum, $"work item {item.Id}", Naming.Kebab(command.Kind), Naming.Kebab(item.Status), "not legal in this state");
+                continue;
+            }
+
+            try
+            {
+                item = await StepAsync(context, item, command);
+            }
+            catch (TaskFailedException error) when (error.FailureDetails.IsCausedBy<SwarmDomainException>())
+            {
+                log.CommandIgnored(AgentNames.Scrum, $"work item {item.Id}", Naming.Kebab(command.Kind), Naming.Kebab(item.Status), error.FailureDetails.ErrorMessage);
+            }
+        }
+
+        return item;
+    }
+
+    private static async Task<WorkItem> StepAsync(TaskOrchestrationContext context, WorkItem item, WorkCommand command)
+    {
+        var next = await context.CallActivityAsync<WorkItem>(
+            SwarmTasks.Activities.ApplyWorkCommand, new WorkStep(item, command), Inbox.StepOptions);
+        context.SetCustomStatus(next);
+        return next;
+    }
+}
