@@ -1,0 +1,197 @@
+using Swarm.Domain.Work;
+using static Swarm.Domain.Tests.Fixtures;
+
+namespace Swarm.Domain.Tests;
+
+public sealed class WorkItemTests
+{
+    [Fact]
+    public void Approve_moves_a_claimed_item_to_approved_and_records_decision_and_motion()
+    {
+        var approved = NewWork().Approve("adopted: 3 yes, 1 no", "m1");
+
+        Assert.Equal(WorkStatus.Approved, approved.Status);
+        Assert.Equal("adopted: 3 yes, 1 no", approved.Decision);
+        Assert.Equal("m1", approved.MotionId);
+        Assert.False(approved.IsFinal);
+    }
+
+    [Fact]
+    public void Approve_without_a_motion_keeps_the_motion_already_recorded()
+    {
+        var approved = (NewWork() with { MotionId = "m0" }).Approve("bugs go straight to the team's backlog", null);
+
+        Assert.Equal("m0", approved.MotionId);
+    }
+
+    [Fact]
+    public void Reject_moves_a_claimed_item_to_rejected_which_is_final()
+    {
+        var rejected = NewWork().Reject("rejected: 1 yes, 3 no", "m1");
+
+        Assert.Equal(WorkStatus.Rejected, rejected.Status);
+        Assert.Equal("rejected: 1 yes, 3 no", rejected.Decision);
+        Assert.Equal("m1", rejected.MotionId);
+        Assert.True(rejected.IsFinal);
+    }
+
+    [Fact]
+    public void PlanInto_moves_an_approved_item_into_the_sprint()
+    {
+        var planned = NewWork(status: WorkStatus.Approved).PlanInto(42);
+
+        Assert.Equal(WorkStatus.Planned, planned.Status);
+        Assert.Equal(42, planned.Sprint);
+    }
+
+    [Fact]
+    public void PlanInto_carries_an_unfinished_item_into_the_next_sprint_keeping_its_progress()
+    {
+        var started = NewWork(status: WorkStatus.Approved).PlanInto(42).ReportProgress(60, null, T0);
+
+        var carried = started.PlanInto(43);
+
+        Assert.Equal(WorkStatus.InProgress, carried.Status);
+        Assert.Equal(43, carried.Sprint);
+        Assert.Equal(60, carried.Progress);
+        Assert.Equal(T0, carried.StartedAt);
+    }
+
+    [Fact]
+    public void ReportProgress_starts_a_planned_item_and_stamps_its_start()
+    {
+        var started = NewWork(status: WorkStatus.Planned).ReportProgress(40, null, T0.AddMinutes(5));
+
+        Assert.Equal(WorkStatus.InProgress, started.Status);
+        Assert.Equal(40, started.Progress);
+        Assert.Equal(T0.AddMinutes(5), started.StartedAt);
+        Assert.Null(started.Blocker);
+    }
+
+    [Fact]
+    public void ReportProgress_never_lowers_progress_and_keeps_the_first_start()
+    {
+        var item = NewWork(status: WorkStatus.Planned)
+            .ReportProgress(70, null, T0.AddMinutes(1))
+            .ReportProgress(30, null, T0.AddMinutes(2));
+
+        Assert.Equal(70, item.Progress);
+        Assert.Equal(T0.AddMinutes(1), item.StartedAt);
+    }
+
+    [Fact]
+    public void ReportProgress_records_a_trimmed_blocker_and_clears_it_when_blank()
+    {
+        var blocked = NewWork(status: WorkStatus.Planned).ReportProgress(10, "  waiting on API keys ", T0);
+        Assert.Equal("waiting on API keys", blocked.Blocker);
+
+        var unblocked = blocked.ReportProgress(20, "   ", T0);
+        Assert.Null(unblocked.Blocker);
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(101)]
+    public void ReportProgress_rejects_a_percent_outside_0_to_100(int percent)
+    {
+        var error = Assert.Throws<InvalidInputException>(() => NewWork(status: WorkStatus.Planned).ReportProgress(percent, null, T0));
+
+        Assert.Equal("percent", error.Field);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(100)]
+    public void ReportProgress_accepts_the_bounds_0_and_100(int percent)
+    {
+        var item = NewWork(status: WorkStatus.Planned).ReportProgress(percent, null, T0);
+
+        Assert.Equal(percent, item.Progress);
+    }
+
+    [Fact]
+    public void Complete_with_success_sets_full_progress_and_clears_blocker()
+    {
+        var done = NewWork(status: WorkStatus.Planned)
+            .ReportProgress(50, "flaky env", T0)
+            .Complete(CompletionStatus.Success, "ignored reason", T0.AddHours(1));
+
+        Assert.Equal(WorkStatus.Completed, done.Status);
+        Assert.Equal(CompletionStatus.Success, done.Completion);
+        Assert.Equal(100, done.Progress);
+        Assert.Null(done.FailureReason);
+        Assert.Null(done.Blocker);
+        Assert.Equal(T0.AddHours(1), done.CompletedAt);
+        Assert.True(done.IsFinal);
+    }
+
+    [Fact]
+    public void Complete_with_failure_keeps_progress_and_records_the_trimmed_reason()
+    {
+        var failed = NewWork(status: WorkStatus.Planned)
+            .ReportProgress(50, null, T0)
+            .Complete(CompletionStatus.Failed, "  missing tests ", T0.AddHours(1));
+
+        Assert.Equal(CompletionStatus.Failed, failed.Completion);
+        Assert.Equal(50, failed.Progress);
+        Assert.Equal("missing tests", failed.FailureReason);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("  ")]
+    public void Complete_with_failure_and_no_reason_records_unspecified(string? reason)
+    {
+        var failed = NewWork(status: WorkStatus.InProgress).Complete(CompletionStatus.Failed, reason, T0);
+
+        Assert.Equal("unspecified", failed.FailureReason);
+    }
+
+    [Theory]
+    [InlineData(WorkType.Feature, true)]
+    [InlineData(WorkType.Epic, true)]
+    [InlineData(WorkType.Bug, false)]
+    [InlineData(WorkType.Task, false)]
+    public void Only_features_and_epics_need_governance(WorkType type, bool needsGovernance) =>
+        Assert.Equal(needsGovernance, NewWork(type: type).NeedsGovernance);
+
+    [Fact]
+    public void Commands_do_not_mutate_the_original_record()
+    {
+        var claimed = NewWork();
+
+        _ = claimed.Approve("ok", "m1");
+
+        Assert.Equal(WorkStatus.Claimed, claimed.Status);
+        Assert.Null(claimed.Decision);
+    }
+
+    public static TheoryData<WorkStatus> AllStatuses() => [.. Enum.GetValues<WorkStatus>()];
+
+    [Theory]
+    [MemberData(nameof(AllStatuses))]
+    public void Each_record_method_throws_IllegalTransition_outside_its_legal_states(WorkStatus status)
+    {
+        var item = NewWork(status: status);
+
+        AssertLegalOnlyIn(status, [WorkStatus.Claimed], "approve", () => item.Approve("ok", null));
+        AssertLegalOnlyIn(status, [WorkStatus.Claimed], "reject", () => item.Reject("no", null));
+        AssertLegalOnlyIn(status, [WorkStatus.Approved, WorkStatus.Planned, WorkStatus.InProgress], "plan", () => item.PlanInto(1));
+        AssertLegalOnlyIn(status, [WorkStatus.Planned, WorkStatus.InProgress], "progress", () => item.ReportProgress(10, null, T0));
+        AssertLegalOnlyIn(status, [WorkStatus.InProgress], "complete", () => item.Complete(CompletionStatus.Success, null, T0));
+    }
+
+    private static void AssertLegalOnlyIn(WorkStatus status, WorkStatus[] legal, string command, Func<WorkItem> act)
+    {
+        if (legal.Contains(status))
+        {
+            Assert.NotNull(act());
+            return;
+        }
+
+        var error = Assert.Throws<IllegalTransitionException>(act);
+        Assert.Equal("work item", error.Agent);
+        Assert.Equal(Naming.Kebab(status), error.State);
+        Assert.Equal(command, error.Command);
+    }
+}
