@@ -25,12 +25,12 @@ public sealed class SwarmOptions
         Governance = new GovernanceOptions
         {
             SecondingDeadline = TimeSpan.FromSeconds(10),
-            ObjectionWindow = TimeSpan.FromSeconds(1),
+            ObjectionWindow = TimeSpan.FromSeconds(2),
             VotingDeadline = TimeSpan.FromSeconds(10),
         },
         Scrum = new ScrumOptions
         {
-            PlanningWindow = TimeSpan.FromSeconds(2),
+            PlanningWindow = TimeSpan.FromSeconds(4),
             SprintLength = TimeSpan.FromSeconds(60),
         },
         Teams = new(StringComparer.OrdinalIgnoreCase) { ["alpha"] = new TeamOptions { FirstSprint = 42 } },

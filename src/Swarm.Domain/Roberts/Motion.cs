@@ -61,6 +61,8 @@ public sealed record Tally(int Yes, int No, int Abstain, int BoardSize, int Quor
 /// <summary>A motion before the team's board, following Robert's Rules of Order.</summary>
 public sealed record Motion
 {
+    private readonly IReadOnlyDictionary<string, VoteChoice> _votes = new Dictionary<string, VoteChoice>(StringComparer.OrdinalIgnoreCase);
+
     public static readonly TransitionTable<MotionState, MotionCommandKind> Machine =
         new TransitionTable<MotionState, MotionCommandKind>("motion")
             .Allow(MotionState.Idle, MotionCommandKind.Open, MotionState.MotionOpen)
@@ -89,7 +91,12 @@ public sealed record Motion
     public MotionState State { get; init; } = MotionState.Idle;
     public string? SecondedBy { get; init; }
     public IReadOnlyList<string> Objections { get; init; } = [];
-    public IReadOnlyDictionary<string, VoteChoice> Votes { get; init; } = new Dictionary<string, VoteChoice>();
+    /// <summary>Votes by member; names compare case-insensitively, also after a JSON round trip between steps.</summary>
+    public IReadOnlyDictionary<string, VoteChoice> Votes
+    {
+        get => _votes;
+        init => _votes = new Dictionary<string, VoteChoice>(value, StringComparer.OrdinalIgnoreCase);
+    }
     public MotionResult? Result { get; init; }
     public string? Reason { get; init; }
     public Tally? Tally { get; init; }
