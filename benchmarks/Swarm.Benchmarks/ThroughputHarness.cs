@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Swarm.Domain;
+using Swarm.Domain.Scrum;
+using Swarm.Domain.Work;
+using Swarm.Hosting;
+using Swarm.Hosting.Durable;
+
+namespace Swarm.Benchmarks;
+
+/// <summary>
+/// Throughput and latency on the embedded backend, side by side in one run: (a) a bare five-activity
+/// orchestration and (b) the full swarm chain, each at 1 and at 16 in flight.
+/// </summary>
+public static class ThroughputHarness
+{
+    private const string BareChain = "BareChain";
+    private const string Echo = "Echo";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var seconds = args.Length >= 2 && args[0] == "--seconds" && int.TryParse(args[1], out var s) ? s : 10;
+        var window = TimeSpan.FromSeconds(seconds);
+        var figures = new List<string>();
+
+        using (var bare = await StartAsync(services => services.AddEmbeddedDurableTask(registry =>
+               {
+                   registry.AddOrchestratorFunc<int, int>(BareChain, async (context, input) =>
+                   {
+                       var value = input;
+                       for (var i = 0; i < 5; i++)
+                       {
+                           value = await context.CallActivityAsync<int>(Echo, value + 1);
+                       }
+
+                       return value;
+                   });
+                   registry.AddActivityFunc<int, int>(Echo, (_, value) => value);
+               })))
+        {
+            var client = bare.Services.GetRequiredService<DurableTaskClient>();
+            Func<int, int, Task> bareOnce = async (slot, iteration) =>
+            {
+                var id = await client.ScheduleNewOrchestrationInstanceAsync(BareChain, iteration);
+                var done = await client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: false);
+                if (done.RuntimeStatus != OrchestrationRuntimeStatus.Completed)
+                {
+                    throw new InvalidOperationException($"bare chain {id} ended {done.RuntimeStatus}");
+                }
+            };
+            await MeasureAsync("bare-chain", 1, TimeSpan.FromSeconds(2), bareOnce, null);
+            figures.AddRange(await MeasureAsync("bare-chain", 1, window, bareOnce, "orchestrations"));
+            figures.AddRange(await MeasureAsync("bare-chain", 16, window, bareOnce, "orchestrations"));
+            await bare.StopAsync();
+        }
+
+        using (var swarm = await StartAsync(services => services.AddEmbeddedSwarm(configureSwarm: ChainOptions)))
+        {
+            var commands = swarm.Services.GetRequiredService<SwarmCommands>();
+            var client = swarm.Services.GetRequiredService<DurableTaskClient>();
+            Func<int, int, Task> chainOnce = (slot, iteration) => SwarmChainAsync(commands, client, slot, iteration);
+            await MeasureAsync("swarm-chain", 1, TimeSpan.FromSeconds(2), (slot, i) => chainOnce(100 + slot, i), null);
+            figures.AddRange(await MeasureAsync("swarm-chain", 1, window, chainOnce, "chains"));
+            figures.AddRange(await MeasureAsync("swarm-chain", 16, window, (slot, i) => chainOnce(200 + slot, i), "chains"));
+            await swarm.StopAsync();
+        }
+
+        foreach (var figure in figures)
+        {
+            Console.WriteLine(figure);
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// Zero-length windows: a work item's whole life across the agents without waiting on any timer — claim,
+    /// Roberts motion (general consent), Scrum team backlog, sprint planning, progress, completion, sprint review
+    /// and close — so the figure measures the swarm, not its cadence.
+    /// </summary>
+    private static void ChainOptions(SwarmOptions options)
+    {
+        options.Governance = new GovernanceOptions { SecondingDeadline = TimeSpan.Zero, ObjectionWindow = TimeSpan.Zero, VotingDeadline = TimeSpan.Zero };
+        options.Scrum = new ScrumOptions { PlanningWindow = TimeSpan.Zero, SprintLength = TimeSpan.FromMinutes(10) };
+    }
+
+    private static async Task SwarmChainAsync(SwarmCommands commands, DurableTaskClient client, int slot, int iteration)
+    {
+        var team = $"bench-{slot}";
+        var (item, _) = await commands.ClaimAsync(new ClaimWork(WorkType.Feature, $"Chain {iteration}", WorkPriority.High, team, 3), null);
+        var planned = await UntilAsync(async () => await commands.GetWorkAsync(item.Id), w => w.Sprint is not null);
+        await commands.ReportProgressAsync(item.Id, 50, null, null);
+        await UntilAsync(async () => await commands.GetWorkAsync(item.Id), w => w.Status == WorkStatus.InProgress);
+        await commands.CompleteAsync(item.Id, CompletionStatus.Success, null);
+        var sprintId = InstanceIds.Sprint(team, planned.Sprint!.Value);
+        var done = await client.WaitForInstanceCompletionAsync(sprintId, getInputsAndOutputs: true);
+        if (done.ReadOutputAs<Sprint>()?.State != SprintState.Closed)
+        {
+            throw new InvalidOperationException($"{sprintId} ended {done.RuntimeStatus}");
+        }
+
+        // The team's next sprint starts only after the agent has taken the close; wait so iterations do not overlap.
+        await UntilAsync(
+            async () => await client.GetInstanceAsync(InstanceIds.ScrumTeam(team), getInputsAndOutputs: true),
+            i => i.ReadCustomStatusAs<ScrumTeamStatus>() is { State: "waiting-for-work" } status && status.NextSprint > planned.Sprint);
+    }
+
+    private static async Task<T> UntilAsync<T>(Func<Task<T?>> read, Func<T, bool> condition) where T : class
+    {
+        var limit = Stopwatch.StartNew();
+        while (limit.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            if (await read() is { } value && condition(value))
+            {
+                return value;
+            }
+
+            await Task.Delay(1);
+        }
+
+        throw new TimeoutException("the swarm chain did not progress within 60 s");
+    }
+
+    private static async Task<IReadOnlyList<string>> MeasureAsync(string name, int inFlight, TimeSpan window, Func<int, int, Task> once, string? unit)
+    {
+        var latencies = new List<double>();
+        var total = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, inFlight).Select(async slot =>
+        {
+            var mine = new List<double>();
+            for (var iteration = 0; total.Elapsed < window; iteration++)
+            {
+                var started = Stopwatch.GetTimestamp();
+                await once(slot, iteration);
+                mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+
+            lock (latencies)
+            {
+                latencies.AddRange(mine);
+            }
+        }));
+        var elapsed = total.Elapsed.TotalSeconds;
+        if (unit is null)
+        {
+            return [];
+        }
+
+        latencies.Sort();
+        var label = $"{name} {inFlight}-in-flight";
+        return
+        [
+            $"figure: {label} throughput = {latencies.Count / elapsed:0.0} {unit}/s",
+            $"figure: {label} p50 = {Percentile(latencies, 0.50):0.00} ms",
+            $"figure: {label} p95 = {Percentile(latencies, 0.95):0.00} ms",
+            $"figure: {label} samples = {latencies.Count} runs",
+        ];
+    }
+
+    private static double Percentile(List<double> sorted, double p) =>
+        sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+
+    private static async Task<IHost> StartAsync(Action<IServiceCollection> configure)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
+        configure(builder.Services);
+        var host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
+}

@@ -1,0 +1,72 @@
+using Swarm.Domain;
+using Swarm.Domain.Lean;
+using Swarm.Domain.Roberts;
+using Swarm.Domain.Telemetry;
+using Swarm.Domain.Work;
+using Swarm.Hosting;
+using Swarm.Hosting.Demo;
+using Swarm.Domain.Events;
+
+namespace Swarm.Workflow.Tests;
+
+public sealed class SeedScenarioTests
+{
+    [Fact]
+    public async Task Seed_scenario_runs_every_agent_to_its_final_state_in_one_trace()
+    {
+        await using var swarm = await SwarmTestHost.StartAsync(o => SwarmOptions.Demo().CopyTo(o));
+        var scenario = new SeedScenario(swarm.Commands, swarm.Client);
+
+        var report = await scenario.RunAsync(timeout: TimeSpan.FromSeconds(90));
+
+        Assert.Equal(5, report.Work.Count);
+        Assert.All(report.Work, w => Assert.Equal(WorkStatus.Completed, w.Status));
+        Assert.Single(report.Work, w => w.Completion == CompletionStatus.Failed);
+        Assert.Equal(WorkStatus.Approved, report.Feature.Status);
+        Assert.Contains("general consent", report.Feature.Decision);
+
+        Assert.Equal(SeedScenario.SprintNumber, report.Sprint.Number);
+        Assert.Equal(11, report.Sprint.Review!.Velocity);
+        Assert.Equal(0.2, report.Sprint.Review.DefectRate, 6);
+        Assert.True(report.Sprint.Review.ExceedsThreshold);
+
+        Assert.Equal("defect-sprint42", report.Project.Id);
+        Assert.Equal(LeanPhase.Closed, report.Project.Phase);
+        Assert.Equal("missing regression tests", report.Project.RootCauses[0].Cause);
+        Assert.StartsWith("process change passed", report.Project.Outcome);
+
+        Assert.Equal(MotionKind.ProcessChange, report.ProcessChange.Kind);
+        Assert.Equal(MotionResult.Passed, report.ProcessChange.Result);
+        Assert.Equal((4, 1, 0), (report.ProcessChange.Tally!.Yes, report.ProcessChange.Tally.No, report.ProcessChange.Tally.Abstain));
+
+        Assert.NotNull(report.TraceId);
+        var trace = swarm.Spans.Where(s => s.Source.Name == SwarmTelemetry.Name && s.TraceId.ToString() == report.TraceId).ToList();
+        var names = trace.Select(s => s.DisplayName).ToHashSet();
+        foreach (var expected in new[]
+                 {
+                     "scrum.work.claim", "roberts.motion.open", "roberts.vote.approve", "scrum.sprint.plan", "scrum.sprint.start",
+                     "scrum.sprint.review", "lean.project.create", "lean.project.measure", "lean.project.analyze",
+                     "lean.project.improve", "lean.project.control", "roberts.vote.process_change", "lean.project.close",
+                 })
+        {
+            Assert.Contains(expected, names);
+        }
+
+        Assert.All(
+            trace.Where(s => s.GetTagItem(SwarmAttributes.TransitionTo) is not null),
+            s =>
+            {
+                Assert.NotNull(s.GetTagItem(SwarmAttributes.TransitionFrom));
+                Assert.NotNull(s.GetTagItem(SwarmAttributes.Framework));
+                Assert.NotNull(s.GetTagItem(SwarmAttributes.AgentName));
+            });
+
+        var handOffs = swarm.Delivered.Select(e => e.Type).ToHashSet();
+        foreach (var type in new[] { EventTypes.WorkClaimed, EventTypes.MotionPassed, EventTypes.DefectRateExceeded, EventTypes.SprintCompleted, EventTypes.ProposalReady })
+        {
+            Assert.Contains(type, handOffs);
+        }
+
+        Assert.All(swarm.Delivered.Where(e => e.Team == SeedScenario.Team), e => Assert.StartsWith($"00-{report.TraceId}-", e.TraceParent));
+    }
+}

@@ -1,0 +1,112 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Swarm.Domain;
+using Swarm.Domain.Events;
+using Swarm.Domain.Telemetry;
+using Swarm.Hosting;
+using Swarm.Hosting.Bus;
+
+namespace Swarm.Workflow.Tests;
+
+/// <summary>A running embedded swarm for one test class: agents, in-process bus, embedded backend, span capture.</summary>
+public sealed class SwarmTestHost : IAsyncDisposable
+{
+    private readonly IHost _host;
+    private readonly ActivityListener _listener;
+    private readonly ConcurrentQueue<Activity> _spans = new();
+    private readonly ConcurrentQueue<AgentEvent> _delivered = new();
+
+    private SwarmTestHost(IHost host, ActivityListener listener)
+    {
+        _host = host;
+        _listener = listener;
+        Bus.Delivered += e => _delivered.Enqueue(e);
+    }
+
+    public IServiceProvider Services => _host.Services;
+    public SwarmCommands Commands => Services.GetRequiredService<SwarmCommands>();
+    public DurableTaskClient Client => Services.GetRequiredService<DurableTaskClient>();
+    public AgentMailbox Mailbox => Services.GetRequiredService<AgentMailbox>();
+    public AgentEventRouter Router => Services.GetRequiredService<AgentEventRouter>();
+    public InProcessAgentEventBus Bus => Services.GetRequiredService<InProcessAgentEventBus>();
+
+    public IReadOnlyList<Activity> Spans => [.. _spans];
+    public IReadOnlyList<AgentEvent> Delivered => [.. _delivered];
+
+    /// <summary>Timings short enough for tests, long enough that a test can act inside each window.</summary>
+    public static SwarmOptions FastOptions() => new()
+    {
+        Governance = new GovernanceOptions
+        {
+            SecondingDeadline = TimeSpan.FromSeconds(1),
+            ObjectionWindow = TimeSpan.FromSeconds(1),
+            VotingDeadline = TimeSpan.FromSeconds(5),
+        },
+        Scrum = new ScrumOptions { PlanningWindow = TimeSpan.FromSeconds(2), SprintLength = TimeSpan.FromSeconds(60) },
+    };
+
+    public static async Task<SwarmTestHost> StartAsync(Action<SwarmOptions>? configure = null)
+    {
+        var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is SwarmTelemetry.Name or "Microsoft.DurableTask",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Warning);
+        var options = FastOptions();
+        configure?.Invoke(options);
+        builder.Services.AddEmbeddedSwarm(configureSwarm: options.CopyTo);
+        var host = builder.Build();
+        var testHost = new SwarmTestHost(host, listener);
+        listener.ActivityStopped = testHost._spans.Enqueue;
+        ActivitySource.AddActivityListener(listener);
+        await host.StartAsync();
+        return testHost;
+    }
+
+    /// <summary>Polls <paramref name="read"/> until <paramref name="condition"/> holds, failing after <paramref name="timeout"/>.</summary>
+    public static async Task<T> EventuallyAsync<T>(Func<Task<T?>> read, Func<T, bool> condition, TimeSpan? timeout = null, string? what = null)
+        where T : class
+    {
+        var limit = Stopwatch.StartNew();
+        var budget = timeout ?? TimeSpan.FromSeconds(30);
+        T? last = null;
+        while (limit.Elapsed < budget)
+        {
+            try
+            {
+                last = await read();
+                if (last is not null && condition(last))
+                {
+                    return last;
+                }
+            }
+            catch (NotFoundException)
+            {
+            }
+
+            await Task.Delay(25);
+        }
+
+        throw new TimeoutException($"{what ?? typeof(T).Name} did not reach the expected state within {budget.TotalSeconds} s; last seen: {System.Text.Json.JsonSerializer.Serialize(last)}");
+    }
+
+    public async Task<OrchestrationMetadata> CompletedAsync(string instanceId, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        await EventuallyAsync(() => Client.GetInstanceAsync(instanceId, cts.Token), _ => true, timeout, instanceId);
+        return await Client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, cts.Token);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync(TimeSpan.FromSeconds(10));
+        _host.Dispose();
+        _listener.Dispose();
+    }
+}
