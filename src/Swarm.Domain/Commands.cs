@@ -5,8 +5,14 @@ using Swarm.Domain.Work;
 
 namespace Swarm.Domain;
 
+/// <summary>Every command raised into an agent orchestration carries the id that makes its redelivery harmless.</summary>
+public interface IAgentCommand
+{
+    string EventId { get; }
+}
+
 /// <summary>A command raised into a work item's orchestration.</summary>
-public sealed record WorkCommand(WorkCommandKind Kind, string EventId)
+public sealed record WorkCommand(WorkCommandKind Kind, string EventId) : IAgentCommand
 {
     public string? TraceParent { get; init; }
     public string? Decision { get; init; }
@@ -19,7 +25,7 @@ public sealed record WorkCommand(WorkCommandKind Kind, string EventId)
 }
 
 /// <summary>A member's word on a motion: second, object, or a vote.</summary>
-public sealed record MotionCommand(string EventId, string Voter, VoteChoice Choice)
+public sealed record MotionCommand(string EventId, string Voter, VoteChoice Choice) : IAgentCommand
 {
     public string? TraceParent { get; init; }
 }
@@ -32,7 +38,7 @@ public enum TeamCommandKind
 }
 
 /// <summary>A command to a team's Scrum agent: a newly approved item, or the end of its running sprint.</summary>
-public sealed record TeamCommand(TeamCommandKind Kind, string EventId)
+public sealed record TeamCommand(TeamCommandKind Kind, string EventId) : IAgentCommand
 {
     public string? TraceParent { get; init; }
     public SprintItem? Item { get; init; }
@@ -48,7 +54,7 @@ public enum SprintEventKind
 }
 
 /// <summary>What a sprint hears from its items while executing.</summary>
-public sealed record SprintCommand(SprintEventKind Kind, string EventId, string WorkId)
+public sealed record SprintCommand(SprintEventKind Kind, string EventId, string WorkId) : IAgentCommand
 {
     public string? TraceParent { get; init; }
     public ItemOutcome? Outcome { get; init; }
@@ -56,7 +62,7 @@ public sealed record SprintCommand(SprintEventKind Kind, string EventId, string 
 }
 
 /// <summary>The decision on a Lean project's process-change motion.</summary>
-public sealed record LeanCommand(string EventId, string MotionId, MotionResult Result, string Reason)
+public sealed record LeanCommand(string EventId, string MotionId, MotionResult Result, string Reason) : IAgentCommand
 {
     public string? TraceParent { get; init; }
 }

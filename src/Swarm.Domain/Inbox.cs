@@ -10,12 +10,29 @@ public static class Inbox
             HandleFailure = failure => !failure.IsCausedBy<SwarmDomainException>(),
         });
 
-    public static Task<T> NextAsync<T>(TaskOrchestrationContext context) =>
-        context.WaitForExternalEvent<T>(SwarmTasks.CommandEvent);
+    /// <summary>Event ids of this prefix are deadline nudges: remediation of a stuck agent ends the wait it is in.</summary>
+    public const string DeadlineNudgePrefix = "deadline-nudge:";
 
-    /// <summary>The next command before <paramref name="deadline"/> (a durable timer), or null once it has passed.</summary>
+    public static bool IsDeadlineNudge(IAgentCommand command) =>
+        command.EventId.StartsWith(DeadlineNudgePrefix, StringComparison.Ordinal);
+
+    /// <summary>The next command; a deadline nudge means nothing to a wait without a deadline and is skipped.</summary>
+    public static async Task<T> NextAsync<T>(TaskOrchestrationContext context)
+        where T : class, IAgentCommand
+    {
+        while (true)
+        {
+            var command = await context.WaitForExternalEvent<T>(SwarmTasks.CommandEvent);
+            if (!IsDeadlineNudge(command))
+            {
+                return command;
+            }
+        }
+    }
+
+    /// <summary>The next command before <paramref name="deadline"/> (a durable timer), or null once it has passed or was nudged.</summary>
     public static async Task<T?> NextBeforeAsync<T>(TaskOrchestrationContext context, DateTime deadline)
-        where T : class
+        where T : class, IAgentCommand
     {
         var remaining = deadline - context.CurrentUtcDateTime;
         if (remaining <= TimeSpan.Zero)
@@ -25,7 +42,8 @@ public static class Inbox
 
         try
         {
-            return await context.WaitForExternalEvent<T>(SwarmTasks.CommandEvent, remaining);
+            var command = await context.WaitForExternalEvent<T>(SwarmTasks.CommandEvent, remaining);
+            return IsDeadlineNudge(command) ? null : command;
         }
         catch (OperationCanceledException)
         {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Swarm.Domain.Events;
 using Swarm.Domain.Lean;
+using Swarm.Domain.Remediation;
 using Swarm.Domain.Roberts;
 using Swarm.Domain.Scrum;
 using Swarm.Domain.Work;
@@ -24,6 +25,11 @@ public static class SwarmAgents
         services.TryAddSingleton<MotionSteps>();
         services.TryAddSingleton<SprintSteps>();
         services.TryAddSingleton<LeanSteps>();
+        services.TryAddSingleton<LoadShedding>();
+        services.TryAddSingleton<StuckAgentDoctor>();
+        services.TryAddSingleton<RemediationSteps>();
+        services.TryAddSingleton<AlertIntake>();
+        services.TryAddSingleton<IRemediationNotifier, LoggedNotifier>();
         return services;
     }
 
@@ -35,6 +41,7 @@ public static class SwarmAgents
         registry.AddOrchestratorFunc<ScrumTeamState, ScrumTeamState>(SwarmTasks.Orchestrators.ScrumTeam, ScrumTeamWorkflow.RunAsync);
         registry.AddOrchestratorFunc<SprintPlan, Sprint>(SwarmTasks.Orchestrators.Sprint, SprintWorkflow.RunAsync);
         registry.AddOrchestratorFunc<LeanProject, LeanProject>(SwarmTasks.Orchestrators.LeanProject, LeanProjectWorkflow.RunAsync);
+        registry.AddOrchestratorFunc<Remediation.Remediation, Remediation.Remediation>(SwarmTasks.Orchestrators.Remediation, RemediationWorkflow.RunAsync);
 
         Step<WorkSteps, WorkItem, WorkItem>(registry, SwarmTasks.Activities.ClaimWork, (s, i) => s.ClaimAsync(i));
         Step<WorkSteps, WorkStep, WorkItem>(registry, SwarmTasks.Activities.ApplyWorkCommand, (s, i) => s.ApplyAsync(i));
@@ -43,6 +50,7 @@ public static class SwarmAgents
         Step<SprintSteps, SprintStep, Sprint>(registry, SwarmTasks.Activities.ApplySprintCommand, (s, i) => s.ApplyAsync(i));
         Step<LeanSteps, LeanProject, LeanProject>(registry, SwarmTasks.Activities.CreateLeanProject, (s, i) => s.CreateAsync(i));
         Step<LeanSteps, LeanStep, LeanProject>(registry, SwarmTasks.Activities.ApplyLeanCommand, (s, i) => s.ApplyAsync(i));
+        Step<RemediationSteps, RemediationStep, Remediation.Remediation>(registry, SwarmTasks.Activities.ApplyRemediationCommand, (s, i) => s.ApplyAsync(i));
         return registry;
     }
 

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Options;
+using Swarm.Domain.Remediation;
 using Swarm.Domain.Roberts;
 using Swarm.Domain.Work;
 
@@ -11,7 +13,7 @@ namespace Swarm.Domain;
 /// checked against the addressed agent's current state so an illegal command is refused at once.
 /// Both hosts' HTTP endpoints and the CLI call this.
 /// </summary>
-public sealed class SwarmCommands(AgentMailbox mailbox, TimeProvider clock)
+public sealed class SwarmCommands(AgentMailbox mailbox, LoadShedding shedding, IOptions<SwarmOptions> options, TimeProvider clock)
 {
     private DurableTaskClient Client => mailbox.Client;
 
@@ -31,6 +33,7 @@ public sealed class SwarmCommands(AgentMailbox mailbox, TimeProvider clock)
             return (existing, false);
         }
 
+        await shedding.EnsureAcceptingAsync(claim.Team, options.Value.Remediation.RetryAfter, cancellationToken);
         var item = new WorkItem
         {
             Id = id,

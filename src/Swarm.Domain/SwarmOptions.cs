@@ -10,6 +10,7 @@ public sealed class SwarmOptions
 
     public GovernanceOptions Governance { get; set; } = new();
     public ScrumOptions Scrum { get; set; } = new();
+    public RemediationOptions Remediation { get; set; } = new();
     public Dictionary<string, TeamOptions> Teams { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     public TeamOptions Team(string team) => Teams.TryGetValue(team, out var options) ? options : new TeamOptions();
@@ -63,4 +64,19 @@ public sealed class TeamOptions
 
     public IReadOnlyList<string> Members =>
         Board is { Length: > 0 } ? [.. Board.Select(m => m.Trim().ToLowerInvariant())] : DefaultBoard;
+}
+
+public sealed class RemediationOptions
+{
+    /// <summary>An agent instance with no progress for this long counts as stuck (an alert's <c>stuck_after_seconds</c> label overrides it).</summary>
+    public TimeSpan StuckAfter { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>A remediation whose alert never resolves is closed after this long, releasing any load shedding.</summary>
+    public TimeSpan MaxDuration { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>The <c>Retry-After</c> given to work refused while a team sheds load.</summary>
+    public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Incoming-webhook URL for notices (Teams/Slack style); unset means notices are logged.</summary>
+    public string? NotificationWebhook { get; set; }
 }

@@ -16,8 +16,9 @@ public static class SwarmTasks
         public const string ScrumTeam = "ScrumTeamOrchestrator";
         public const string Sprint = "SprintOrchestrator";
         public const string LeanProject = "LeanProjectOrchestrator";
+        public const string Remediation = "RemediationOrchestrator";
 
-        public static readonly IReadOnlyList<string> All = [WorkItem, Motion, ScrumTeam, Sprint, LeanProject];
+        public static readonly IReadOnlyList<string> All = [WorkItem, Motion, ScrumTeam, Sprint, LeanProject, Remediation];
     }
 
     public static class Activities
@@ -29,9 +30,10 @@ public static class SwarmTasks
         public const string ApplySprintCommand = "ApplySprintCommand";
         public const string CreateLeanProject = "CreateLeanProject";
         public const string ApplyLeanCommand = "ApplyLeanCommand";
+        public const string ApplyRemediationCommand = "ApplyRemediationCommand";
 
         public static readonly IReadOnlyList<string> All =
-            [ClaimWork, ApplyWorkCommand, ApplyMotionCommand, StartSprint, ApplySprintCommand, CreateLeanProject, ApplyLeanCommand];
+            [ClaimWork, ApplyWorkCommand, ApplyMotionCommand, StartSprint, ApplySprintCommand, CreateLeanProject, ApplyLeanCommand, ApplyRemediationCommand];
     }
 }
 
@@ -43,6 +45,11 @@ public static class InstanceIds
     public static string ScrumTeam(string team) => $"scrum-{team}";
     public static string Sprint(string team, int number) => $"sprint-{team}-{number}";
     public static string Lean(string team, string projectId) => $"lean-{team}-{projectId}";
+
+    public static string Remediation(string key) => $"remediation-{key}";
+
+    /// <summary>A short, stable key for one alert episode (source, alert id, start time).</summary>
+    public static string RemediationKey(string alertIdentity) => Swarm.Domain.Remediation.RemediationPolicy.Hash(alertIdentity);
 
     public static string ApprovalMotionId(string workId) => $"approve-{workId}";
     public static string ProcessChangeMotionId(string team, string projectId) => $"change-{team}-{projectId}";

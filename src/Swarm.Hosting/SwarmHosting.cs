@@ -47,5 +47,6 @@ public static class SwarmHosting
         target.Governance = source.Governance;
         target.Scrum = source.Scrum;
         target.Teams = source.Teams;
+        target.Remediation = source.Remediation;
     }
 }

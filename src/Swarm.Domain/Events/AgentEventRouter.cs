@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Swarm.Domain.Lean;
+using Swarm.Domain.Remediation;
 using Swarm.Domain.Roberts;
 using Swarm.Domain.Scrum;
 using Swarm.Domain.Telemetry;
@@ -31,6 +32,8 @@ public sealed class AgentEventRouter(AgentMailbox mailbox, IOptions<SwarmOptions
                 EventTypes.SprintCompleted => await OnSprintCompletedAsync(agentEvent, cancellationToken),
                 EventTypes.DefectRateExceeded => await OnDefectRateExceededAsync(agentEvent, cancellationToken),
                 EventTypes.ProposalReady => await OnProposalReadyAsync(agentEvent, cancellationToken),
+                EventTypes.AlertFired => await OnAlertFiredAsync(agentEvent, cancellationToken),
+                EventTypes.AlertResolved => await OnAlertResolvedAsync(agentEvent, cancellationToken),
                 _ => null,
             };
             if (target is null)
@@ -167,6 +170,35 @@ public sealed class AgentEventRouter(AgentMailbox mailbox, IOptions<SwarmOptions
         };
         var instanceId = InstanceIds.Motion(motion.Id);
         await mailbox.StartAsync(SwarmTasks.Orchestrators.Motion, instanceId, motion, cancellationToken);
+        return instanceId;
+    }
+
+    private async Task<string?> OnAlertFiredAsync(AgentEvent agentEvent, CancellationToken cancellationToken)
+    {
+        var alert = agentEvent.Read<AlertNotification>();
+        var remediation = RemediationPolicy.Plan(alert, options.Value.Remediation.MaxDuration);
+        var instanceId = InstanceIds.Remediation(remediation.Id);
+        await mailbox.StartAsync(SwarmTasks.Orchestrators.Remediation, instanceId, remediation, cancellationToken);
+        return instanceId;
+    }
+
+    private async Task<string?> OnAlertResolvedAsync(AgentEvent agentEvent, CancellationToken cancellationToken)
+    {
+        var alert = agentEvent.Read<AlertNotification>();
+        var instanceId = InstanceIds.Remediation(InstanceIds.RemediationKey(alert.Identity));
+        if (await mailbox.Client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken) is not { IsRunning: true })
+        {
+            // Nothing is running for this episode (never fired here, or already closed): resolving it changes nothing.
+            return null;
+        }
+
+        await mailbox.SendAsync(
+            instanceId,
+            new RemediationCommand(agentEvent.Id, alert.Summary ?? $"{alert.Name} resolved at {alert.EndsAt ?? agentEvent.OccurredAt:O}")
+            {
+                TraceParent = agentEvent.TraceParent,
+            },
+            cancellationToken);
         return instanceId;
     }
 }

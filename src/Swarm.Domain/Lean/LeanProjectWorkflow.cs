@@ -5,21 +5,32 @@ public static class LeanProjectWorkflow
 {
     public static async Task<LeanProject> RunAsync(TaskOrchestrationContext context, LeanProject project)
     {
-        project = await context.CallActivityAsync<LeanProject>(SwarmTasks.Activities.CreateLeanProject, project, Inbox.StepOptions);
         context.SetCustomStatus(project);
-        foreach (var phase in new[] { LeanCommandKind.Measure, LeanCommandKind.Analyze, LeanCommandKind.Improve, LeanCommandKind.Control })
+        if (project.CreatedAt is null)
         {
-            project = await StepAsync(context, new LeanStep(project, phase));
+            project = await context.CallActivityAsync<LeanProject>(SwarmTasks.Activities.CreateLeanProject, project, Inbox.StepOptions);
+            context.SetCustomStatus(project);
         }
 
-        while (true)
+        // Phases already done are skipped, so a restart from the last known state resumes where the project was.
+        foreach (var phase in new[] { LeanCommandKind.Measure, LeanCommandKind.Analyze, LeanCommandKind.Improve, LeanCommandKind.Control })
+        {
+            if (LeanProject.Machine.CanFire(project.Phase, phase))
+            {
+                project = await StepAsync(context, new LeanStep(project, phase));
+            }
+        }
+
+        while (project.Phase == LeanPhase.Control)
         {
             var decision = await Inbox.NextAsync<LeanCommand>(context);
             if (decision.MotionId == project.MotionId)
             {
-                return await StepAsync(context, new LeanStep(project, LeanCommandKind.Close, decision));
+                project = await StepAsync(context, new LeanStep(project, LeanCommandKind.Close, decision));
             }
         }
+
+        return project;
     }
 
     private static async Task<LeanProject> StepAsync(TaskOrchestrationContext context, LeanStep step)

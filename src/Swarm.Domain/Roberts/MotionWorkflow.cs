@@ -12,13 +12,19 @@ public static class MotionWorkflow
     {
         var log = context.CreateReplaySafeLogger(typeof(MotionWorkflow));
         var handled = new HashSet<string>(StringComparer.Ordinal);
-        motion = await StepAsync(context, new MotionStep(motion, MotionCommandKind.Open));
+        context.SetCustomStatus(motion);
 
-        if (motion.FromCommittee)
+        // Each phase runs only from its own state, so a restart from the last known state resumes where the motion was.
+        if (motion.State == MotionState.Idle)
+        {
+            motion = await StepAsync(context, new MotionStep(motion, MotionCommandKind.Open));
+        }
+
+        if (motion.State == MotionState.MotionOpen && motion.FromCommittee)
         {
             motion = await StepAsync(context, new MotionStep(motion, MotionCommandKind.Second, "committee"));
         }
-        else
+        else if (motion.State == MotionState.MotionOpen)
         {
             var deadline = context.CurrentUtcDateTime + motion.Timings.SecondingDeadline;
             while (motion.State == MotionState.MotionOpen)

@@ -6,11 +6,17 @@ public static class SprintWorkflow
     public static async Task<Sprint> RunAsync(TaskOrchestrationContext context, SprintPlan plan)
     {
         var sprint = plan.Sprint with { Backlog = plan.Items };
-        sprint = await StepAsync(context, new SprintStep(sprint, SprintCommandKind.Start));
-        var deadline = context.CurrentUtcDateTime + sprint.Timings.SprintLength;
-        var handled = new HashSet<string>(StringComparer.Ordinal);
+        context.SetCustomStatus(sprint);
 
-        while (!sprint.AllItemsDone)
+        // Each phase runs only from its own state, so a restart from the last known state resumes where the sprint was.
+        if (sprint.State == SprintState.Planning)
+        {
+            sprint = await StepAsync(context, new SprintStep(sprint, SprintCommandKind.Start));
+        }
+
+        var deadline = sprint.EndsAt?.UtcDateTime ?? context.CurrentUtcDateTime + sprint.Timings.SprintLength;
+        var handled = new HashSet<string>(StringComparer.Ordinal);
+        while (sprint.State == SprintState.Executing && !sprint.AllItemsDone)
         {
             var command = await Inbox.NextBeforeAsync<SprintCommand>(context, deadline);
             if (command is null)
@@ -35,9 +41,22 @@ public static class SprintWorkflow
             }
         }
 
-        sprint = await StepAsync(context, new SprintStep(sprint, SprintCommandKind.Review));
-        sprint = await StepAsync(context, new SprintStep(sprint, SprintCommandKind.Retro));
-        return await StepAsync(context, new SprintStep(sprint, SprintCommandKind.Close));
+        if (sprint.State == SprintState.Executing)
+        {
+            sprint = await StepAsync(context, new SprintStep(sprint, SprintCommandKind.Review));
+        }
+
+        if (sprint.State == SprintState.Review)
+        {
+            sprint = await StepAsync(context, new SprintStep(sprint, SprintCommandKind.Retro));
+        }
+
+        if (sprint.State == SprintState.Retro)
+        {
+            sprint = await StepAsync(context, new SprintStep(sprint, SprintCommandKind.Close));
+        }
+
+        return sprint;
     }
 
     private static async Task<Sprint> StepAsync(TaskOrchestrationContext context, SprintStep step)

@@ -8,10 +8,16 @@ public static class WorkItemWorkflow
     public static async Task<WorkItem> RunAsync(TaskOrchestrationContext context, WorkItem item)
     {
         var log = context.CreateReplaySafeLogger(typeof(WorkItemWorkflow));
-        item = await context.CallActivityAsync<WorkItem>(SwarmTasks.Activities.ClaimWork, item, Inbox.StepOptions);
         context.SetCustomStatus(item);
 
-        if (!item.NeedsGovernance)
+        // A restart from the last known state (stuck-agent remediation) resumes where the item was.
+        if (item.Status == WorkStatus.Claimed)
+        {
+            item = await context.CallActivityAsync<WorkItem>(SwarmTasks.Activities.ClaimWork, item, Inbox.StepOptions);
+            context.SetCustomStatus(item);
+        }
+
+        if (item.Status == WorkStatus.Claimed && !item.NeedsGovernance)
         {
             item = await StepAsync(context, item, new WorkCommand(WorkCommandKind.Approve, $"auto-approve:{item.Id}")
             {

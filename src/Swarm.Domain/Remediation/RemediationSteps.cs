@@ -1,0 +1,133 @@
+using Microsoft.Extensions.Options;
+using Swarm.Domain.Lean;
+using Swarm.Domain.Telemetry;
+
+namespace Swarm.Domain.Remediation;
+
+/// <summary>Input of one remediation step.</summary>
+public sealed record RemediationStep(Remediation Remediation, RemediationCommandKind Kind, RemediationCommand? Command = null);
+
+/// <summary>The activities of a remediation: act on the alert by policy, watch, and close the loop when it resolves.</summary>
+public sealed class RemediationSteps(
+    AgentMailbox mailbox,
+    StuckAgentDoctor doctor,
+    LoadShedding shedding,
+    IRemediationNotifier notifier,
+    IOptions<SwarmOptions> options,
+    TimeProvider clock,
+    ILogger<RemediationSteps> logger)
+{
+    public async Task<Remediation> ApplyAsync(RemediationStep step, CancellationToken cancellationToken = default)
+    {
+        var remediation = step.Remediation;
+        var spanName = step.Kind switch
+        {
+            RemediationCommandKind.Act => "remediation.start",
+            RemediationCommandKind.Monitor => "remediation.monitor",
+            _ => "remediation.resolve",
+        };
+        using var command = CommandTelemetry.Start(logger, spanName, Framework.Remediation, $"remediation {remediation.Id}", links: CommandTelemetry.LinkTo(step.Command?.TraceParent))
+            .Tag(SwarmAttributes.AlertName, remediation.Alert.Name)
+            .Tag(SwarmAttributes.AlertId, remediation.Alert.Id)
+            .Tag(SwarmAttributes.WorkTeam, remediation.Team)
+            .Tag("swarm.remediation.kind", Naming.Kebab(remediation.Kind));
+        try
+        {
+            var next = step.Kind switch
+            {
+                RemediationCommandKind.Act => remediation.Acted(await ActAsync(remediation, cancellationToken), clock.GetUtcNow()),
+                RemediationCommandKind.Monitor => remediation.Monitoring(),
+                _ => await ResolveAsync(remediation, step.Command, cancellationToken),
+            };
+            command.Transitioned(remediation.State, next.State);
+            if (step.Kind != RemediationCommandKind.Monitor)
+            {
+                SwarmTelemetry.Remediations.Add(
+                    1,
+                    new(SwarmAttributes.Alert, remediation.Alert.Name),
+                    new(SwarmAttributes.Outcome, step.Kind == RemediationCommandKind.Act ? "started" : step.Command is null ? "expired" : "resolved"));
+            }
+
+            return next;
+        }
+        catch (Exception error)
+        {
+            command.Fail(error);
+            SwarmTelemetry.Remediations.Add(1, new(SwarmAttributes.Alert, remediation.Alert.Name), new(SwarmAttributes.Outcome, "failed"));
+            throw;
+        }
+    }
+
+    private async Task<IReadOnlyList<string>> ActAsync(Remediation remediation, CancellationToken cancellationToken)
+    {
+        var alert = remediation.Alert;
+        var actions = new List<string>();
+        switch (remediation.Kind)
+        {
+            case RemediationKind.LeanProject:
+                var team = remediation.Team!;
+                var projectId = $"alert-{remediation.Id[..8]}";
+                var threshold = options.Value.Scrum.DefectRateThreshold;
+                var project = new LeanProject
+                {
+                    Id = projectId,
+                    Team = team,
+                    AlertId = alert.Id,
+                    Threshold = threshold,
+                    Charter = new Charter(
+                        Problem: alert.Summary ?? $"Alert {alert.Name} fired for team {team}: defect rate above {threshold:P0}.",
+                        Target: $"Defect rate at most {threshold:P0}; alert {alert.Name} resolved.",
+                        Sponsor: options.Value.Team(team).Members[0],
+                        Trigger: $"alert {alert.Name} ({alert.Source})"),
+                };
+                await mailbox.StartAsync(SwarmTasks.Orchestrators.LeanProject, InstanceIds.Lean(team, projectId), project, cancellationToken);
+                actions.Add($"started Lean project {projectId} for team {team}; its proposal goes to a process-change motion");
+                break;
+            case RemediationKind.RecoverStuckAgent:
+                var stuckAfter = alert.Label("stuck_after_seconds") is { } seconds && double.TryParse(seconds, System.Globalization.CultureInfo.InvariantCulture, out var s)
+                    ? TimeSpan.FromSeconds(s)
+                    : options.Value.Remediation.StuckAfter;
+                actions.AddRange(await doctor.RecoverAsync(remediation.Agent, stuckAfter, remediation.Id, cancellationToken));
+                break;
+            case RemediationKind.ShedLoad:
+                shedding.Engage(new SheddingCircuit(remediation.Team!, alert.Name, remediation.Id));
+                actions.Add($"shedding load: new work for {(remediation.Team == RemediationPolicy.AllTeams ? "every team" : $"team {remediation.Team}")} is refused until {alert.Name} resolves");
+                break;
+        }
+
+        actions.Add(await NotifyAsync(remediation, $"{alert.Name} fired", alert.Summary ?? string.Join("; ", actions), cancellationToken));
+        return actions;
+    }
+
+    private async Task<Remediation> ResolveAsync(Remediation remediation, RemediationCommand? resolved, CancellationToken cancellationToken)
+    {
+        var actions = new List<string>();
+        if (remediation.Kind == RemediationKind.ShedLoad)
+        {
+            shedding.Release(remediation.Id);
+            actions.Add("load shedding released");
+        }
+
+        var outcome = resolved is null
+            ? $"closed after {remediation.MaxDuration} without the alert resolving"
+            : $"alert resolved: {resolved.Reason}";
+        actions.Add(await NotifyAsync(remediation, $"{remediation.Alert.Name} {(resolved is null ? "expired" : "resolved")}", outcome, cancellationToken));
+        return remediation.Resolved(outcome, actions, clock.GetUtcNow());
+    }
+
+    private async Task<string> NotifyAsync(Remediation remediation, string title, string text, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var where = await notifier.NotifyAsync(
+                new RemediationNotice(title, text, remediation.Alert.Name, remediation.Alert.Id, remediation.Id, remediation.Team, remediation.Alert.Severity),
+                cancellationToken);
+            return $"notified: {where}";
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            // A notification channel being down must not stop the remediation itself.
+            return $"notification failed: {error.Message}";
+        }
+    }
+}

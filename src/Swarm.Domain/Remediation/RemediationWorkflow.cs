@@ -1,0 +1,35 @@
+namespace Swarm.Domain.Remediation;
+
+/// <summary>An alert's remediation: act by policy, then monitor until the alert resolves (or the remediation expires).</summary>
+public static class RemediationWorkflow
+{
+    public static async Task<Remediation> RunAsync(TaskOrchestrationContext context, Remediation remediation)
+    {
+        context.SetCustomStatus(remediation);
+        if (remediation.State == RemediationState.Triggered)
+        {
+            remediation = await StepAsync(context, new RemediationStep(remediation, RemediationCommandKind.Act));
+        }
+
+        if (remediation.State == RemediationState.Acting)
+        {
+            remediation = await StepAsync(context, new RemediationStep(remediation, RemediationCommandKind.Monitor));
+        }
+
+        if (remediation.State == RemediationState.Monitoring)
+        {
+            var expires = context.CurrentUtcDateTime + remediation.MaxDuration;
+            var resolved = await Inbox.NextBeforeAsync<RemediationCommand>(context, expires);
+            remediation = await StepAsync(context, new RemediationStep(remediation, RemediationCommandKind.Resolve, resolved));
+        }
+
+        return remediation;
+    }
+
+    private static async Task<Remediation> StepAsync(TaskOrchestrationContext context, RemediationStep step)
+    {
+        var next = await context.CallActivityAsync<Remediation>(SwarmTasks.Activities.ApplyRemediationCommand, step, Inbox.StepOptions);
+        context.SetCustomStatus(next);
+        return next;
+    }
+}
