@@ -1,9 +1,29 @@
 #!/usr/bin/env bash
-# Idempotent installs of what the build, the tests and the local stack need beyond the .NET SDK.
+# Idempotent installs of what the build, the tests and the local stack need beyond the .NET SDK:
+# Prometheus and Alertmanager (Debian packages) for the alert loop. Installing twice changes nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "the .NET 10 SDK is required (dotnet not found on PATH)" >&2
   exit 1
+fi
+
+sudo_if_needed() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+missing=()
+command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+command -v prometheus-alertmanager >/dev/null 2>&1 && command -v amtool >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "missing ${missing[*]} and no apt-get to install them with" >&2
+    exit 1
+  fi
+  echo "installing ${missing[*]} (Debian packages)"
+  sudo_if_needed apt-get update -qq
+  # The packages' services are not started here: the tests start their own instances on free loopback ports.
+  sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
