@@ -1,7 +1,11 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Swarm.Domain;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Swarm.Domain.Events;
+using Swarm.Domain.Remediation;
+using Swarm.Hosting.Remediation;
 using Swarm.Hosting.Bus;
 using Swarm.Hosting.Demo;
 using Swarm.Hosting.Durable;
@@ -38,6 +42,19 @@ public static class SwarmHosting
         services.AddHostedService(sp => sp.GetRequiredService<InProcessAgentEventBus>());
         services.AddEmbeddedDurableTask(registry => registry.AddSwarmTasks(), configureBackend);
         services.AddSingleton<SeedScenario>();
+        services.AddRemediationNotices();
+        return services;
+    }
+
+    /// <summary>Remediation notices go to <c>Swarm:Remediation:NotificationWebhook</c> when it is set, to the log otherwise.</summary>
+    public static IServiceCollection AddRemediationNotices(this IServiceCollection services)
+    {
+        services.AddHttpClient<WebhookNotifier>();
+        services.AddSingleton<LoggedNotifier>();
+        services.Replace(ServiceDescriptor.Singleton<IRemediationNotifier>(sp =>
+            string.IsNullOrWhiteSpace(sp.GetRequiredService<IOptions<SwarmOptions>>().Value.Remediation.NotificationWebhook)
+                ? sp.GetRequiredService<LoggedNotifier>()
+                : sp.GetRequiredService<WebhookNotifier>()));
         return services;
     }
 
