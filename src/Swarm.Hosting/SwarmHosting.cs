@@ -1,3 +1,5 @@
+using Azure.Identity;
+using Azure.Messaging.ServiceBus;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Swarm.Domain;
@@ -37,12 +39,41 @@ public static class SwarmHosting
             options.Configure(configureSwarm);
         }
 
-        services.AddSingleton<InProcessAgentEventBus>();
-        services.AddSingleton<IAgentEventBus>(sp => sp.GetRequiredService<InProcessAgentEventBus>());
-        services.AddHostedService(sp => sp.GetRequiredService<InProcessAgentEventBus>());
+        services.AddAgentEventBus(configuration);
         services.AddEmbeddedDurableTask(registry => registry.AddSwarmTasks(), configureBackend);
         services.AddSingleton<SeedScenario>();
         services.AddRemediationNotices();
+        return services;
+    }
+
+    /// <summary>
+    /// The bus between agents: Service Bus when <c>ServiceBusConnection__fullyQualifiedNamespace</c> (managed identity,
+    /// optionally <c>ServiceBusConnection__clientId</c>) or a <c>ServiceBusConnection</c> connection string is set;
+    /// the in-process bus otherwise.
+    /// </summary>
+    public static IServiceCollection AddAgentEventBus(this IServiceCollection services, IConfiguration? configuration)
+    {
+        var connection = configuration?.GetSection("ServiceBusConnection");
+        var fullyQualifiedNamespace = connection?["fullyQualifiedNamespace"];
+        var connectionString = connection?.Value;
+        if (string.IsNullOrWhiteSpace(fullyQualifiedNamespace) && string.IsNullOrWhiteSpace(connectionString))
+        {
+            services.AddSingleton<InProcessAgentEventBus>();
+            services.AddSingleton<IAgentEventBus>(sp => sp.GetRequiredService<InProcessAgentEventBus>());
+            services.AddHostedService(sp => sp.GetRequiredService<InProcessAgentEventBus>());
+            return services;
+        }
+
+        var clientId = connection?["clientId"];
+        services.AddOptions<ServiceBusBusOptions>().Bind(configuration!.GetSection(ServiceBusBusOptions.Section));
+        services.AddSingleton(_ => string.IsNullOrWhiteSpace(fullyQualifiedNamespace)
+            ? new ServiceBusClient(connectionString)
+            : new ServiceBusClient(
+                fullyQualifiedNamespace,
+                new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = string.IsNullOrWhiteSpace(clientId) ? null : clientId })));
+        services.AddSingleton<ServiceBusAgentEventBus>();
+        services.AddSingleton<IAgentEventBus>(sp => sp.GetRequiredService<ServiceBusAgentEventBus>());
+        services.AddHostedService(sp => sp.GetRequiredService<ServiceBusAgentEventBus>());
         return services;
     }
 

@@ -22,7 +22,7 @@ public sealed class MotionWorkflowTests : IAsyncLifetime
         Assert.Equal(MotionResult.Passed, motion.Result);
         Assert.Contains("general consent", motion.Reason);
         Assert.Null(motion.Tally);
-        Assert.Contains(_swarm.Delivered, e => e.Type == EventTypes.MotionPassed && e.Id.EndsWith(motion.Id, StringComparison.Ordinal));
+        await _swarm.DeliveredAsync(e => e.Type == EventTypes.MotionPassed && e.Id.EndsWith(motion.Id, StringComparison.Ordinal), "motion passed");
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public sealed class MotionWorkflowTests : IAsyncLifetime
         var decided = await FinishedAsync(motion.Id);
         Assert.Equal(MotionResult.Failed, decided.Result);
         Assert.Equal("two-thirds", decided.Tally!.Threshold);
-        Assert.Contains(_swarm.Delivered, e => e.Type == EventTypes.MotionFailed && e.Id.EndsWith(motion.Id, StringComparison.Ordinal));
+        await _swarm.DeliveredAsync(e => e.Type == EventTypes.MotionFailed && e.Id.EndsWith(motion.Id, StringComparison.Ordinal), "motion failed");
     }
 
     [Fact]

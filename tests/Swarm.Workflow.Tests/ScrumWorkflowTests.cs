@@ -26,7 +26,7 @@ public sealed class ScrumWorkflowTests : IAsyncLifetime
         Assert.Equal(SprintState.Closed, sprint.State);
         Assert.Equal(2, sprint.Review!.Velocity);
         Assert.Equal(1.0 / 3, sprint.Review.DefectRate, 6);
-        Assert.Contains(_swarm.Delivered, e => e.Type == EventTypes.DefectRateExceeded && e.Team == "delta");
+        await DeliveredAsync(EventTypes.DefectRateExceeded, "delta");
         var project = await SwarmTestHost.EventuallyAsync(
             () => _swarm.Client.GetInstanceAsync(InstanceIds.Lean("delta", "defect-sprint7")), _ => true, what: "lean project for delta");
         Assert.NotNull(project);
@@ -39,7 +39,7 @@ public sealed class ScrumWorkflowTests : IAsyncLifetime
 
         Assert.Equal(0.0, sprint.Review!.DefectRate);
         Assert.Equal(3, sprint.Review.Velocity);
-        Assert.Contains(_swarm.Delivered, e => e.Type == EventTypes.SprintCompleted && e.Team == "omega");
+        await DeliveredAsync(EventTypes.SprintCompleted, "omega");
         Assert.DoesNotContain(_swarm.Delivered, e => e.Type == EventTypes.DefectRateExceeded && e.Team == "omega");
         Assert.Null(await _swarm.Client.GetInstanceAsync(InstanceIds.Lean("omega", "defect-sprint3")));
     }
@@ -53,6 +53,9 @@ public sealed class ScrumWorkflowTests : IAsyncLifetime
         Assert.Equal("complete", error.Command);
         await Assert.ThrowsAsync<NotFoundException>(() => _swarm.Commands.CompleteAsync("missing", CompletionStatus.Success, null));
     }
+
+    private Task<AgentEvent> DeliveredAsync(string type, string team) =>
+        _swarm.DeliveredAsync(e => e.Type == type && e.Team == team, $"{type} for {team}");
 
     private async Task<Sprint> RunSprintAsync(string team, CompletionStatus[] outcomes)
     {

@@ -69,6 +69,10 @@ public sealed class SwarmTestHost : IAsyncDisposable
         return testHost;
     }
 
+    /// <summary>Waits until the bus has delivered an event matching <paramref name="match"/> (delivery is asynchronous).</summary>
+    public Task<AgentEvent> DeliveredAsync(Func<AgentEvent, bool> match, string what) =>
+        EventuallyAsync(() => Task.FromResult(Delivered.FirstOrDefault(match)), _ => true, what: what);
+
     /// <summary>Polls <paramref name="read"/> until <paramref name="condition"/> holds, failing after <paramref name="timeout"/>.</summary>
     public static async Task<T> EventuallyAsync<T>(Func<Task<T?>> read, Func<T, bool> condition, TimeSpan? timeout = null, string? what = null)
         where T : class

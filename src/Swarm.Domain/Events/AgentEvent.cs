@@ -34,9 +34,19 @@ public sealed record AgentEvent
         };
     }
 
-    public T Read<T>() =>
-        Payload.Deserialize<T>(SwarmJson.Options)
-        ?? throw new InvalidInputException("payload", $"Event {Id} of type {Type} has an empty payload.");
+    /// <summary>The payload as <typeparamref name="T"/>; a payload of the wrong shape is invalid input, never retried.</summary>
+    public T Read<T>()
+    {
+        try
+        {
+            return Payload.Deserialize<T>(SwarmJson.Options)
+                ?? throw new InvalidInputException("payload", $"Event {Id} of type {Type} has an empty payload.");
+        }
+        catch (JsonException error)
+        {
+            throw new InvalidInputException("payload", $"Event {Id} of type {Type} does not carry a {typeof(T).Name}: {error.Message}");
+        }
+    }
 }
 
 /// <summary>The events of AGENTS.md "Events on the bus".</summary>

@@ -1,0 +1,198 @@
+using System.Text.Json;
+using Azure.Messaging.ServiceBus;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Swarm.Domain;
+using Swarm.Domain.Events;
+using Swarm.Domain.Work;
+using Swarm.Hosting.Bus;
+
+namespace Swarm.Workflow.Tests;
+
+/// <summary>
+/// No Service Bus broker runs here, so the adapter is tested to the edge of the SDK: message building, reading
+/// back, and how each outcome of routing settles the message (complete, dead-letter, abandon).
+/// </summary>
+public sealed class ServiceBusAdapterTests
+{
+    private static AgentEvent ClaimedEvent(WorkType type = WorkType.Feature)
+    {
+        var item = new WorkItem
+        {
+            Id = $"sb{Guid.NewGuid():N}"[..18],
+            Type = type,
+            Title = "Over the bus",
+            Priority = WorkPriority.High,
+            Team = "sigma",
+            ClaimedAt = DateTimeOffset.UtcNow,
+        };
+        return new AgentEvent
+        {
+            Id = $"{EventTypes.WorkClaimed}:{item.Id}",
+            Type = EventTypes.WorkClaimed,
+            Source = "scrum-agent",
+            WorkId = item.Id,
+            Team = item.Team,
+            Payload = JsonSerializer.SerializeToElement(item, SwarmJson.Options),
+            OccurredAt = DateTimeOffset.UtcNow,
+            TraceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            TraceState = "swarm=1",
+        };
+    }
+
+    private static ServiceBusReceivedMessage Received(ServiceBusMessage sent, int deliveryCount = 1) =>
+        ServiceBusModelFactory.ServiceBusReceivedMessage(
+            body: sent.Body,
+            messageId: sent.MessageId,
+            subject: sent.Subject,
+            contentType: sent.ContentType,
+            correlationId: sent.CorrelationId,
+            properties: sent.ApplicationProperties,
+            deliveryCount: deliveryCount);
+
+    [Fact]
+    public void An_event_becomes_a_message_whose_id_is_the_event_id_and_reads_back_unchanged()
+    {
+        var agentEvent = ClaimedEvent();
+
+        var message = AgentEventMessages.ToMessage(agentEvent);
+        var back = AgentEventMessages.FromMessage(Received(message));
+
+        Assert.Equal(agentEvent.Id, message.MessageId);
+        Assert.Equal(EventTypes.WorkClaimed, message.Subject);
+        Assert.Equal("application/json", message.ContentType);
+        Assert.Equal(agentEvent.WorkId, message.CorrelationId);
+        Assert.Equal(agentEvent.TraceParent, message.ApplicationProperties[AgentEventMessages.TraceParent]);
+        Assert.Equal("sigma", message.ApplicationProperties[AgentEventMessages.Team]);
+        Assert.Equal(agentEvent.Id, back.Id);
+        Assert.Equal(agentEvent.TraceParent, back.TraceParent);
+        Assert.Equal(agentEvent.Read<WorkItem>().Title, back.Read<WorkItem>().Title);
+    }
+
+    [Fact]
+    public void The_trace_context_is_taken_from_message_properties_when_the_body_lacks_it()
+    {
+        var message = AgentEventMessages.ToMessage(ClaimedEvent() with { TraceParent = null, TraceState = null });
+        message.ApplicationProperties[AgentEventMessages.TraceParent] = "00-11111111111111111111111111111111-2222222222222222-01";
+
+        var back = AgentEventMessages.FromMessage(Received(message));
+
+        Assert.Equal("00-11111111111111111111111111111111-2222222222222222-01", back.TraceParent);
+    }
+
+    [Fact]
+    public async Task A_routed_event_is_completed_and_its_motion_starts()
+    {
+        await using var swarm = await SwarmTestHost.StartAsync();
+        var agentEvent = ClaimedEvent();
+        var receiver = new RecordingReceiver();
+
+        await Adapter(swarm).HandleAsync(new ProcessMessageEventArgs(Received(AgentEventMessages.ToMessage(agentEvent)), receiver, CancellationToken.None));
+
+        Assert.Equal(["complete"], receiver.Settlements);
+        var motion = await SwarmTestHost.EventuallyAsync(
+            () => swarm.Client.GetInstanceAsync(InstanceIds.Motion(InstanceIds.ApprovalMotionId(agentEvent.WorkId!))), _ => true, what: "motion");
+        Assert.NotNull(motion);
+    }
+
+    [Fact]
+    public async Task A_body_that_is_not_an_agent_event_is_dead_lettered()
+    {
+        await using var swarm = await SwarmTestHost.StartAsync();
+        var receiver = new RecordingReceiver();
+        var message = ServiceBusModelFactory.ServiceBusReceivedMessage(body: BinaryData.FromString("not json"), messageId: "m1");
+
+        await Adapter(swarm).HandleAsync(new ProcessMessageEventArgs(message, receiver, CancellationToken.None));
+
+        Assert.Equal(["dead-letter:malformed-event"], receiver.Settlements);
+    }
+
+    [Fact]
+    public async Task An_event_whose_payload_breaks_a_rule_is_dead_lettered_with_the_reason()
+    {
+        await using var swarm = await SwarmTestHost.StartAsync();
+        var receiver = new RecordingReceiver();
+        var broken = ClaimedEvent() with { Payload = JsonSerializer.SerializeToElement(new { title = "no id" }) };
+
+        await Adapter(swarm).HandleAsync(new ProcessMessageEventArgs(Received(AgentEventMessages.ToMessage(broken)), receiver, CancellationToken.None));
+
+        Assert.Equal(["dead-letter:invalid-input"], receiver.Settlements);
+        Assert.Contains("WorkItem", receiver.Descriptions.Single());
+    }
+
+    [Fact]
+    public async Task A_transient_failure_abandons_the_message_for_redelivery()
+    {
+        var swarm = await SwarmTestHost.StartAsync();
+        var adapter = Adapter(swarm);
+        await swarm.DisposeAsync();
+        var receiver = new RecordingReceiver();
+
+        await adapter.HandleAsync(new ProcessMessageEventArgs(Received(AgentEventMessages.ToMessage(ClaimedEvent()), deliveryCount: 2), receiver, CancellationToken.None));
+
+        Assert.Equal(["abandon"], receiver.Settlements);
+    }
+
+    private static ServiceBusAgentEventBus Adapter(SwarmTestHost swarm) => new(
+        new ServiceBusClient("Endpoint=sb://127.0.0.1/;SharedAccessKeyName=test;SharedAccessKey=dGVzdA=="),
+        swarm.Router,
+        Options.Create(new ServiceBusBusOptions()),
+        NullLogger<ServiceBusAgentEventBus>.Instance);
+
+    private sealed class RecordingReceiver : ServiceBusReceiver
+    {
+        public List<string> Settlements { get; } = [];
+        public List<string> Descriptions { get; } = [];
+
+        public override Task CompleteMessageAsync(ServiceBusReceivedMessage message, CancellationToken cancellationToken = default)
+        {
+            Settlements.Add("complete");
+            return Task.CompletedTask;
+        }
+
+        public override Task DeadLetterMessageAsync(ServiceBusReceivedMessage message, string deadLetterReason, string? deadLetterErrorDescription = null, CancellationToken cancellationToken = default)
+        {
+            Settlements.Add($"dead-letter:{deadLetterReason}");
+            Descriptions.Add(deadLetterErrorDescription ?? string.Empty);
+            return Task.CompletedTask;
+        }
+
+        public override Task AbandonMessageAsync(ServiceBusReceivedMessage message, IDictionary<string, object>? propertiesToModify = null, CancellationToken cancellationToken = default)
+        {
+            Settlements.Add("abandon");
+            return Task.CompletedTask;
+        }
+    }
+}
+
+public sealed class BusSelectionTests
+{
+    [Theory]
+    [InlineData(null, null, typeof(InProcessAgentEventBus))]
+    [InlineData("swarm.servicebus.windows.net", null, typeof(ServiceBusAgentEventBus))]
+    [InlineData(null, "Endpoint=sb://127.0.0.1/;SharedAccessKeyName=k;SharedAccessKey=dGVzdA==", typeof(ServiceBusAgentEventBus))]
+    public async Task The_bus_follows_the_service_bus_settings(string? fullyQualifiedNamespace, string? connectionString, Type expected)
+    {
+        var settings = new Dictionary<string, string?>();
+        if (fullyQualifiedNamespace is not null)
+        {
+            settings["ServiceBusConnection:fullyQualifiedNamespace"] = fullyQualifiedNamespace;
+        }
+
+        if (connectionString is not null)
+        {
+            settings["ServiceBusConnection"] = connectionString;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection().AddLogging();
+        services.AddSwarmAgents();
+        services.AddSingleton(new AgentMailbox(null!));
+        Swarm.Hosting.SwarmHosting.AddAgentEventBus(services, configuration);
+        await using var provider = services.BuildServiceProvider();
+
+        Assert.IsType(expected, provider.GetRequiredService<IAgentEventBus>());
+    }
+}
