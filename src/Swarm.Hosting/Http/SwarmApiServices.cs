@@ -1,0 +1,34 @@
+using Microsoft.DurableTask.Client;
+using Swarm.Domain;
+using Swarm.Domain.Events;
+using Swarm.Domain.Work;
+
+namespace Swarm.Hosting.Http;
+
+/// <summary>
+/// What the API handlers need, resolved per request: in the embedded host from the request's services, in the
+/// Functions app from the invocation's services (where the Durable client is the invocation's own).
+/// </summary>
+public sealed class SwarmApiServices(
+    SwarmCommands commands,
+    IWorkHistory history,
+    AgentEventRouter router,
+    DurableTaskClient client,
+    ILogger<SwarmApiServices> logger)
+{
+    public SwarmCommands Commands => commands;
+    public IWorkHistory History => history;
+    public AgentEventRouter Router => router;
+    public DurableTaskClient Client => client;
+    public ILogger Logger => logger;
+}
+
+public static class SwarmApiServiceCollectionExtensions
+{
+    /// <summary>The API handlers' services; the agents (<c>AddSwarmAgents</c>) and a Durable client come from the host.</summary>
+    public static IServiceCollection AddSwarmApi(this IServiceCollection services)
+    {
+        services.AddScoped<SwarmApiServices>();
+        return services;
+    }
+}
