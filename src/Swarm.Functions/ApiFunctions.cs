@@ -1,0 +1,70 @@
+using Swarm.Hosting.Http;
+
+namespace Swarm.Functions;
+
+/// <summary>
+/// The HTTP API as Functions triggers: each parses nothing itself and delegates to <see cref="SwarmApi"/>, the same
+/// handlers the embedded host maps. Every trigger also declares a <c>[DurableClient]</c> binding: that is how the
+/// host hands the invocation its Durable client, which <see cref="DurableClientMiddleware"/> gives to the agents.
+/// </summary>
+public sealed class ApiFunctions(SwarmApiServices api)
+{
+    [Function("ClaimWork_Http")]
+    public Task<IResult> ClaimWork(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "work")] HttpRequest request,
+        [DurableClient] DurableTaskClient client) =>
+        SwarmApi.ClaimWorkAsync(request, api);
+
+    [Function("ListWork_Http")]
+    public Task<IResult> ListWork(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "work")] HttpRequest request,
+        [DurableClient] DurableTaskClient client) =>
+        SwarmApi.ListWorkAsync(request, api);
+
+    [Function("GetWork_Http")]
+    public Task<IResult> GetWork(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "work/{id}")] HttpRequest request,
+        string id,
+        [DurableClient] DurableTaskClient client) =>
+        SwarmApi.GetWorkAsync(request, id, api);
+
+    [Function("ReportProgress_Http")]
+    public Task<IResult> ReportProgress(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "work/{id}/progress")] HttpRequest request,
+        string id,
+        [DurableClient] DurableTaskClient client) =>
+        SwarmApi.ReportProgressAsync(request, id, api);
+
+    [Function("CompleteWork_Http")]
+    public Task<IResult> CompleteWork(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "work/{id}/complete")] HttpRequest request,
+        string id,
+        [DurableClient] DurableTaskClient client) =>
+        SwarmApi.CompleteWorkAsync(request, id, api);
+
+    [Function("CastVote_Http")]
+    public Task<IResult> CastVote(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "motions/{id}/votes")] HttpRequest request,
+        string id,
+        [DurableClient] DurableTaskClient client) =>
+        SwarmApi.CastVoteAsync(request, id, api);
+
+    [Function("GetAgents_Http")]
+    public Task<IResult> GetAgents(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "agents")] HttpRequest request,
+        [DurableClient] DurableTaskClient client) =>
+        SwarmApi.GetAgentsAsync(request, api);
+
+    [Function("PublishAgentEvent_Http")]
+    public Task<IResult> PublishAgentEvent(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "agents/{agent}/events")] HttpRequest request,
+        string agent,
+        [DurableClient] DurableTaskClient client) =>
+        SwarmApi.PublishEventAsync(request, agent, api);
+
+    [Function("Health_Http")]
+    public Task<IResult> Health(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request,
+        [DurableClient] DurableTaskClient client) =>
+        SwarmApi.HealthAsync(request, api);
+}
