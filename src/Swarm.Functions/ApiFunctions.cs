@@ -62,6 +62,12 @@ public sealed class ApiFunctions(SwarmApiServices api)
         [DurableClient] DurableTaskClient client) =>
         SwarmApi.PublishEventAsync(request, agent, api);
 
+    [Function("ReceiveAlerts_Http")]
+    public Task<IResult> ReceiveAlerts(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "alerts")] HttpRequest request,
+        [DurableClient] DurableTaskClient client) =>
+        SwarmApi.ReceiveAlertsAsync(request, api);
+
     [Function("Health_Http")]
     public Task<IResult> Health(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request,

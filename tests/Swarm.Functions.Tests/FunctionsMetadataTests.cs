@@ -23,6 +23,7 @@ public sealed class FunctionsMetadataTests
         { "CastVote_Http", "post", "motions/{id}/votes", "Function" },
         { "GetAgents_Http", "get", "agents", "Function" },
         { "PublishAgentEvent_Http", "post", "agents/{agent}/events", "Function" },
+        { "ReceiveAlerts_Http", "post", "alerts", "Function" },
         { "Health_Http", "get", "health", "Anonymous" },
     };
 

@@ -112,6 +112,52 @@ public sealed class HttpFunctionTests(EmbeddedSwarm swarm) : IClassFixture<Embed
     }
 
     [Fact]
+    public async Task Alerts_are_accepted_and_a_redelivery_starts_no_second_remediation()
+    {
+        var fingerprint = Guid.NewGuid().ToString("N")[..16];
+        var body = $$"""
+            {"version":"4","groupKey":"g","status":"firing","receiver":"swarm","alerts":[
+              {"status":"firing","labels":{"alertname":"WorkItemsStuck","team":"http-alerts","severity":"warning"},
+               "annotations":{"summary":"nothing completed"},"startsAt":"2026-11-24T10:00:00Z","endsAt":"0001-01-01T00:00:00Z","fingerprint":"{{fingerprint}}"}]}
+            """;
+
+        var first = await PostAsync("/api/alerts", body, (f, r, c) => f.ReceiveAlerts(r, c));
+        var again = await PostAsync("/api/alerts", body, (f, r, c) => f.ReceiveAlerts(r, c));
+
+        Assert.Equal(202, first.Status);
+        Assert.Equal(202, again.Status);
+        var receipt = first.Json.GetProperty("alerts")[0];
+        Assert.Equal("WorkItemsStuck", receipt.GetProperty("alert").GetString());
+        var instanceId = receipt.GetProperty("remediationId").GetString()!;
+        Assert.Equal(instanceId, again.Json.GetProperty("alerts")[0].GetProperty("remediationId").GetString());
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (await swarm.Client.GetInstanceAsync(instanceId, cts.Token) is null)
+        {
+            await Task.Delay(25, cts.Token);
+        }
+
+        var count = 0;
+        await foreach (var instance in swarm.Client.GetAllInstancesAsync(new Microsoft.DurableTask.Client.OrchestrationQuery { InstanceIdPrefix = instanceId }))
+        {
+            count += instance.InstanceId == instanceId ? 1 : 0;
+        }
+
+        Assert.Equal(1, count);
+    }
+
+    [Theory]
+    [InlineData("""{"hello":"world"}""", "$")]
+    [InlineData("""{"schemaId":"azureMonitorCommonAlertSchema"}""", "data")]
+    [InlineData("""{"schemaId":"other","data":{}}""", "schemaId")]
+    [InlineData("""{"version":"3","alerts":[]}""", "version")]
+    [InlineData("""{"version":"4","alerts":[{"status":"firing","labels":{},"startsAt":"2026-11-24T10:00:00Z","fingerprint":"f"}]}""", "alerts[0].labels.alertname")]
+    [InlineData("{", "body")]
+    public async Task A_malformed_alert_is_a_400_problem_naming_the_field(string body, string field)
+    {
+        AssertProblem(await PostAsync("/api/alerts", body, (f, r, c) => f.ReceiveAlerts(r, c)), 400, "invalid-input", field);
+    }
+
+    [Fact]
     public async Task Unknown_ids_are_404_problems()
     {
         var work = await GetAsync("/api/work/nope", (f, r, c) => f.GetWork(r, "nope", c));

@@ -22,3 +22,6 @@ public sealed record EventAccepted(string Id, string Type, string Agent);
 
 /// <summary><c>GET /api/health</c>.</summary>
 public sealed record HealthReport(string Status, string Backend);
+
+/// <summary>The answer to <c>POST /api/alerts</c>: one receipt per alert in the delivery.</summary>
+public sealed record AlertsAccepted(int Received, IReadOnlyList<Swarm.Domain.Remediation.AlertReceipt> Alerts);

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Primitives;
 using Swarm.Domain;
 using Swarm.Domain.Events;
+using Swarm.Domain.Remediation;
 using Swarm.Domain.Roberts;
 using Swarm.Domain.Telemetry;
 using Swarm.Domain.Work;
@@ -61,6 +62,8 @@ public static class SwarmApi
             .WithName("GetAgents").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
         api.MapPost("/agents/{agent}/events", (HttpRequest request, string agent, [FromServices] SwarmApiServices services) => PublishEventAsync(request, agent, services))
             .WithName("PublishAgentEvent").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
+        api.MapPost("/alerts", (HttpRequest request, [FromServices] SwarmApiServices services) => ReceiveAlertsAsync(request, services))
+            .WithName("ReceiveAlerts").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
         api.MapGet("/health", (HttpRequest request, [FromServices] SwarmApiServices services) => HealthAsync(request, services))
             .WithName("Health").WithMetadata(new RouteAccess(ApiAccess.Anonymous));
         return app;
@@ -189,6 +192,20 @@ public static class SwarmApi
             }
 
             return TypedResults.Json(new EventAccepted(agentEvent.Id, agentEvent.Type, name), SwarmJson.Options, statusCode: StatusCodes.Status202Accepted);
+        });
+
+    /// <summary>
+    /// <c>POST /api/alerts</c>: an Azure Monitor action group (common alert schema) or an Alertmanager webhook (v4).
+    /// Each alert becomes an <c>alert.fired</c>/<c>alert.resolved</c> event whose remediation instance id derives from the
+    /// alert's identity, so a retried delivery starts nothing twice; 202 lists what became of each alert.
+    /// </summary>
+    public static Task<IResult> ReceiveAlertsAsync(HttpRequest request, SwarmApiServices services) =>
+        HandleAsync(request, services, async cancellationToken =>
+        {
+            var body = await JsonBody.ReadAsync<System.Text.Json.Nodes.JsonObject>(request, cancellationToken);
+            var alerts = AlertPayloads.Parse(JsonSerializer.SerializeToElement(body));
+            var receipts = await services.Alerts.ReceiveAsync(alerts, cancellationToken);
+            return TypedResults.Json(new AlertsAccepted(receipts.Count, receipts), SwarmJson.Options, statusCode: StatusCodes.Status202Accepted);
         });
 
     /// <summary><c>GET /api/health</c>: 200 when the Durable backend answers within <see cref="HealthTimeout"/>, else 503.</summary>

@@ -1,6 +1,7 @@
 using Microsoft.DurableTask.Client;
 using Swarm.Domain;
 using Swarm.Domain.Events;
+using Swarm.Domain.Remediation;
 using Swarm.Domain.Work;
 
 namespace Swarm.Hosting.Http;
@@ -14,12 +15,14 @@ public sealed class SwarmApiServices(
     IWorkHistory history,
     AgentEventRouter router,
     DurableTaskClient client,
+    AlertIntake alerts,
     ILogger<SwarmApiServices> logger)
 {
     public SwarmCommands Commands => commands;
     public IWorkHistory History => history;
     public AgentEventRouter Router => router;
     public DurableTaskClient Client => client;
+    public AlertIntake Alerts => alerts;
     public ILogger Logger => logger;
 }
 
