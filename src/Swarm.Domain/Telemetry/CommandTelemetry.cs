@@ -9,6 +9,7 @@ public sealed class CommandTelemetry : IDisposable
     private readonly long _started = Stopwatch.GetTimestamp();
     private readonly ILogger _logger;
     private readonly Framework _framework;
+    private readonly string _frameworkName;
     private readonly string _command;
     private readonly string _subject;
     private bool _failed;
@@ -18,6 +19,7 @@ public sealed class CommandTelemetry : IDisposable
         _logger = logger;
         Span = span;
         _framework = framework;
+        _frameworkName = Spelling<Framework>.Of(framework);
         _command = command;
         _subject = subject;
     }
@@ -37,7 +39,7 @@ public sealed class CommandTelemetry : IDisposable
         ActivityKind kind = ActivityKind.Internal)
     {
         var span = SwarmTelemetry.Source.StartActivity(spanName, kind, parent, tags: null, links: links);
-        span?.SetTag(SwarmAttributes.Framework, Naming.Kebab(framework));
+        span?.SetTag(SwarmAttributes.Framework, Spelling<Framework>.Of(framework));
         span?.SetTag(SwarmAttributes.AgentName, AgentNames.For(framework));
         return new CommandTelemetry(logger, span, framework, spanName, subject);
     }
@@ -58,22 +60,24 @@ public sealed class CommandTelemetry : IDisposable
         _logger.AgentTransitioned(AgentNames.For(_framework), _subject, transition.From, transition.To);
         Span?.SetTag(SwarmAttributes.TransitionFrom, transition.From);
         Span?.SetTag(SwarmAttributes.TransitionTo, transition.To);
-        var framework = Naming.Kebab(_framework);
         var agent = AgentNames.For(_framework);
-        SwarmTelemetry.StateTransitions.Add(
-            1,
-            new(SwarmAttributes.AgentName, agent),
-            new(SwarmAttributes.Framework, framework),
-            new(SwarmAttributes.TransitionFrom, transition.From),
-            new(SwarmAttributes.TransitionTo, transition.To));
+        // A TagList holds up to eight tags inline; four separate tags would go through a params array.
+        var transitionTags = new TagList
+        {
+            { SwarmAttributes.AgentName, agent },
+            { SwarmAttributes.Framework, _frameworkName },
+            { SwarmAttributes.TransitionFrom, transition.From },
+            { SwarmAttributes.TransitionTo, transition.To },
+        };
+        SwarmTelemetry.StateTransitions.Add(1, in transitionTags);
         SwarmTelemetry.LastTransitionTimestamp.Record(
             DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0,
             new(SwarmAttributes.AgentName, agent),
-            new(SwarmAttributes.Framework, framework));
+            new(SwarmAttributes.Framework, _frameworkName));
     }
 
     public void Transitioned<TState>(TState from, TState to) where TState : struct, Enum =>
-        Transitioned(new Transition(Naming.Kebab(from), Naming.Kebab(to)));
+        Transitioned(new Transition(Spelling<TState>.Of(from), Spelling<TState>.Of(to)));
 
     /// <summary>Marks the command failed; the exception is recorded on the span and the caller rethrows.</summary>
     public void Fail(Exception error)
@@ -85,7 +89,7 @@ public sealed class CommandTelemetry : IDisposable
 
     public void Dispose()
     {
-        var framework = Naming.Kebab(_framework);
+        var framework = _frameworkName;
         SwarmTelemetry.CommandsExecuted.Add(
             1,
             new(SwarmAttributes.Framework, framework),
@@ -108,4 +112,12 @@ public sealed class CommandTelemetry : IDisposable
         var context = ParseParent(traceParent, traceState);
         return context == default ? [] : [new ActivityLink(context)];
     }
+}
+
+/// <summary>Each value's kebab-case spelling, computed once: a transition is recorded on every agent command.</summary>
+internal static class Spelling<TEnum> where TEnum : struct, Enum
+{
+    private static readonly Dictionary<TEnum, string> Names = Enum.GetValues<TEnum>().Distinct().ToDictionary(v => v, v => Naming.Kebab(v));
+
+    public static string Of(TEnum value) => Names.TryGetValue(value, out var name) ? name : Naming.Kebab(value);
 }
