@@ -1,0 +1,48 @@
+using System.Net;
+using System.Net.Sockets;
+using Swarm.Domain.Work;
+using Swarm.Hosting.Demo;
+
+namespace Swarm.Telemetry.Tests;
+
+public sealed class DegradationTests
+{
+    public DegradationTests() => AzureMonitorLocal.Ensure();
+
+    [Fact]
+    public async Task The_seed_scenario_completes_when_neither_the_OTLP_endpoint_nor_Azure_Monitor_answers()
+    {
+        var closed = ClosedLoopbackPort();
+        var storage = Path.Combine(Path.GetTempPath(), $"swarm-am-{Guid.NewGuid():N}");
+        var elapsed = Stopwatch.StartNew();
+        ScenarioReport report;
+        await using (var host = await TelemetryHost.StartAsync(new()
+                     {
+                         ["OTEL_EXPORTER_OTLP_ENDPOINT"] = $"http://127.0.0.1:{closed}",
+                         ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "grpc",
+                         ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = $"InstrumentationKey={FakeIngestion.InstrumentationKey};IngestionEndpoint=http://127.0.0.1:{closed}/",
+                         ["Swarm:Telemetry:AzureMonitorStorageDirectory"] = storage,
+                     }))
+        {
+            report = await host.Services.GetRequiredService<SeedScenario>().RunAsync(timeout: TimeSpan.FromSeconds(90));
+            host.Flush();
+        }
+
+        Assert.Equal(5, report.Work.Count);
+        Assert.All(report.Work, w => Assert.Equal(WorkStatus.Completed, w.Status));
+        Assert.Equal(Domain.Roberts.MotionResult.Passed, report.ProcessChange.Result);
+        Assert.NotNull(report.TraceId);
+        // The demo's own timers account for most of this; exports that cannot connect run beside the workflow, not in it.
+        Assert.True(elapsed.Elapsed < TimeSpan.FromSeconds(60), $"took {elapsed.Elapsed}");
+        // What Azure Monitor could not deliver waits in the configured directory for the next attempt.
+        Assert.True(Directory.Exists(storage) && Directory.EnumerateFiles(storage, "*", SearchOption.AllDirectories).Any(), $"nothing stored under {storage}");
+        Directory.Delete(storage, recursive: true);
+    }
+
+    private static int ClosedLoopbackPort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+}
