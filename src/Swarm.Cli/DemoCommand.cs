@@ -1,10 +1,14 @@
 using System.CommandLine;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Console;
+using OpenTelemetry;
+using OpenTelemetry.Trace;
 using Spectre.Console;
 using Swarm.Domain;
 using Swarm.Domain.Telemetry;
 using Swarm.Hosting;
 using Swarm.Hosting.Demo;
+using Swarm.Hosting.Telemetry;
 
 namespace Swarm.Cli;
 
@@ -31,14 +35,23 @@ public static class DemoCommand
         }
 
         var builder = Host.CreateApplicationBuilder();
-        builder.Logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
+        // The console shows the narration; the agents' Information logs go to the exporters only.
+        builder.Logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Information)
+            .AddFilter<ConsoleLoggerProvider>(null, LogLevel.Warning);
+        // The agents run in this process, as in `swarm up`: they are the local swarm, whatever started them.
+        builder.Services.AddSwarmTelemetry(builder.Configuration, "swarm-local", o =>
+        {
+            o.JsonConsole = false;
+            o.Prometheus = false;
+        });
+        builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddProcessor(new TransitionNarrator()));
         builder.Services.AddEmbeddedSwarm(builder.Configuration, SwarmOptions.Demo().CopyTo);
-        using var transitions = new TransitionNarrator();
         using var host = builder.Build();
         await host.StartAsync(cancellationToken);
         try
         {
             AnsiConsole.MarkupLine("[bold]Swarm seed scenario[/] — embedded Durable backend, demo timers in seconds");
+            AnsiConsole.MarkupLineInterpolated($"[grey]telemetry: {Destinations(host.Services.GetRequiredService<SwarmTelemetryOptions>(), builder.Configuration)}[/]");
             var scenario = host.Services.GetRequiredService<SeedScenario>();
             var started = Stopwatch.GetTimestamp();
             var report = await scenario.RunAsync(
@@ -55,6 +68,30 @@ public static class DemoCommand
         {
             await host.StopAsync(CancellationToken.None);
         }
+    }
+
+    private static string Destinations(SwarmTelemetryOptions options, Microsoft.Extensions.Configuration.IConfiguration configuration)
+    {
+        if (options.Disabled)
+        {
+            return "off (OTEL_SDK_DISABLED)";
+        }
+
+        var destinations = new List<string>();
+        if (options.OtlpTraces || options.OtlpMetrics || options.OtlpLogs)
+        {
+            destinations.Add($"OTLP {configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] ?? "(per signal)"} ({configuration["OTEL_EXPORTER_OTLP_PROTOCOL"] ?? "grpc"})");
+        }
+
+        if (options.AzureMonitor)
+        {
+            destinations.Add("Azure Monitor");
+        }
+
+        var sampling = FormattableString.Invariant($"sampling {options.SamplingRatio:P0} of ordinary roots, high/critical always");
+        return destinations.Count == 0
+            ? $"not exported (set OTEL_EXPORTER_OTLP_ENDPOINT or APPLICATIONINSIGHTS_CONNECTION_STRING); {sampling}"
+            : $"{string.Join(" and ", destinations)} as {options.ServiceName}; {sampling}";
     }
 
     private static void Summarise(ScenarioReport report, TimeSpan elapsed)
@@ -79,25 +116,10 @@ public static class DemoCommand
         AnsiConsole.MarkupLineInterpolated($"trace id [bold]{report.TraceId ?? "(not sampled)"}[/] — finished in {elapsed.TotalSeconds:0.0} s");
     }
 
-    /// <summary>Prints every agent transition as its span ends, and keeps Durable Task spans alive so the trace propagates.</summary>
-    private sealed class TransitionNarrator : IDisposable
+    /// <summary>Prints every agent transition as its span ends, sampled or not: a processor sees every span the pipeline creates.</summary>
+    private sealed class TransitionNarrator : BaseProcessor<Activity>
     {
-        private readonly ActivityListener _listener;
-
-        public TransitionNarrator()
-        {
-            _listener = new ActivityListener
-            {
-                ShouldListenTo = source => source.Name is SwarmTelemetry.Name or "Microsoft.DurableTask",
-                Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-                ActivityStopped = Print,
-            };
-            ActivitySource.AddActivityListener(_listener);
-        }
-
-        public void Dispose() => _listener.Dispose();
-
-        private static void Print(Activity span)
+        public override void OnEnd(Activity span)
         {
             if (span.Source.Name != SwarmTelemetry.Name || span.GetTagItem(SwarmAttributes.TransitionTo) is not string to)
             {
