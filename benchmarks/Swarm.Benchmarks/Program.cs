@@ -3,11 +3,15 @@ using Swarm.Benchmarks;
 return args.FirstOrDefault() switch
 {
     "throughput" => await ThroughputHarness.RunAsync(args.Skip(1).ToArray()),
+    "telemetry" => await TelemetryHarness.RunAsync(args.Skip(1).ToArray()),
+    "transition" => TransitionBenchmark.Run(args.Skip(1).ToArray()),
     _ => Usage(),
 };
 
 static int Usage()
 {
     Console.Error.WriteLine("usage: dotnet run -c Release --project benchmarks/Swarm.Benchmarks -- throughput [--seconds N]");
+    Console.Error.WriteLine("       dotnet run -c Release --project benchmarks/Swarm.Benchmarks -- telemetry [--seconds N] [--rounds N]");
+    Console.Error.WriteLine("       dotnet run -c Release --project benchmarks/Swarm.Benchmarks -- transition");
     return 2;
 }
