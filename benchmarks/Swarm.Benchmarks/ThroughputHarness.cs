@@ -52,7 +52,9 @@ public static class ThroughputHarness
                     throw new InvalidOperationException($"bare chain {id} ended {done.RuntimeStatus}");
                 }
             };
-            await MeasureAsync("bare-chain", 1, TimeSpan.FromSeconds(2), bareOnce, null);
+            // Warm-up (JIT, connection pools, thread pool growth) at both concurrencies before anything is measured.
+            await MeasureAsync("bare-chain", 16, TimeSpan.FromSeconds(4), bareOnce, null);
+            await MeasureAsync("bare-chain", 1, TimeSpan.FromSeconds(1), bareOnce, null);
             figures.AddRange(await MeasureAsync("bare-chain", 1, window, bareOnce, "orchestrations"));
             figures.AddRange(await MeasureAsync("bare-chain", 16, window, bareOnce, "orchestrations"));
             await bare.StopAsync();
@@ -63,7 +65,7 @@ public static class ThroughputHarness
             var commands = swarm.Services.GetRequiredService<SwarmCommands>();
             var client = swarm.Services.GetRequiredService<DurableTaskClient>();
             Func<int, int, Task> chainOnce = (slot, iteration) => SwarmChainAsync(commands, client, slot, iteration);
-            await MeasureAsync("swarm-chain", 1, TimeSpan.FromSeconds(2), (slot, i) => chainOnce(100 + slot, i), null);
+            await MeasureAsync("swarm-chain", 16, TimeSpan.FromSeconds(4), (slot, i) => chainOnce(100 + slot, i), null);
             figures.AddRange(await MeasureAsync("swarm-chain", 1, window, chainOnce, "chains"));
             figures.AddRange(await MeasureAsync("swarm-chain", 16, window, (slot, i) => chainOnce(200 + slot, i), "chains"));
             await swarm.StopAsync();

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Swarm.Hosting.Http;
+using Swarm.Hosting.Telemetry;
 
 namespace Swarm.Hosting.Web;
 
@@ -14,6 +15,9 @@ public static class SwarmWebApp
 {
     /// <summary>The port <c>func start</c> uses, so clients work against either host unchanged.</summary>
     public const int DefaultPort = 7071;
+
+    /// <summary>The embedded host's <c>service.name</c> unless <c>OTEL_SERVICE_NAME</c> says otherwise.</summary>
+    public const string ServiceName = "swarm-local";
 
     /// <summary>Setting of the loopback port (0 picks a free one).</summary>
     public const string PortSetting = "Swarm:Port";
@@ -35,11 +39,12 @@ public static class SwarmWebApp
 
         builder.Services.AddEmbeddedSwarm(builder.Configuration);
         builder.Services.AddSwarmApi();
-        // The telemetry pipeline (Swarm.Hosting/Telemetry) is added here, next to the agents it observes.
+        builder.Services.AddSwarmTelemetry(builder.Configuration, ServiceName);
 
         var app = builder.Build();
         app.UseFunctionKeys(app.Configuration[FunctionKeys.Setting]);
         app.MapSwarmApi();
+        app.MapSwarmMetrics();
         return app;
     }
 }
