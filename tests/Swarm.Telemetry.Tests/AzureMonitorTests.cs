@@ -16,11 +16,11 @@ public sealed class AzureMonitorTests
     public async Task Azure_Monitor_export_delivers_requests_dependencies_messages_and_metrics_in_its_track_format()
     {
         await using var ingestion = await FakeIngestion.StartAsync();
-        var storage = Path.Combine(Path.GetTempPath(), $"swarm-am-{Guid.NewGuid():N}");
+        using var storage = new TemporaryDirectory();
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(TelemetryHost.Isolated(new()
         {
             ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = ingestion.ConnectionString,
-            ["Swarm:Telemetry:AzureMonitorStorageDirectory"] = storage,
+            ["Swarm:Telemetry:AzureMonitorStorageDirectory"] = storage.Path,
         })).Build();
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
@@ -83,5 +83,19 @@ public static class AzureMonitorLocal
     {
         Environment.SetEnvironmentVariable("APPLICATIONINSIGHTS_STATSBEAT_DISABLED", "true");
         Environment.SetEnvironmentVariable("APPLICATIONINSIGHTS_SDKSTATS_DISABLED", "true");
+    }
+}
+
+/// <summary>A directory of its own under the temp folder, deleted with everything in it on dispose.</summary>
+public sealed class TemporaryDirectory : IDisposable
+{
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"swarm-am-{Guid.NewGuid():N}");
+
+    public void Dispose()
+    {
+        if (Directory.Exists(Path))
+        {
+            Directory.Delete(Path, recursive: true);
+        }
     }
 }

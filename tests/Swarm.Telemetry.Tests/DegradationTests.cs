@@ -13,7 +13,7 @@ public sealed class DegradationTests
     public async Task The_seed_scenario_completes_when_neither_the_OTLP_endpoint_nor_Azure_Monitor_answers()
     {
         var closed = ClosedLoopbackPort();
-        var storage = Path.Combine(Path.GetTempPath(), $"swarm-am-{Guid.NewGuid():N}");
+        using var storage = new TemporaryDirectory();
         var elapsed = Stopwatch.StartNew();
         ScenarioReport report;
         await using (var host = await TelemetryHost.StartAsync(new()
@@ -21,7 +21,7 @@ public sealed class DegradationTests
                          ["OTEL_EXPORTER_OTLP_ENDPOINT"] = $"http://127.0.0.1:{closed}",
                          ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "grpc",
                          ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = $"InstrumentationKey={FakeIngestion.InstrumentationKey};IngestionEndpoint=http://127.0.0.1:{closed}/",
-                         ["Swarm:Telemetry:AzureMonitorStorageDirectory"] = storage,
+                         ["Swarm:Telemetry:AzureMonitorStorageDirectory"] = storage.Path,
                      }))
         {
             report = await host.Services.GetRequiredService<SeedScenario>().RunAsync(timeout: TimeSpan.FromSeconds(90));
@@ -35,8 +35,7 @@ public sealed class DegradationTests
         // The demo's own timers account for most of this; exports that cannot connect run beside the workflow, not in it.
         Assert.True(elapsed.Elapsed < TimeSpan.FromSeconds(60), $"took {elapsed.Elapsed}");
         // What Azure Monitor could not deliver waits in the configured directory for the next attempt.
-        Assert.True(Directory.Exists(storage) && Directory.EnumerateFiles(storage, "*", SearchOption.AllDirectories).Any(), $"nothing stored under {storage}");
-        Directory.Delete(storage, recursive: true);
+        Assert.True(Directory.Exists(storage.Path) && Directory.EnumerateFiles(storage.Path, "*", SearchOption.AllDirectories).Any(), $"nothing stored under {storage.Path}");
     }
 
     private static int ClosedLoopbackPort()

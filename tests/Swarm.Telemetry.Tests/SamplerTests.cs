@@ -79,11 +79,12 @@ public sealed class SamplerTests
     [Fact]
     public void The_Swarm_sampler_stays_in_effect_when_Azure_Monitor_export_is_on()
     {
+        using var storage = new TemporaryDirectory();
         using var pipeline = Pipeline(new()
         {
             ["OTEL_TRACES_SAMPLER_ARG"] = "0",
             ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = $"InstrumentationKey={FakeIngestion.InstrumentationKey};IngestionEndpoint=http://127.0.0.1:9/",
-            ["Swarm:Telemetry:AzureMonitorStorageDirectory"] = Path.Combine(Path.GetTempPath(), $"swarm-am-{Guid.NewGuid():N}"),
+            ["Swarm:Telemetry:AzureMonitorStorageDirectory"] = storage.Path,
         });
         Assert.True(pipeline.GetRequiredService<SwarmTelemetryOptions>().AzureMonitor);
 
