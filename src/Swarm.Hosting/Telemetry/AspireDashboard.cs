@@ -20,11 +20,13 @@ public sealed class AspireDashboard : IAsyncDisposable
     private const int OutputLines = 200;
 
     private readonly Process _process;
+    private readonly DirectoryInfo _scratch;
     private readonly Queue<string> _output = new();
 
-    private AspireDashboard(Process process, Uri frontend, Uri otlpGrpc, Uri otlpHttp)
+    private AspireDashboard(Process process, DirectoryInfo scratch, Uri frontend, Uri otlpGrpc, Uri otlpHttp)
     {
         _process = process;
+        _scratch = scratch;
         Frontend = frontend;
         OtlpGrpc = otlpGrpc;
         OtlpHttp = otlpHttp;
@@ -119,14 +121,18 @@ public sealed class AspireDashboard : IAsyncDisposable
         start.Environment["DASHBOARD__OTLP__AUTHMODE"] = "Unsecured";
         start.Environment["DASHBOARD__API__AUTHMODE"] = "Unsecured";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        // Its run store is a SQLite file in the temp folder, which a killed process leaves behind: give it one of ours to delete.
+        var scratch = Directory.CreateTempSubdirectory("swarm-dashboard-");
+        start.Environment["TMPDIR"] = scratch.FullName;
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
         if (!process.Start())
         {
+            scratch.Delete(recursive: true);
             throw new InvalidOperationException($"The Aspire dashboard at {executable} did not start.");
         }
 
-        var dashboard = new AspireDashboard(process, frontend, otlpGrpc, otlpHttp);
+        var dashboard = new AspireDashboard(process, scratch, frontend, otlpGrpc, otlpHttp);
         process.OutputDataReceived += (_, e) => dashboard.Remember(e.Data);
         process.ErrorDataReceived += (_, e) => dashboard.Remember(e.Data);
         process.BeginOutputReadLine();
@@ -162,6 +168,14 @@ public sealed class AspireDashboard : IAsyncDisposable
         }
 
         _process.Dispose();
+        try
+        {
+            _scratch.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held by a process that outlived the wait; the temp folder's owner cleans up after it.
+        }
     }
 
     private async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
