@@ -1,10 +1,12 @@
 using Azure.Core.Serialization;
 using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Swarm.Domain.Events;
 using Swarm.Functions;
 using Swarm.Hosting.Functions;
+using Swarm.Hosting.Telemetry;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
@@ -12,5 +14,6 @@ builder.UseMiddleware<DurableClientMiddleware>();
 builder.Services.AddSwarmFunctions(builder.Configuration);
 // Durable state, activity inputs and HTTP bodies share one JSON convention (camelCase, kebab-case enums).
 builder.Services.Configure<WorkerOptions>(o => o.Serializer = new JsonObjectSerializer(SwarmJson.Options));
-// The telemetry pipeline (Swarm.Hosting/Telemetry) is added here.
+// The worker's OpenTelemetry defaults first, then Swarm's resource, sampler and exporters, which therefore win.
+builder.Services.AddSwarmTelemetry(builder.Configuration, "swarm-functions", o => o.Prometheus = false, otel => otel.UseFunctionsWorkerDefaults());
 builder.Build().Run();

@@ -37,8 +37,12 @@ public sealed class SeedScenario(SwarmCommands commands, DurableTaskClient clien
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout ?? TimeSpan.FromMinutes(2));
         var ct = deadline.Token;
-        using var root = SwarmTelemetry.Source.StartActivity("swarm.demo.seed_scenario", ActivityKind.Client);
-        root?.SetTag(SwarmAttributes.WorkTeam, Team);
+        // The scenario's work is high priority, said at the start where the sampler reads it: the demo's trace is always kept.
+        using var root = SwarmTelemetry.Source.StartActivity(
+            "swarm.demo.seed_scenario",
+            ActivityKind.Client,
+            parentContext: default,
+            new ActivityTagsCollection { [SwarmAttributes.WorkPriority] = "high", [SwarmAttributes.WorkTeam] = Team });
         var runId = Guid.NewGuid().ToString("N")[..8];
 
         var (feature, _) = await commands.ClaimAsync(

@@ -79,6 +79,7 @@ public static class SwarmApi
         {
             var body = await JsonBody.ReadAsync<ClaimWorkRequest>(request, cancellationToken);
             var claim = ClaimWork.Parse(body.Type, body.Title, body.Priority, body.Team, body.Points);
+            using var span = ClaimTelemetry.Start(claim);
             var (item, created) = await services.Commands.ClaimAsync(claim, Header(request, IdempotencyKeyHeader), cancellationToken);
             if (!created)
             {

@@ -158,6 +158,17 @@ public static class SwarmTelemetryHosting
     public static IEndpointRouteBuilder MapSwarmMetrics(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        var options = app.ServiceProvider.GetService<SwarmTelemetryOptions>();
+        if (options is { Disabled: true } or { Prometheus: false })
+        {
+            // Telemetry is off (OTEL_SDK_DISABLED) or the scrape endpoint is: say so instead of failing at start.
+            app.MapGet(MetricsPath, () => Results.Problem(
+                "Metrics are not exported by this host (OTEL_SDK_DISABLED or Swarm:Telemetry:Prometheus=false).",
+                statusCode: StatusCodes.Status404NotFound,
+                title: "Metrics disabled"));
+            return app;
+        }
+
         app.MapPrometheusScrapingEndpoint(MetricsPath);
         return app;
     }
