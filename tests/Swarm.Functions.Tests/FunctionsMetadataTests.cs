@@ -99,6 +99,7 @@ public sealed class FunctionsMetadataTests
         var embedded = ((IEndpointRouteBuilder)app).DataSources
             .SelectMany(d => d.Endpoints)
             .OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText!.TrimStart('/').StartsWith("api/", StringComparison.Ordinal))
             .Select(e => (
                 Method: e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()!.HttpMethods.Single().ToLowerInvariant(),
                 Route: e.RoutePattern.RawText!.TrimStart('/'),
