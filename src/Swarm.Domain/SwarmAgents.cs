@@ -41,7 +41,7 @@ public static class SwarmAgents
         registry.AddOrchestratorFunc<ScrumTeamState, ScrumTeamState>(SwarmTasks.Orchestrators.ScrumTeam, ScrumTeamWorkflow.RunAsync);
         registry.AddOrchestratorFunc<SprintPlan, Sprint>(SwarmTasks.Orchestrators.Sprint, SprintWorkflow.RunAsync);
         registry.AddOrchestratorFunc<LeanProject, LeanProject>(SwarmTasks.Orchestrators.LeanProject, LeanProjectWorkflow.RunAsync);
-        registry.AddOrchestratorFunc<Remediation.Remediation, Remediation.Remediation>(SwarmTasks.Orchestrators.Remediation, RemediationWorkflow.RunAsync);
+        registry.AddOrchestratorFunc<AlertRemediation, AlertRemediation>(SwarmTasks.Orchestrators.Remediation, RemediationWorkflow.RunAsync);
 
         Step<WorkSteps, WorkItem, WorkItem>(registry, SwarmTasks.Activities.ClaimWork, (s, i) => s.ClaimAsync(i));
         Step<WorkSteps, WorkStep, WorkItem>(registry, SwarmTasks.Activities.ApplyWorkCommand, (s, i) => s.ApplyAsync(i));
@@ -50,7 +50,7 @@ public static class SwarmAgents
         Step<SprintSteps, SprintStep, Sprint>(registry, SwarmTasks.Activities.ApplySprintCommand, (s, i) => s.ApplyAsync(i));
         Step<LeanSteps, LeanProject, LeanProject>(registry, SwarmTasks.Activities.CreateLeanProject, (s, i) => s.CreateAsync(i));
         Step<LeanSteps, LeanStep, LeanProject>(registry, SwarmTasks.Activities.ApplyLeanCommand, (s, i) => s.ApplyAsync(i));
-        Step<RemediationSteps, RemediationStep, Remediation.Remediation>(registry, SwarmTasks.Activities.ApplyRemediationCommand, (s, i) => s.ApplyAsync(i));
+        Step<RemediationSteps, RemediationStep, AlertRemediation>(registry, SwarmTasks.Activities.ApplyRemediationCommand, (s, i) => s.ApplyAsync(i));
         return registry;
     }
 

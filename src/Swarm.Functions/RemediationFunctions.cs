@@ -6,10 +6,10 @@ namespace Swarm.Functions;
 public sealed class RemediationFunctions(RemediationSteps steps)
 {
     [Function(SwarmTasks.Orchestrators.Remediation)]
-    public static Task<Remediation> RemediationOrchestrator([OrchestrationTrigger] TaskOrchestrationContext context, Remediation remediation) =>
+    public static Task<AlertRemediation> RemediationOrchestrator([OrchestrationTrigger] TaskOrchestrationContext context, AlertRemediation remediation) =>
         RemediationWorkflow.RunAsync(context, remediation);
 
     [Function(SwarmTasks.Activities.ApplyRemediationCommand)]
-    public Task<Remediation> ApplyRemediationCommand([ActivityTrigger] RemediationStep step, [DurableClient] DurableTaskClient client) =>
+    public Task<AlertRemediation> ApplyRemediationCommand([ActivityTrigger] RemediationStep step, [DurableClient] DurableTaskClient client) =>
         steps.ApplyAsync(step);
 }

@@ -28,7 +28,7 @@ public sealed class RemediationWorkflowTests : IAsyncLifetime
         await Intake.ReceiveAsync([alert]);
 
         var remediationId = Assert.Single(receipts).RemediationId;
-        var remediation = await StatusAsync<Remediation>(remediationId, r => r.State == RemediationState.Monitoring);
+        var remediation = await StatusAsync<AlertRemediation>(remediationId, r => r.State == RemediationState.Monitoring);
         Assert.Equal(RemediationKind.LeanProject, remediation.Kind);
         var projectId = $"alert-{remediation.Id[..8]}";
         var motionId = InstanceIds.ProcessChangeMotionId("theta", projectId);
@@ -42,7 +42,7 @@ public sealed class RemediationWorkflowTests : IAsyncLifetime
         Assert.Equal(1, _swarm.Spans.Count(s => s.DisplayName == "remediation.start" && (string?)s.GetTagItem("swarm.alert.id") == alert.Id));
 
         await Intake.ReceiveAsync([alert with { Status = AlertStatus.Resolved, EndsAt = DateTimeOffset.UtcNow }]);
-        var closed = (await _swarm.CompletedAsync(remediationId)).ReadOutputAs<Remediation>()!;
+        var closed = (await _swarm.CompletedAsync(remediationId)).ReadOutputAs<AlertRemediation>()!;
         Assert.Equal(RemediationState.Resolved, closed.State);
         Assert.StartsWith("alert resolved", closed.Outcome);
         Assert.Contains(closed.Actions, a => a.StartsWith("notified: logged", StringComparison.Ordinal));
@@ -53,7 +53,7 @@ public sealed class RemediationWorkflowTests : IAsyncLifetime
     {
         var alert = Alert("AgentHighErrorRate", ("team", "iota"));
         var remediationId = Assert.Single(await Intake.ReceiveAsync([alert])).RemediationId;
-        await StatusAsync<Remediation>(remediationId, x => x.State == RemediationState.Monitoring);
+        await StatusAsync<AlertRemediation>(remediationId, x => x.State == RemediationState.Monitoring);
 
         var refused = await Assert.ThrowsAsync<LoadSheddingException>(() =>
             _swarm.Commands.ClaimAsync(new ClaimWork(WorkType.Task, "Refused", WorkPriority.Low, "iota", 1), null));
@@ -63,6 +63,10 @@ public sealed class RemediationWorkflowTests : IAsyncLifetime
         Assert.True(created);
         var circuits = await _swarm.Services.GetRequiredService<LoadShedding>().ActiveAsync();
         Assert.Contains(circuits, c => c.Team == "iota" && c.RemediationId == InstanceIds.RemediationKey(alert.Identity));
+        var agents = await Swarm.Hosting.Http.AgentStatesQuery.ReadAsync(
+            _swarm.Client, _swarm.Services.GetRequiredService<IWorkHistory>(), _swarm.Services.GetRequiredService<LoadShedding>(), CancellationToken.None);
+        Assert.Contains(agents.Remediation.Shedding, c => c.Team == "iota");
+        Assert.Contains(agents.Remediation.Active, r => r.Alert == "AgentHighErrorRate" && r.Team == "iota" && r.State == RemediationState.Monitoring);
 
         await Intake.ReceiveAsync([alert with { Status = AlertStatus.Resolved }]);
         await _swarm.CompletedAsync(remediationId);
@@ -92,7 +96,7 @@ public sealed class RemediationWorkflowTests : IAsyncLifetime
         var decided = (await _swarm.CompletedAsync(InstanceIds.Motion(motion.Id))).ReadOutputAs<Motion>()!;
         Assert.Equal(MotionResult.Passed, decided.Result);
         Assert.Contains("general consent", decided.Reason);
-        var remediation = await StatusAsync<Remediation>(receipts[0].RemediationId, r => r.State == RemediationState.Monitoring);
+        var remediation = await StatusAsync<AlertRemediation>(receipts[0].RemediationId, r => r.State == RemediationState.Monitoring);
         Assert.Contains(remediation.Actions, a => a.Contains($"nudged {InstanceIds.Motion(motion.Id)}", StringComparison.Ordinal));
     }
 

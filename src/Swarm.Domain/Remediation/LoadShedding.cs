@@ -49,7 +49,7 @@ public sealed class LoadShedding(DurableTaskClient client, TimeProvider clock)
             await foreach (var instance in client.GetAllInstancesAsync(query).WithCancellation(cancellationToken))
             {
                 if (instance.SerializedCustomStatus is not null
-                    && instance.ReadCustomStatusAs<Remediation>() is { Kind: RemediationKind.ShedLoad, State: RemediationState.Acting or RemediationState.Monitoring } r)
+                    && instance.ReadCustomStatusAs<AlertRemediation>() is { Kind: RemediationKind.ShedLoad, State: RemediationState.Acting or RemediationState.Monitoring } r)
                 {
                     circuits.Add(new SheddingCircuit(r.Team ?? RemediationPolicy.AllTeams, r.Alert.Name, r.Id));
                 }

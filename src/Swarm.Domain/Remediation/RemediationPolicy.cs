@@ -18,7 +18,7 @@ public static class RemediationPolicy
     /// <summary>Load shedding without a <c>team</c> label applies to every team.</summary>
     public const string AllTeams = "*";
 
-    public static Remediation Plan(AlertNotification alert, TimeSpan maxDuration)
+    public static AlertRemediation Plan(AlertNotification alert, TimeSpan maxDuration)
     {
         var team = Normalise(alert.Label("team"));
         var agent = alert.Label("agent") ?? alert.Label("swarm_agent_name");
@@ -29,7 +29,7 @@ public static class RemediationPolicy
             AgentHighErrorRate or SlowTransitions => RemediationKind.ShedLoad,
             _ => RemediationKind.NotifyOnly,
         };
-        return new Remediation
+        return new AlertRemediation
         {
             Id = InstanceIds.RemediationKey(alert.Identity),
             Alert = alert,

@@ -5,7 +5,7 @@ using Swarm.Domain.Telemetry;
 namespace Swarm.Domain.Remediation;
 
 /// <summary>Input of one remediation step.</summary>
-public sealed record RemediationStep(Remediation Remediation, RemediationCommandKind Kind, RemediationCommand? Command = null);
+public sealed record RemediationStep(AlertRemediation Remediation, RemediationCommandKind Kind, RemediationCommand? Command = null);
 
 /// <summary>The activities of a remediation: act on the alert by policy, watch, and close the loop when it resolves.</summary>
 public sealed class RemediationSteps(
@@ -17,7 +17,7 @@ public sealed class RemediationSteps(
     TimeProvider clock,
     ILogger<RemediationSteps> logger)
 {
-    public async Task<Remediation> ApplyAsync(RemediationStep step, CancellationToken cancellationToken = default)
+    public async Task<AlertRemediation> ApplyAsync(RemediationStep step, CancellationToken cancellationToken = default)
     {
         var remediation = step.Remediation;
         var spanName = step.Kind switch
@@ -58,7 +58,7 @@ public sealed class RemediationSteps(
         }
     }
 
-    private async Task<IReadOnlyList<string>> ActAsync(Remediation remediation, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<string>> ActAsync(AlertRemediation remediation, CancellationToken cancellationToken)
     {
         var alert = remediation.Alert;
         var actions = new List<string>();
@@ -99,7 +99,7 @@ public sealed class RemediationSteps(
         return actions;
     }
 
-    private async Task<Remediation> ResolveAsync(Remediation remediation, RemediationCommand? resolved, CancellationToken cancellationToken)
+    private async Task<AlertRemediation> ResolveAsync(AlertRemediation remediation, RemediationCommand? resolved, CancellationToken cancellationToken)
     {
         var actions = new List<string>();
         if (remediation.Kind == RemediationKind.ShedLoad)
@@ -115,7 +115,7 @@ public sealed class RemediationSteps(
         return remediation.Resolved(outcome, actions, clock.GetUtcNow());
     }
 
-    private async Task<string> NotifyAsync(Remediation remediation, string title, string text, CancellationToken cancellationToken)
+    private async Task<string> NotifyAsync(AlertRemediation remediation, string title, string text, CancellationToken cancellationToken)
     {
         try
         {

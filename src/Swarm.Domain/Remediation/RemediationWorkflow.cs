@@ -3,7 +3,7 @@ namespace Swarm.Domain.Remediation;
 /// <summary>An alert's remediation: act by policy, then monitor until the alert resolves (or the remediation expires).</summary>
 public static class RemediationWorkflow
 {
-    public static async Task<Remediation> RunAsync(TaskOrchestrationContext context, Remediation remediation)
+    public static async Task<AlertRemediation> RunAsync(TaskOrchestrationContext context, AlertRemediation remediation)
     {
         context.SetCustomStatus(remediation);
         if (remediation.State == RemediationState.Triggered)
@@ -26,9 +26,9 @@ public static class RemediationWorkflow
         return remediation;
     }
 
-    private static async Task<Remediation> StepAsync(TaskOrchestrationContext context, RemediationStep step)
+    private static async Task<AlertRemediation> StepAsync(TaskOrchestrationContext context, RemediationStep step)
     {
-        var next = await context.CallActivityAsync<Remediation>(SwarmTasks.Activities.ApplyRemediationCommand, step, Inbox.StepOptions);
+        var next = await context.CallActivityAsync<AlertRemediation>(SwarmTasks.Activities.ApplyRemediationCommand, step, Inbox.StepOptions);
         context.SetCustomStatus(next);
         return next;
     }

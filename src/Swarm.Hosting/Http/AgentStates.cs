@@ -1,6 +1,7 @@
 using Microsoft.DurableTask.Client;
 using Swarm.Domain;
 using Swarm.Domain.Lean;
+using Swarm.Domain.Remediation;
 using Swarm.Domain.Roberts;
 using Swarm.Domain.Scrum;
 using Swarm.Domain.Telemetry;
@@ -9,7 +10,12 @@ using Swarm.Domain.Work;
 namespace Swarm.Hosting.Http;
 
 /// <summary><c>GET /api/agents</c>: each agent's current state, read from its orchestrations.</summary>
-public sealed record AgentStates(RobertsState Roberts, ScrumState Scrum, LeanState Lean, WorkCounts Work);
+public sealed record AgentStates(RobertsState Roberts, ScrumState Scrum, LeanState Lean, RemediationAgentState Remediation, WorkCounts Work);
+
+/// <summary>The remediation agent: remediations still acting or monitoring, and the load-shedding circuits engaged.</summary>
+public sealed record RemediationAgentState(string Agent, IReadOnlyList<RemediationSummary> Active, IReadOnlyList<SheddingCircuit> Shedding);
+
+public sealed record RemediationSummary(string Id, string Alert, RemediationKind Kind, string? Team, string? AgentName, RemediationState State, DateTimeOffset? StartedAt);
 
 public sealed record RobertsState(string Agent, IReadOnlyList<MotionSummary> OpenMotions, int Passed, int Failed);
 
@@ -29,14 +35,16 @@ public sealed record WorkCounts(int Total, IReadOnlyDictionary<string, int> BySt
 /// <summary>Reads the agents' states by instance-id prefix, which every Durable backend can query.</summary>
 public static class AgentStatesQuery
 {
-    public static async Task<AgentStates> ReadAsync(DurableTaskClient client, IWorkHistory history, CancellationToken cancellationToken)
+    public static async Task<AgentStates> ReadAsync(DurableTaskClient client, IWorkHistory history, LoadShedding shedding, CancellationToken cancellationToken)
     {
+        var remediations = ListAsync(client, InstanceIds.Remediation(string.Empty), Latest<AlertRemediation>, cancellationToken);
+        var circuits = shedding.ActiveAsync(cancellationToken);
         var motions = ListAsync(client, InstanceIds.Motion(string.Empty), Latest<Motion>, cancellationToken);
         var teams = ListAsync(client, InstanceIds.ScrumTeam(string.Empty), TeamStatus, cancellationToken);
         var sprints = ListAsync(client, "sprint-", RunningSprint, cancellationToken);
         var projects = ListAsync(client, "lean-", Latest<LeanProject>, cancellationToken);
         var work = history.AllAsync(cancellationToken);
-        await Task.WhenAll(motions, teams, sprints, projects, work);
+        await Task.WhenAll(motions, teams, sprints, projects, work, remediations, circuits);
 
         var decided = motions.Result.Where(m => m.State == MotionState.Closed).ToList();
         return new AgentStates(
@@ -52,6 +60,12 @@ public static class AgentStatesQuery
             new LeanState(
                 AgentNames.Lean,
                 [.. projects.Result.Select(p => new LeanProjectSummary(p.Id, p.Team, p.Phase, p.Sprint, p.Outcome))]),
+            new RemediationAgentState(
+                AgentNames.Remediation,
+                [.. remediations.Result
+                    .Where(r => r.State != RemediationState.Resolved)
+                    .Select(r => new RemediationSummary(r.Id, r.Alert.Name, r.Kind, r.Team, r.Agent, r.State, r.StartedAt))],
+                circuits.Result),
             new WorkCounts(
                 work.Result.Count,
                 work.Result.GroupBy(w => Naming.Kebab(w.Status)).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count())));

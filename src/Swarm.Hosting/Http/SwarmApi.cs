@@ -162,7 +162,7 @@ public static class SwarmApi
     /// <summary><c>GET /api/agents</c>: Roberts' open motions, Scrum's teams and running sprints, Lean's projects, work by status.</summary>
     public static Task<IResult> GetAgentsAsync(HttpRequest request, SwarmApiServices services) =>
         HandleAsync(request, services, async cancellationToken =>
-            Json(await AgentStatesQuery.ReadAsync(services.Client, services.History, cancellationToken)));
+            Json(await AgentStatesQuery.ReadAsync(services.Client, services.History, services.Shedding, cancellationToken)));
 
     /// <summary>
     /// <c>POST /api/agents/{agent}/events</c>: the HTTP link between agents. The body is an agent event; it is routed to

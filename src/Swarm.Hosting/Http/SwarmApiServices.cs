@@ -16,6 +16,7 @@ public sealed class SwarmApiServices(
     AgentEventRouter router,
     DurableTaskClient client,
     AlertIntake alerts,
+    LoadShedding shedding,
     ILogger<SwarmApiServices> logger)
 {
     public SwarmCommands Commands => commands;
@@ -23,6 +24,7 @@ public sealed class SwarmApiServices(
     public AgentEventRouter Router => router;
     public DurableTaskClient Client => client;
     public AlertIntake Alerts => alerts;
+    public LoadShedding Shedding => shedding;
     public ILogger Logger => logger;
 }
 

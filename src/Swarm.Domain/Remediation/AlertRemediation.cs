@@ -27,7 +27,7 @@ public enum RemediationCommandKind
 }
 
 /// <summary>What the swarm does about one alert episode, and what it has done so far.</summary>
-public sealed record Remediation
+public sealed record AlertRemediation
 {
     public static readonly TransitionTable<RemediationState, RemediationCommandKind> Machine =
         new TransitionTable<RemediationState, RemediationCommandKind>("remediation")
@@ -51,12 +51,12 @@ public sealed record Remediation
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? ResolvedAt { get; init; }
 
-    public Remediation Acted(IReadOnlyList<string> actions, DateTimeOffset at) =>
+    public AlertRemediation Acted(IReadOnlyList<string> actions, DateTimeOffset at) =>
         this with { State = Machine.Fire(State, RemediationCommandKind.Act), Actions = [.. Actions, .. actions], StartedAt = at };
 
-    public Remediation Monitoring() => this with { State = Machine.Fire(State, RemediationCommandKind.Monitor) };
+    public AlertRemediation Monitoring() => this with { State = Machine.Fire(State, RemediationCommandKind.Monitor) };
 
-    public Remediation Resolved(string outcome, IReadOnlyList<string> actions, DateTimeOffset at) => this with
+    public AlertRemediation Resolved(string outcome, IReadOnlyList<string> actions, DateTimeOffset at) => this with
     {
         State = Machine.Fire(State, RemediationCommandKind.Resolve),
         Outcome = outcome,
