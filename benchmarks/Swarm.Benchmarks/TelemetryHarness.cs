@@ -105,67 +105,23 @@ public static class TelemetryHarness
             builder.Services.AddSwarmTelemetry(builder.Configuration, "swarm-bench", o => o.JsonConsole = false);
         }
 
-        builder.Services.AddEmbeddedSwarm(configureSwarm: ChainOptions);
+        builder.Services.AddEmbeddedSwarm(configureSwarm: SwarmChain.Configure);
         using var host = builder.Build();
         await host.StartAsync();
         var commands = host.Services.GetRequiredService<SwarmCommands>();
         var client = host.Services.GetRequiredService<DurableTaskClient>();
-        await RunAsync(InFlight, TimeSpan.FromSeconds(2), (slot, i) => SwarmChainAsync(commands, client, slotBase + 100 + slot, i));
+        await RunAsync(InFlight, TimeSpan.FromSeconds(2), (slot, i) => SwarmChain.RunOnceAsync(commands, client, slotBase + 100 + slot, i));
 
         using var self = Process.GetCurrentProcess();
         var cpu = self.TotalProcessorTime;
         dashboard.Refresh();
         var dashboardCpu = dashboard.TotalProcessorTime;
-        var (chains, seconds, latencies) = await RunAsync(InFlight, window, (slot, i) => SwarmChainAsync(commands, client, slotBase + slot, i));
+        var (chains, seconds, latencies) = await RunAsync(InFlight, window, (slot, i) => SwarmChain.RunOnceAsync(commands, client, slotBase + slot, i));
         self.Refresh();
         dashboard.Refresh();
         var sample = new Sample(chains, seconds, latencies, (self.TotalProcessorTime - cpu).TotalSeconds, (dashboard.TotalProcessorTime - dashboardCpu).TotalSeconds);
         await host.StopAsync();
         return sample;
-    }
-
-    /// <summary>The throughput harness's chain: zero-length windows, so a work item crosses every agent without waiting on a timer.</summary>
-    private static void ChainOptions(SwarmOptions options)
-    {
-        options.Governance = new GovernanceOptions { SecondingDeadline = TimeSpan.Zero, ObjectionWindow = TimeSpan.Zero, VotingDeadline = TimeSpan.Zero };
-        options.Scrum = new ScrumOptions { PlanningWindow = TimeSpan.Zero, SprintLength = TimeSpan.FromMinutes(10) };
-    }
-
-    /// <summary>One work item's whole life, as in <see cref="ThroughputHarness"/>: claim, motion, backlog, sprint, progress, completion, review, close.</summary>
-    private static async Task SwarmChainAsync(SwarmCommands commands, DurableTaskClient client, int slot, int iteration)
-    {
-        var team = $"bench-{slot}";
-        var (item, _) = await commands.ClaimAsync(new ClaimWork(WorkType.Feature, $"Chain {iteration}", WorkPriority.High, team, 3), null);
-        var planned = await UntilAsync(async () => await commands.GetWorkAsync(item.Id), w => w.Sprint is not null);
-        await commands.ReportProgressAsync(item.Id, 50, null, null);
-        await UntilAsync(async () => await commands.GetWorkAsync(item.Id), w => w.Status == WorkStatus.InProgress);
-        await commands.CompleteAsync(item.Id, CompletionStatus.Success, null);
-        var sprintId = InstanceIds.Sprint(team, planned.Sprint!.Value);
-        var done = await client.WaitForInstanceCompletionAsync(sprintId, getInputsAndOutputs: true);
-        if (done.ReadOutputAs<Sprint>()?.State != SprintState.Closed)
-        {
-            throw new InvalidOperationException($"{sprintId} ended {done.RuntimeStatus}");
-        }
-
-        await UntilAsync(
-            async () => await client.GetInstanceAsync(InstanceIds.ScrumTeam(team), getInputsAndOutputs: true),
-            i => i.ReadCustomStatusAs<ScrumTeamStatus>() is { State: "waiting-for-work" } status && status.NextSprint > planned.Sprint);
-    }
-
-    private static async Task<T> UntilAsync<T>(Func<Task<T?>> read, Func<T, bool> condition) where T : class
-    {
-        var limit = Stopwatch.StartNew();
-        while (limit.Elapsed < TimeSpan.FromSeconds(60))
-        {
-            if (await read() is { } value && condition(value))
-            {
-                return value;
-            }
-
-            await Task.Delay(1);
-        }
-
-        throw new TimeoutException("the swarm chain did not progress within 60 s");
     }
 
     private static async Task<(int Chains, double Seconds, List<double> Latencies)> RunAsync(int inFlight, TimeSpan window, Func<int, int, Task> once)

@@ -60,11 +60,11 @@ public static class ThroughputHarness
             await bare.StopAsync();
         }
 
-        using (var swarm = await StartAsync(services => services.AddEmbeddedSwarm(configureSwarm: ChainOptions)))
+        using (var swarm = await StartAsync(services => services.AddEmbeddedSwarm(configureSwarm: SwarmChain.Configure)))
         {
             var commands = swarm.Services.GetRequiredService<SwarmCommands>();
             var client = swarm.Services.GetRequiredService<DurableTaskClient>();
-            Func<int, int, Task> chainOnce = (slot, iteration) => SwarmChainAsync(commands, client, slot, iteration);
+            Func<int, int, Task> chainOnce = (slot, iteration) => SwarmChain.RunOnceAsync(commands, client, slot, iteration);
             await MeasureAsync("swarm-chain", 16, TimeSpan.FromSeconds(4), (slot, i) => chainOnce(100 + slot, i), null);
             figures.AddRange(await MeasureAsync("swarm-chain", 1, window, chainOnce, "chains"));
             figures.AddRange(await MeasureAsync("swarm-chain", 16, window, (slot, i) => chainOnce(200 + slot, i), "chains"));
@@ -77,54 +77,6 @@ public static class ThroughputHarness
         }
 
         return 0;
-    }
-
-    /// <summary>
-    /// Zero-length windows: a work item's whole life across the agents without waiting on any timer — claim,
-    /// Roberts motion (general consent), Scrum team backlog, sprint planning, progress, completion, sprint review
-    /// and close — so the figure measures the swarm, not its cadence.
-    /// </summary>
-    private static void ChainOptions(SwarmOptions options)
-    {
-        options.Governance = new GovernanceOptions { SecondingDeadline = TimeSpan.Zero, ObjectionWindow = TimeSpan.Zero, VotingDeadline = TimeSpan.Zero };
-        options.Scrum = new ScrumOptions { PlanningWindow = TimeSpan.Zero, SprintLength = TimeSpan.FromMinutes(10) };
-    }
-
-    private static async Task SwarmChainAsync(SwarmCommands commands, DurableTaskClient client, int slot, int iteration)
-    {
-        var team = $"bench-{slot}";
-        var (item, _) = await commands.ClaimAsync(new ClaimWork(WorkType.Feature, $"Chain {iteration}", WorkPriority.High, team, 3), null);
-        var planned = await UntilAsync(async () => await commands.GetWorkAsync(item.Id), w => w.Sprint is not null);
-        await commands.ReportProgressAsync(item.Id, 50, null, null);
-        await UntilAsync(async () => await commands.GetWorkAsync(item.Id), w => w.Status == WorkStatus.InProgress);
-        await commands.CompleteAsync(item.Id, CompletionStatus.Success, null);
-        var sprintId = InstanceIds.Sprint(team, planned.Sprint!.Value);
-        var done = await client.WaitForInstanceCompletionAsync(sprintId, getInputsAndOutputs: true);
-        if (done.ReadOutputAs<Sprint>()?.State != SprintState.Closed)
-        {
-            throw new InvalidOperationException($"{sprintId} ended {done.RuntimeStatus}");
-        }
-
-        // The team's next sprint starts only after the agent has taken the close; wait so iterations do not overlap.
-        await UntilAsync(
-            async () => await client.GetInstanceAsync(InstanceIds.ScrumTeam(team), getInputsAndOutputs: true),
-            i => i.ReadCustomStatusAs<ScrumTeamStatus>() is { State: "waiting-for-work" } status && status.NextSprint > planned.Sprint);
-    }
-
-    private static async Task<T> UntilAsync<T>(Func<Task<T?>> read, Func<T, bool> condition) where T : class
-    {
-        var limit = Stopwatch.StartNew();
-        while (limit.Elapsed < TimeSpan.FromSeconds(60))
-        {
-            if (await read() is { } value && condition(value))
-            {
-                return value;
-            }
-
-            await Task.Delay(1);
-        }
-
-        throw new TimeoutException("the swarm chain did not progress within 60 s");
     }
 
     private static async Task<IReadOnlyList<string>> MeasureAsync(string name, int inFlight, TimeSpan window, Func<int, int, Task> once, string? unit)
