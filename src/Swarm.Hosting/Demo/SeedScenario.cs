@@ -32,6 +32,16 @@ public sealed class SeedScenario(SwarmCommands commands, DurableTaskClient clien
         (WorkType.Task, "Refactor sprint board", WorkPriority.Medium, CompletionStatus.Success, null),
     ];
 
+    /// <summary>The feature the scenario claims first: "Sprint 42", high priority, team alpha, 5 points.</summary>
+    public static ClaimWork FeatureClaim => new(WorkType.Feature, "Sprint 42", WorkPriority.High, Team, 5);
+
+    /// <summary>The four items claimed with the feature and how each ends (the bug fails), for drivers of the same scenario over HTTP.</summary>
+    public static IReadOnlyList<(ClaimWork Claim, CompletionStatus Outcome, string? Reason)> SupportingClaims =>
+        [.. SupportingWork.Select(w => (new ClaimWork(w.Type, w.Title, w.Priority, Team, 2), w.Outcome, w.Reason))];
+
+    /// <summary>How the board votes on the process change once the treasurer has objected.</summary>
+    public static IReadOnlyList<(string Voter, VoteChoice Choice)> ProcessChangeBallots => ProcessChangeVotes;
+
     public async Task<ScenarioReport> RunAsync(IProgress<string>? progress = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
