@@ -1,0 +1,222 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Console;
+using OpenTelemetry.Trace;
+using Swarm.Cli.Client;
+using Swarm.Cli.Demo;
+using Swarm.Cli.Local;
+using Swarm.Cli.Output;
+using Swarm.Domain;
+using Swarm.Domain.Telemetry;
+using Swarm.Hosting;
+using Swarm.Hosting.Demo;
+using Swarm.Hosting.Web;
+
+namespace Swarm.Cli.Commands;
+
+/// <summary>
+/// <c>swarm demo</c>: the seed scenario over the HTTP API — against the host at <c>--url</c> when one answers
+/// (<c>swarm up --demo-timers</c>), else against an embedded host this command starts for the run.
+/// </summary>
+public static class DemoCommand
+{
+    public static Command Create(CliContext cli)
+    {
+        var timeout = new Option<int>("--timeout") { Description = "Seconds to allow the whole scenario", DefaultValueFactory = _ => 120 };
+        var team = new Option<string>("--team")
+        {
+            Description = $"The team that runs it (the seed's is {SeedScenario.Team}, from sprint 42 with demo timers; another team keeps runs apart)",
+            DefaultValueFactory = _ => SeedScenario.Team,
+        };
+        var command = new Command(
+            "demo",
+            "Run the seed scenario (claim → motion → sprint → Lean → process-change vote) against the host at --url, or an embedded one when none answers.")
+        {
+            timeout, team,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var seconds = parse.GetValue(timeout);
+            if (seconds <= 0)
+            {
+                throw new UsageException("--timeout", $"--timeout: {seconds} is not a positive number of seconds.");
+            }
+
+            var teamName = (parse.GetValue(team) ?? SeedScenario.Team).Trim().ToLowerInvariant();
+            if (!Swarm.Domain.Work.TeamName.IsValid(teamName))
+            {
+                throw new UsageException("--team", $"--team: '{parse.GetValue(team)}' must be 1-40 characters of a-z, 0-9 and '-'.");
+            }
+
+            var scenario = new ScenarioRun(teamName, TimeSpan.FromSeconds(seconds), parse.GetValue(cli.Json));
+            var url = cli.UrlOf(parse);
+            var unreachable = await ProbeAsync(url, cli.KeyOf(parse), ct);
+            if (unreachable is null)
+            {
+                return await cli.RunClientAsync(
+                    parse,
+                    "swarm.cli.demo",
+                    (call, token) => RunScenarioAsync(call.Api, call.Io, scenario, call.Span, call.Stack?.Dashboard, remote: true, token),
+                    ct,
+                    tags: scenario.RootTags);
+            }
+
+            if (!LocalStack.IsLoopback(url))
+            {
+                throw unreachable;
+            }
+
+            return await RunEmbeddedAsync(cli, scenario, ct);
+        });
+        return command;
+    }
+
+    /// <summary>No host answers: one is started in this process for the run, with demo timers, narrating its agents' transitions.</summary>
+    private static async Task<int> RunEmbeddedAsync(CliContext cli, ScenarioRun scenario, CancellationToken cancellationToken)
+    {
+        var io = cli.Io;
+        var app = SwarmWebApp.Build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                [SwarmWebApp.PortSetting] = "0",
+                ["Swarm:Telemetry:JsonConsole"] = "false",
+                ["Swarm:Telemetry:Prometheus"] = "false",
+            });
+            builder.Logging.ClearProviders().AddSimpleConsole().AddFilter<ConsoleLoggerProvider>(null, LogLevel.Warning)
+                // The sidecar warns of races the agents settle by design (an orchestration already started by a concurrent hand-off).
+                .AddFilter<ConsoleLoggerProvider>("Microsoft.DurableTask", LogLevel.Error);
+            builder.Services.AddSingleton<IHostLifetime, NoSignals>();
+            builder.Services.Configure<SwarmOptions>(SwarmOptions.Demo().CopyTo);
+            if (!scenario.Json)
+            {
+                builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddProcessor(new TransitionNarrator(io.Out, timestamps: false)));
+            }
+        });
+        await app.StartAsync(cancellationToken);
+        try
+        {
+            var url = new Uri(app.Urls.First());
+            if (!scenario.Json)
+            {
+                io.Out.MarkupLineInterpolated($"[grey]no swarm answers at the URL given; started an embedded host for this run at {url} (demo timers)[/]");
+            }
+
+            using var api = new SwarmApiClient(url, null);
+            // The embedded host's pipeline (swarm-local) records this span too: the agents and the driver are one local swarm.
+            using var span = CliTelemetry.StartCommand("swarm.cli.demo", scenario.RootTags);
+            return await RunScenarioAsync(api, io, scenario, span, null, remote: false, cancellationToken);
+        }
+        finally
+        {
+            using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await app.StopAsync(stopping.Token);
+            await app.DisposeAsync();
+        }
+    }
+
+    private static async Task<int> RunScenarioAsync(
+        SwarmApiClient api, Output.CliIo io, ScenarioRun scenario, Activity? span, Uri? dashboard, bool remote, CancellationToken cancellationToken)
+    {
+        var (team, timeout, json) = (scenario.Team, scenario.Timeout, scenario.Json);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        var step = "starting";
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            DemoReport report;
+            if (json)
+            {
+                report = await new HttpSeedScenario(api, team, _ => { }, text => step = text).RunAsync(deadline.Token);
+            }
+            else
+            {
+                io.Out.MarkupLineInterpolated($"[bold]Swarm seed scenario[/] — team {team}, over the API at {api.ApiRoot}");
+                report = await io.Out.Status().StartAsync("claiming the scenario's work…", status =>
+                    new HttpSeedScenario(
+                        api,
+                        team,
+                        line => io.Out.MarkupLineInterpolated($"[green]»[/] {line}"),
+                        text =>
+                        {
+                            step = text;
+                            status.Status(Markup.Escape(text));
+                        }).RunAsync(deadline.Token));
+            }
+
+            report = report with { TraceId = span is { Recorded: true } ? span.TraceId.ToString() : null };
+            if (json)
+            {
+                io.OutWriter.WriteLine(JsonSerializer.Serialize(report, Swarm.Domain.Events.SwarmJson.Options));
+                return ExitCodes.Ok;
+            }
+
+            Summarise(io, report, dashboard, Stopwatch.GetElapsedTime(started));
+            return ExitCodes.Ok;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            io.Fail($"swarm: the scenario did not finish within {timeout.TotalSeconds:0} s; it was waiting for: {step}");
+            if (remote)
+            {
+                io.Hint("A host running production windows (days) cannot finish it: start it with `swarm up --demo-timers`, or run `swarm demo` with no host up.");
+            }
+
+            return ExitCodes.Failure;
+        }
+    }
+
+    /// <summary>Null when a host answers <c>GET /api/health</c> at <paramref name="url"/>; else why not.</summary>
+    private static async Task<ServerUnreachableException?> ProbeAsync(Uri url, string? key, CancellationToken cancellationToken)
+    {
+        using var probe = new SwarmApiClient(url, key, TimeSpan.FromSeconds(5));
+        try
+        {
+            await probe.GetAsync("health", cancellationToken);
+            return null;
+        }
+        catch (ServerUnreachableException error)
+        {
+            return error;
+        }
+    }
+
+    private static void Summarise(Output.CliIo io, DemoReport report, Uri? dashboard, TimeSpan elapsed)
+    {
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("agent").AddColumn("outcome");
+        table.AddRow("work", string.Join("\n", report.Work.Select(w =>
+            Markup.Escape($"{w.Id} {Naming.Kebab(w.Type)} '{w.Title}': {Naming.Kebab(w.Status)} ({(w.Completion is { } c ? Naming.Kebab(c) : "-")})"))));
+        table.AddRow("roberts (approval)", Markup.Escape($"{report.Feature.MotionId}: {report.Feature.Decision}"));
+        var sprint = report.Sprint;
+        table.AddRow("scrum", Markup.Escape(string.Create(
+            CultureInfo.InvariantCulture,
+            $"sprint {sprint.Number}: velocity {sprint.Velocity} points, defect rate {sprint.DefectRate:P1} ({sprint.Failed}/{sprint.Completed})")));
+        table.AddRow("lean", Markup.Escape($"{report.Project.Id}: {Naming.Kebab(report.Project.Phase)}"));
+        table.AddRow("roberts (process change)", Markup.Escape($"{report.ProcessChangeMotionId}: {string.Join(", ", report.Ballots)}\n{report.Project.Outcome}"));
+        io.Out.Write(table);
+        io.Out.MarkupLineInterpolated($"trace id [bold]{report.TraceId ?? "(not sampled)"}[/] — finished in {elapsed.TotalSeconds:0.0} s");
+        if (dashboard is not null && report.TraceId is { } traceId)
+        {
+            io.Out.MarkupLineInterpolated($"[grey]in the dashboard:[/] [link]{new Uri(dashboard, $"traces/detail/{traceId}")}[/]");
+        }
+    }
+
+    private sealed record ScenarioRun(string Team, TimeSpan Timeout, bool Json)
+    {
+        /// <summary>The scenario's work is high priority, said at the start where the sampler reads it: the demo's trace is always kept.</summary>
+        public KeyValuePair<string, object?>[] RootTags =>
+            [new(SwarmAttributes.WorkPriority, "high"), new(SwarmAttributes.WorkTeam, Team)];
+    }
+
+    /// <summary>Leaves Ctrl+C to the CLI, which ends the run and then stops the host.</summary>
+    private sealed class NoSignals : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,78 @@
+using System.Net;
+
+namespace Swarm.Cli.Local;
+
+/// <summary>
+/// What a running <c>swarm up</c> started, as it writes it to <c>~/.swarm/up-{port}.json</c> (one file per API port):
+/// client commands aimed at that port read it to send their spans to the same dashboard and to find the dashboard's
+/// telemetry API. The file is removed on shutdown; one left by a process that is gone is ignored.
+/// </summary>
+public sealed record LocalStack(int ProcessId, Uri Api, Uri? Dashboard, Uri? Otlp, int? DashboardProcessId, DateTimeOffset StartedAt)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static string PathFor(string home, int port) => Path.Combine(home, $"up-{port}.json");
+
+    /// <summary>The stack serving <paramref name="url"/> when it is a loopback address with a live <c>swarm up</c> behind it.</summary>
+    public static LocalStack? Find(string home, Uri url)
+    {
+        if (!IsLoopback(url))
+        {
+            return null;
+        }
+
+        var path = PathFor(home, url.Port);
+        try
+        {
+            var stack = JsonSerializer.Deserialize<LocalStack>(File.ReadAllText(path), Json);
+            return stack is not null && IsAlive(stack.ProcessId) ? stack : null;
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    public static bool IsLoopback(Uri url) =>
+        url.IsLoopback || (IPAddress.TryParse(url.Host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
+
+    public string Write(string home)
+    {
+        Directory.CreateDirectory(home);
+        var path = PathFor(home, Api.Port);
+        var temporary = path + ".tmp";
+        File.WriteAllText(temporary, JsonSerializer.Serialize(this, Json));
+        File.Move(temporary, path, overwrite: true);
+        return path;
+    }
+
+    /// <summary>Removes the file if it is still this stack's (a later <c>swarm up</c> on the same port may have replaced it).</summary>
+    public void Remove(string home)
+    {
+        var path = PathFor(home, Api.Port);
+        try
+        {
+            if (JsonSerializer.Deserialize<LocalStack>(File.ReadAllText(path), Json)?.ProcessId == ProcessId)
+            {
+                File.Delete(path);
+            }
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException or JsonException)
+        {
+            // Gone already, or not ours to remove.
+        }
+    }
+
+    private static bool IsAlive(int processId)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(processId);
+            return !process.HasExited;
+        }
+        catch (Exception error) when (error is ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,159 @@
+using Spectre.Console.Rendering;
+using Swarm.Domain;
+using Swarm.Domain.Roberts;
+using Swarm.Domain.Work;
+using Swarm.Hosting.Http;
+
+namespace Swarm.Cli.Output;
+
+/// <summary>How the swarm's records look in a terminal.</summary>
+public static class Render
+{
+    public static Table WorkTable(IEnumerable<WorkItem> items)
+    {
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumn("id").AddColumn("type").AddColumn("title").AddColumn("priority").AddColumn("team")
+            .AddColumn(new TableColumn("points").RightAligned()).AddColumn("status").AddColumn(new TableColumn("progress").RightAligned())
+            .AddColumn(new TableColumn("sprint").RightAligned());
+        foreach (var item in items)
+        {
+            table.AddRow(
+                Markup.Escape(item.Id),
+                Naming.Kebab(item.Type),
+                Markup.Escape(item.Title),
+                Priority(item.Priority),
+                Markup.Escape(item.Team),
+                item.Points.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                Status(item),
+                $"{item.Progress} %",
+                item.Sprint?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-");
+        }
+
+        return table;
+    }
+
+    public static Grid WorkDetails(WorkItem item)
+    {
+        var grid = new Grid().AddColumn(new GridColumn().NoWrap().PadRight(2)).AddColumn();
+        Row(grid, "id", Markup.Escape(item.Id));
+        Row(grid, "type", Naming.Kebab(item.Type));
+        Row(grid, "title", Markup.Escape(item.Title));
+        Row(grid, "priority", Priority(item.Priority));
+        Row(grid, "team", Markup.Escape(item.Team));
+        Row(grid, "points", item.Points.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Row(grid, "status", Status(item));
+        Row(grid, "progress", $"{item.Progress} %");
+        Optional(grid, "blocker", item.Blocker);
+        Optional(grid, "decision", item.Decision);
+        Optional(grid, "motion", item.MotionId);
+        Optional(grid, "sprint", item.Sprint?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Optional(grid, "failure", item.FailureReason);
+        Row(grid, "claimed", item.ClaimedAt.ToString("u", System.Globalization.CultureInfo.InvariantCulture));
+        Optional(grid, "started", item.StartedAt?.ToString("u", System.Globalization.CultureInfo.InvariantCulture));
+        Optional(grid, "completed", item.CompletedAt?.ToString("u", System.Globalization.CultureInfo.InvariantCulture));
+        return grid;
+    }
+
+    public static string Status(WorkItem item) => item.Status switch
+    {
+        WorkStatus.Completed when item.Completion == CompletionStatus.Failed => "[red]completed (failed)[/]",
+        WorkStatus.Completed => "[green]completed (success)[/]",
+        WorkStatus.Rejected => "[red]rejected[/]",
+        WorkStatus.InProgress => "[yellow]in-progress[/]",
+        var other => Naming.Kebab(other),
+    };
+
+    public static string Priority(WorkPriority priority) => priority switch
+    {
+        WorkPriority.Critical => "[bold red]critical[/]",
+        WorkPriority.High => "[red]high[/]",
+        var other => Naming.Kebab(other),
+    };
+
+    public static Grid MotionDetails(Motion motion)
+    {
+        var grid = new Grid().AddColumn(new GridColumn().NoWrap().PadRight(2)).AddColumn();
+        Row(grid, "motion", Markup.Escape(motion.Id));
+        Row(grid, "kind", Naming.Kebab(motion.Kind));
+        Row(grid, "title", Markup.Escape(motion.Title));
+        Row(grid, "team", Markup.Escape(motion.Team));
+        Row(grid, "state", Naming.Kebab(motion.State));
+        Optional(grid, "seconded by", motion.SecondedBy);
+        Optional(grid, "objections", motion.Objections.Count == 0 ? null : string.Join(", ", motion.Objections));
+        Optional(grid, "votes", motion.Votes.Count == 0 ? null : string.Join(", ", motion.Votes.Select(v => $"{v.Key} {Naming.Kebab(v.Value)}")));
+        Optional(grid, "result", motion.Result is { } result ? Naming.Kebab(result) : null);
+        Optional(grid, "reason", motion.Reason);
+        return grid;
+    }
+
+    public static IRenderable Agents(AgentStates states)
+    {
+        var roberts = new Table().Border(TableBorder.Rounded).Title("[bold]roberts[/] — governance")
+            .AddColumn("motion").AddColumn("kind").AddColumn("title").AddColumn("team").AddColumn("state")
+            .AddColumn(new TableColumn("votes").RightAligned()).AddColumn(new TableColumn("objections").RightAligned());
+        foreach (var motion in states.Roberts.OpenMotions)
+        {
+            roberts.AddRow(
+                Markup.Escape(motion.Id), Naming.Kebab(motion.Kind), Markup.Escape(motion.Title), Markup.Escape(motion.Team),
+                $"[yellow]{Naming.Kebab(motion.State)}[/]", Number(motion.Votes), Number(motion.Objections));
+        }
+
+        roberts.Caption($"{states.Roberts.OpenMotions.Count} open, {states.Roberts.Passed} passed, {states.Roberts.Failed} failed");
+
+        var scrum = new Table().Border(TableBorder.Rounded).Title("[bold]scrum[/] — delivery")
+            .AddColumn("team").AddColumn("state").AddColumn(new TableColumn("sprint").RightAligned())
+            .AddColumn(new TableColumn("next").RightAligned()).AddColumn(new TableColumn("backlog").RightAligned());
+        foreach (var team in states.Scrum.Teams)
+        {
+            scrum.AddRow(Markup.Escape(team.Team), $"[yellow]{Markup.Escape(team.State)}[/]",
+                team.CurrentSprint?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-", Number(team.NextSprint), Number(team.BacklogItems));
+        }
+
+        var sprints = new Table().Border(TableBorder.Rounded).Title("running sprints")
+            .AddColumn("team").AddColumn(new TableColumn("sprint").RightAligned()).AddColumn("state")
+            .AddColumn(new TableColumn("items").RightAligned()).AddColumn(new TableColumn("done").RightAligned())
+            .AddColumn(new TableColumn("failed").RightAligned()).AddColumn("ends");
+        foreach (var sprint in states.Scrum.RunningSprints)
+        {
+            sprints.AddRow(Markup.Escape(sprint.Team), Number(sprint.Number), $"[yellow]{Naming.Kebab(sprint.State)}[/]",
+                Number(sprint.Items), Number(sprint.Completed), Number(sprint.Failed),
+                sprint.EndsAt?.ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? "-");
+        }
+
+        var lean = new Table().Border(TableBorder.Rounded).Title("[bold]lean[/] — improvement (DMAIC)")
+            .AddColumn("project").AddColumn("team").AddColumn("phase").AddColumn(new TableColumn("sprint").RightAligned()).AddColumn("outcome");
+        foreach (var project in states.Lean.Projects)
+        {
+            lean.AddRow(Markup.Escape(project.Id), Markup.Escape(project.Team), $"[yellow]{Naming.Kebab(project.Phase)}[/]",
+                project.Sprint?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-", Markup.Escape(project.Outcome ?? "-"));
+        }
+
+        var work = new Table().Border(TableBorder.Rounded).Title("[bold]work[/]").AddColumn("status").AddColumn(new TableColumn("items").RightAligned());
+        foreach (var (status, count) in states.Work.ByStatus)
+        {
+            work.AddRow(Markup.Escape(status), Number(count));
+        }
+
+        work.Caption($"{states.Work.Total} in all");
+        return new Rows(
+            roberts,
+            Or(scrum, "[bold]scrum[/] — no team has work yet"),
+            Or(sprints, "[grey]no sprint running[/]"),
+            Or(lean, "[bold]lean[/] — no improvement project"),
+            Or(work, "[bold]work[/] — none claimed"));
+    }
+
+    private static IRenderable Or(Table table, string empty) => table.Rows.Count > 0 ? table : new Markup(empty + "\n");
+
+    private static string Number(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static void Row(Grid grid, string name, string markup) => grid.AddRow($"[grey]{name}[/]", markup);
+
+    private static void Optional(Grid grid, string name, string? text)
+    {
+        if (!string.IsNullOrWhiteSpace(text))
+        {
+            Row(grid, name, Markup.Escape(text));
+        }
+    }
+}

@@ -1,0 +1,139 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Parsing;
+using Swarm.Cli.Client;
+using Swarm.Cli.Commands;
+using Swarm.Cli.Output;
+
+namespace Swarm.Cli;
+
+/// <summary>
+/// <c>swarm</c>: the local stack (<c>swarm up</c>) and the client commands. Exit codes: 0 ok, 1 a failure the server
+/// reported, 2 a usage error naming the argument, 3 the server unreachable (naming the URL tried).
+/// </summary>
+public static class SwarmCli
+{
+    /// <summary>Runs one command line; <paramref name="cancellationToken"/> is Ctrl+C (or SIGTERM).</summary>
+    public static async Task<int> RunAsync(string[] args, CliIo io, CliEnvironment environment, CancellationToken cancellationToken = default)
+    {
+        var cli = new CliContext(io, environment);
+        var root = new RootCommand("swarm: Roberts, Scrum and Lean agents on Durable Task, observed with OpenTelemetry.")
+        {
+            UpCommand.Create(cli),
+            WorkCommands.Create(cli),
+            MotionCommands.Create(cli),
+            AgentsCommand.Create(cli),
+            TraceCommand.Create(cli),
+            DemoCommand.Create(cli),
+        };
+        root.Add(cli.Url);
+        root.Add(cli.Key);
+        root.Add(cli.Json);
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
+        {
+            foreach (var message in UsageMessages(parse))
+            {
+                io.Fail($"swarm: {message}");
+            }
+
+            io.Hint($"See '{Usage(parse)} --help'.");
+            return ExitCodes.Usage;
+        }
+
+        try
+        {
+            return await parse.InvokeAsync(
+                new InvocationConfiguration
+                {
+                    Output = io.OutWriter,
+                    Error = io.ErrorWriter,
+                    EnableDefaultExceptionHandler = false,
+                    // Ctrl+C and SIGTERM arrive as cancellationToken: `swarm up` needs longer than a fixed grace period to stop what it started.
+                    ProcessTerminationTimeout = null,
+                },
+                cancellationToken);
+        }
+        catch (UsageException error)
+        {
+            io.Fail($"swarm: {error.Message}");
+            io.Hint($"See '{Usage(parse)} --help'.");
+            return ExitCodes.Usage;
+        }
+        catch (ServerProblemException problem)
+        {
+            if (parse.GetValue(cli.Json))
+            {
+                io.OutWriter.WriteLine(problem.Body);
+            }
+
+            io.Fail($"swarm: {problem.Url} answered {problem.Status} {problem.Title}");
+            if (problem.Detail is { } detail)
+            {
+                io.Fail($"  {detail}");
+            }
+
+            if (problem.Field is { } field)
+            {
+                io.Fail($"  field: {field}");
+            }
+
+            if (problem.TraceId is { } traceId)
+            {
+                io.Hint($"  trace: {traceId}");
+            }
+
+            return ExitCodes.Failure;
+        }
+        catch (ServerUnreachableException unreachable)
+        {
+            io.Fail($"swarm: {unreachable.Message}");
+            io.Hint(unreachable.Hint);
+            return ExitCodes.Unreachable;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            io.Fail("swarm: interrupted");
+            return ExitCodes.Interrupted;
+        }
+    }
+
+    /// <summary>Parse errors, each naming the argument or option at fault.</summary>
+    private static IEnumerable<string> UsageMessages(ParseResult parse)
+    {
+        var reported = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var error in parse.Errors)
+        {
+            var message = error.SymbolResult switch
+            {
+                ArgumentResult argument => $"<{argument.Argument.Name}>: {error.Message}",
+                OptionResult option => $"{option.Option.Name}: {error.Message}",
+                CommandResult command when Missing(command).ToList() is { Count: > 0 } missing =>
+                    string.Join("; ", missing.Select(a => $"<{a.Name}> is required ({a.Description})")),
+                _ => error.Message,
+            };
+            if (reported.Add(message))
+            {
+                yield return message;
+            }
+        }
+    }
+
+    private static IEnumerable<Argument> Missing(CommandResult command) =>
+        command.Command.Arguments.Where(a => a.Arity.MinimumNumberOfValues > 0 && (command.GetResult(a) is not { } result || result.Tokens.Count == 0));
+
+    private static string Usage(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (SymbolResult? result = parse.CommandResult; result is not null; result = result.Parent)
+        {
+            if (result is CommandResult { Command: not RootCommand } command)
+            {
+                names.Insert(0, command.Command.Name);
+            }
+        }
+
+        return string.Join(' ', ["swarm", .. names]);
+    }
+}
