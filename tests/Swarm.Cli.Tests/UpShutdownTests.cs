@@ -1,0 +1,81 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Swarm.Cli.Tests;
+
+/// <summary>Stopping <c>swarm up</c>: Ctrl+C (SIGINT) or SIGTERM stops the host and the dashboard and leaves nothing behind.</summary>
+[Collection(UpCollection.Name)]
+public sealed class UpShutdownTests
+{
+    [Theory]
+    [InlineData("INT")]
+    [InlineData("TERM")]
+    public async Task A_signal_stops_everything_it_started_and_exits_0(string signal)
+    {
+        await using var stack = await UpStack.StartAsync();
+        var claim = await Cli.RunProcessAsync(["work", "claim", "task", "Before the stop", "--team", "t-stop", "--url", stack.Api], stack.Environment);
+        Assert.True(claim.ExitCode == 0, claim.ToString());
+        var dashboard = stack.DashboardProcessId;
+        var scratch = TempFolderOf(dashboard);
+        Assert.True(Directory.Exists(scratch), scratch);
+        var dashboardPort = new Uri(stack.Dashboard).Port;
+
+        var exited = await stack.SignalAsync(signal, TimeSpan.FromSeconds(30));
+
+        Assert.True(exited, $"swarm up did not exit on SIG{signal}:\n{stack.Output}");
+        Assert.True(stack.Process.ExitCode == 0, $"exit {stack.Process.ExitCode}:\n{stack.Output}");
+        Assert.Contains("stopped", stack.Output, StringComparison.Ordinal);
+        Assert.False(IsRunning(dashboard, "Aspire.Dashboard"), $"the dashboard (pid {dashboard}) is still running");
+        Assert.False(Directory.Exists(scratch), $"the dashboard's temp folder {scratch} is left behind");
+        Assert.False(File.Exists(stack.StatePath), "the state file is left behind");
+        Assert.False(Listens(stack.Port), $"something still listens on the API port {stack.Port}");
+        Assert.False(Listens(dashboardPort), $"something still listens on the dashboard port {dashboardPort}");
+    }
+
+    [Fact]
+    public async Task A_port_in_use_exits_1_naming_the_port()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+
+        var result = await Cli.RunProcessAsync(["up", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--no-dashboard"], timeout: TimeSpan.FromSeconds(60));
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains($"127.0.0.1:{port}", result.Err, StringComparison.Ordinal);
+        Assert.Contains("--port", result.Err, StringComparison.Ordinal);
+    }
+
+    /// <summary>The dashboard runs with a temp folder of its own (its <c>TMPDIR</c>), which stopping it deletes.</summary>
+    private static string TempFolderOf(int processId)
+    {
+        var environment = File.ReadAllText($"/proc/{processId}/environ").Split('\0');
+        return environment.Single(v => v.StartsWith("TMPDIR=", StringComparison.Ordinal))["TMPDIR=".Length..];
+    }
+
+    private static bool IsRunning(int processId, string commandContains)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{processId}/cmdline").Contains(commandContains, StringComparison.Ordinal);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static bool Listens(int port)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.Connect(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}

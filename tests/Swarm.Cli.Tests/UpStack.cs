@@ -1,0 +1,154 @@
+using System.Text;
+
+namespace Swarm.Cli.Tests;
+
+/// <summary>
+/// <c>swarm up</c> as a child process (<c>dotnet swarm.dll up</c>) on free loopback ports with demo timers, and what it
+/// wrote to its state file. Disposing it interrupts it (SIGINT) and, should that fail, kills it with its children.
+/// </summary>
+public sealed class UpStack : IAsyncDisposable
+{
+    private readonly StringBuilder _output = new();
+
+    private UpStack(Process process, int port, string home)
+    {
+        Process = process;
+        Port = port;
+        Home = home;
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public Process Process { get; }
+    public int Port { get; }
+
+    /// <summary>The <c>SWARM_HOME</c> of this stack and of the CLI commands run against it.</summary>
+    public string Home { get; }
+
+    public string Api => $"http://127.0.0.1:{Port}";
+    public JsonElement State { get; private set; }
+    public string Dashboard => State.GetProperty("dashboard").GetString()!;
+    public int DashboardProcessId => State.GetProperty("dashboardProcessId").GetInt32();
+    public TimeSpan ReadyAfter { get; private set; }
+    public string StatePath => Path.Combine(Home, $"up-{Port}.json");
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public Dictionary<string, string?> Environment => new() { ["SWARM_HOME"] = Home };
+
+    public static async Task<UpStack> StartAsync(params string[] extra)
+    {
+        var port = Cli.FreePort();
+        var home = Directory.CreateTempSubdirectory("swarm-up-test-").FullName;
+        var started = Stopwatch.StartNew();
+        var process = Cli.Start(
+            ["up", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--dashboard-port", "0", "--otlp-port", "0", "--otlp-http-port", "0", "--demo-timers", .. extra],
+            new() { ["SWARM_HOME"] = home });
+        var stack = new UpStack(process, port, home);
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            while (true)
+            {
+                if (process.HasExited)
+                {
+                    throw new InvalidOperationException($"swarm up exited with {process.ExitCode}:\n{stack.Output}");
+                }
+
+                if (started.Elapsed > TimeSpan.FromSeconds(60))
+                {
+                    throw new TimeoutException($"swarm up was not ready within 60 s:\n{stack.Output}");
+                }
+
+                if (File.Exists(stack.StatePath) && await AnswersAsync(http, $"{stack.Api}/api/health"))
+                {
+                    stack.ReadyAfter = started.Elapsed;
+                    stack.State = JsonDocument.Parse(await File.ReadAllTextAsync(stack.StatePath)).RootElement.Clone();
+                    return stack;
+                }
+
+                await Task.Delay(100);
+            }
+        }
+        catch
+        {
+            await stack.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Sends <paramref name="signal"/> (INT or TERM) and waits for the process to exit; true if it did in time.</summary>
+    public async Task<bool> SignalAsync(string signal, TimeSpan within)
+    {
+        using (var kill = Process.Start("kill", ["-" + signal, Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var wait = new CancellationTokenSource(within);
+        try
+        {
+            await Process.WaitForExitAsync(wait.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!Process.HasExited && !await SignalAsync("INT", TimeSpan.FromSeconds(20)))
+        {
+            Process.Kill(entireProcessTree: true);
+        }
+
+        Process.Dispose();
+        try
+        {
+            Directory.Delete(Home, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left for the temp folder's owner.
+        }
+    }
+
+    public static async Task<bool> AnswersAsync(HttpClient http, string url)
+    {
+        try
+        {
+            using var response = await http.GetAsync(new Uri(url));
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception error) when (error is HttpRequestException or TaskCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+}

@@ -1,0 +1,126 @@
+using Swarm.Cli.Output;
+
+namespace Swarm.Cli.Tests;
+
+/// <summary>One <c>swarm up</c> child process shared by the tests of <see cref="UpTests"/>.</summary>
+public sealed class UpFixture : IAsyncLifetime
+{
+    public UpStack Stack { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Stack = await UpStack.StartAsync();
+
+    public async Task DisposeAsync() => await Stack.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class UpCollection : ICollectionFixture<UpFixture>
+{
+    public const string Name = "swarm up";
+}
+
+/// <summary><c>swarm up</c> as a child process: the API, <c>/metrics</c> and the dashboard; the CLI's spans and the swarm's in one trace.</summary>
+[Collection(UpCollection.Name)]
+public sealed class UpTests(UpFixture fixture)
+{
+    private UpStack Stack => fixture.Stack;
+
+    [Fact]
+    public async Task Up_is_ready_in_seconds_and_serves_the_api_the_metrics_and_the_dashboard()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+
+        var health = await http.GetStringAsync(new Uri($"{Stack.Api}/api/health"));
+        using var metrics = await http.GetAsync(new Uri($"{Stack.Api}/metrics"));
+        using var dashboard = await http.GetAsync(new Uri(new Uri(Stack.Dashboard), "/api/telemetry/traces"));
+
+        Assert.Contains("healthy", health, StringComparison.Ordinal);
+        Assert.Equal(System.Net.HttpStatusCode.OK, metrics.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, dashboard.StatusCode);
+        Assert.StartsWith("http://127.0.0.1:", Stack.Dashboard, StringComparison.Ordinal);
+        Assert.StartsWith("http://127.0.0.1:", Stack.State.GetProperty("otlp").GetString(), StringComparison.Ordinal);
+        Assert.Contains($"{Stack.Api}/api", Stack.Output, StringComparison.Ordinal);
+        Assert.Contains($"{Stack.Api}/metrics", Stack.Output, StringComparison.Ordinal);
+        Assert.Contains(Stack.Dashboard, Stack.Output, StringComparison.Ordinal);
+        Assert.Contains("ready in", Stack.Output, StringComparison.Ordinal);
+        Assert.True(Stack.ReadyAfter < TimeSpan.FromSeconds(20), $"ready after {Stack.ReadyAfter}");
+    }
+
+    [Fact]
+    public async Task A_claim_from_the_cli_reaches_the_dashboard_as_one_trace_that_begins_in_the_cli_and_swarm_trace_draws_it()
+    {
+        var claim = await Cli.RunProcessAsync(["work", "claim", "feature", "Traced from the CLI", "high", "--team", "t-up", "--url", Stack.Api, "--json"], Stack.Environment);
+        Assert.True(claim.ExitCode == 0, claim.ToString());
+        var id = claim.Json().GetProperty("id").GetString()!;
+
+        using var api = new HttpClient { BaseAddress = new Uri(Stack.Dashboard), Timeout = TimeSpan.FromSeconds(10) };
+        var spans = await Cli.EventuallyAsync(
+            async () => TraceTree.Parse(await api.GetStringAsync(new Uri("/api/telemetry/traces?limit=1000", UriKind.Relative))),
+            all => all.Any(s => s["swarm.work.id"] == id && s.Name == "roberts.motion.open") && all.Any(s => s.Name == "swarm.cli.work.claim" && s["swarm.work.id"] == id),
+            TimeSpan.FromSeconds(30));
+
+        var root = Assert.Single(spans, s => s.Name == "swarm.cli.work.claim" && s["swarm.work.id"] == id);
+        Assert.Equal("swarm-cli", root.Service);
+        Assert.Null(root.ParentSpanId);
+        Assert.Equal("high", root["swarm.work.priority"]);
+        var trace = spans.Where(s => s.TraceId == root.TraceId).ToList();
+        Assert.Contains(trace, s => s.Service == "swarm-local" && s.Name == "POST /api/work");
+        Assert.Contains(trace, s => s.Service == "swarm-local" && s.Name == "scrum.work.claim" && s["swarm.work.id"] == id);
+        Assert.Contains(trace, s => s.Name == "roberts.motion.open" && s["swarm.motion.id"] == $"approve-{id}");
+
+        var drawn = await Cli.RunProcessAsync(["trace", id, "--url", Stack.Api], Stack.Environment);
+        Assert.True(drawn.ExitCode == 0, drawn.ToString());
+        Assert.Contains($"trace {root.TraceId}", drawn.Out, StringComparison.Ordinal);
+        Assert.Contains("swarm.cli.work.claim", drawn.Out, StringComparison.Ordinal);
+        Assert.Contains("scrum.work.claim", drawn.Out, StringComparison.Ordinal);
+        Assert.Contains("none → claimed", drawn.Out, StringComparison.Ordinal);
+        Assert.Contains("swarm-local", drawn.Out, StringComparison.Ordinal);
+        Assert.Contains($"{Stack.Dashboard}/traces/detail/{root.TraceId}", drawn.Out, StringComparison.Ordinal);
+
+        var json = await Cli.RunProcessAsync(["trace", id, "--url", Stack.Api, "--json"], Stack.Environment);
+        Assert.True(json.ExitCode == 0, json.ToString());
+        Assert.Equal(id, json.Json().GetProperty("workId").GetString());
+        Assert.Contains(root.TraceId, json.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Trace_of_work_the_dashboard_never_saw_exits_1()
+    {
+        var result = await Cli.RunProcessAsync(["trace", "0000000000000000", "--url", Stack.Api, "--wait", "1"], Stack.Environment);
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("no span of work item 0000000000000000", result.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task After_a_demo_run_a_real_browser_shows_the_swarms_trace_in_the_dashboard()
+    {
+        var demo = await Cli.RunProcessAsync(["demo", "--url", Stack.Api, "--json", "--timeout", "90"], Stack.Environment, TimeSpan.FromSeconds(120));
+        Assert.True(demo.ExitCode == 0, demo.ToString());
+        var traceId = demo.Json().GetProperty("traceId").GetString()!;
+        using var api = new HttpClient { BaseAddress = new Uri(Stack.Dashboard), Timeout = TimeSpan.FromSeconds(10) };
+        var trace = await Cli.EventuallyAsync(
+            async () => TraceTree.Parse(await api.GetStringAsync(new Uri($"/api/telemetry/traces/{traceId}", UriKind.Relative))),
+            spans => spans.Any(s => s.Name == "roberts.vote.process_change") && spans.Any(s => s.Name == "lean.project.close"),
+            TimeSpan.FromSeconds(30));
+        Assert.Contains(trace, s => s.Name == "swarm.cli.demo" && s.Service == "swarm-cli" && s.ParentSpanId is null);
+
+        var folder = Path.Combine(Cli.RepositoryRoot, "artifacts", "screenshots");
+        var pages = await Browser.ScreenshotAsync(Stack.Dashboard, traceId, "swarm.cli.demo", folder);
+
+        foreach (var name in new[] { "traces", "detail" })
+        {
+            var file = pages.GetProperty(name).GetProperty("file").GetString()!;
+            var bytes = await File.ReadAllBytesAsync(file);
+            Assert.True(bytes.Length > 20_000, $"{file} is {bytes.Length} bytes");
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
+        }
+
+        var list = pages.GetProperty("traces").GetProperty("text").GetString()!;
+        var detail = pages.GetProperty("detail").GetProperty("text").GetString()!;
+        Assert.Contains("swarm-cli: swarm.cli.demo", list, StringComparison.Ordinal);
+        Assert.Contains("swarm-local", list, StringComparison.Ordinal);
+        Assert.Contains("Total spans", detail, StringComparison.Ordinal);
+        Assert.Contains("swarm.cli.demo", detail, StringComparison.Ordinal);
+        Assert.Contains("POST /api/work", detail, StringComparison.Ordinal);
+    }
+}
