@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent installs of what the build, the tests and the local stack need beyond the .NET SDK:
-# Prometheus and Alertmanager (Debian packages) for the alert loop. Installing twice changes nothing.
+# Prometheus and Alertmanager (Debian packages) for the alert loop, Chromium (Debian package) for the browser check
+# of the dashboard. Installing twice changes nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,7 @@ sudo_if_needed() {
 missing=()
 command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v prometheus-alertmanager >/dev/null 2>&1 && command -v amtool >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then
@@ -24,6 +26,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   echo "installing ${missing[*]} (Debian packages)"
   sudo_if_needed apt-get update -qq
-  # The packages' services are not started here: the tests start their own instances on free loopback ports.
+  # The packages' services are not started here: the tests start their own instances on free loopback ports
+  # (and run chromium headless against the dashboard of a `swarm up` they start).
   sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# Runs the swarm locally on its embedded default (in-memory Durable backend, in-process bus).
+# Runs the swarm locally: `swarm up --demo-timers` — the API on 127.0.0.1:7071, the embedded Durable backend and
+# in-process bus, and the Aspire dashboard; Ctrl+C stops it all. With arguments, runs that `swarm` command instead
+# (scripts/run.sh demo, scripts/run.sh work list).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-prereqs.sh
-dotnet run --project src/Swarm.Cli -c Release -- "${@:-demo}"
+if [ $# -eq 0 ]; then
+  set -- up --demo-timers
+fi
+exec dotnet run --project src/Swarm.Cli -c Release -- "$@"
