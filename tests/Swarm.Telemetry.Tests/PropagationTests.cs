@@ -24,13 +24,16 @@ public sealed class PropagationTests
 
         var claimed = await SpanAsync(spans, s => s.OperationName == "scrum.work.claim" && (string?)s.GetTagItem(SwarmAttributes.WorkId) == workId);
         Assert.Equal(traceId, claimed.TraceId);
-        var request = Assert.Single(spans, s => s.Source.Name == "Microsoft.AspNetCore" && s.TraceId == traceId);
+        // Spans arrive as they end, and the request span ends after the client already has its response: wait for each.
+        var request = await SpanAsync(spans, s => s.Source.Name == "Microsoft.AspNetCore" && s.TraceId == traceId);
+        Assert.Single(spans, s => s.Source.Name == "Microsoft.AspNetCore" && s.TraceId == traceId);
         Assert.Equal(callerSpan, request.ParentSpanId);
-        var entry = Assert.Single(spans, s => s.OperationName == ClaimTelemetry.SpanName && s.TraceId == traceId);
+        var entry = await SpanAsync(spans, s => s.OperationName == ClaimTelemetry.SpanName && s.TraceId == traceId);
+        Assert.Single(spans, s => s.OperationName == ClaimTelemetry.SpanName && s.TraceId == traceId);
         Assert.Equal(request.SpanId, entry.ParentSpanId);
         Assert.Equal("low", entry.GetTagItem(SwarmAttributes.WorkPriority));
-        Assert.Contains(spans, s => s.OperationName == "create_orchestration:WorkItemOrchestrator" && s.ParentSpanId == entry.SpanId);
-        Assert.Contains(spans, s => s.OperationName == "activity:ClaimWork" && s.Kind == ActivityKind.Server && s.TraceId == traceId);
+        await SpanAsync(spans, s => s.OperationName == "create_orchestration:WorkItemOrchestrator" && s.ParentSpanId == entry.SpanId);
+        await SpanAsync(spans, s => s.OperationName == "activity:ClaimWork" && s.Kind == ActivityKind.Server && s.TraceId == traceId);
     }
 
     [Fact]
