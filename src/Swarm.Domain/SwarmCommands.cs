@@ -103,11 +103,7 @@ public sealed class SwarmCommands(AgentMailbox mailbox, LoadShedding shedding, I
     public async Task<Motion> GetMotionAsync(string motionId, CancellationToken cancellationToken = default)
     {
         var instance = await Client.GetInstanceAsync(InstanceIds.Motion(motionId), getInputsAndOutputs: true, cancellationToken);
-        var motion = instance is null
-            ? null
-            : (instance.SerializedCustomStatus is not null ? instance.ReadCustomStatusAs<Motion>() : null)
-              ?? (instance.SerializedOutput is not null ? instance.ReadOutputAs<Motion>() : null)
-              ?? instance.ReadInputAs<Motion>();
+        var motion = instance is null ? null : AgentState.Latest<Motion>(instance);
         return motion ?? throw new NotFoundException("motion", motionId);
     }
 

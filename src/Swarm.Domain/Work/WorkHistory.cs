@@ -32,11 +32,17 @@ public sealed class DurableWorkHistory(DurableTaskClient client) : IWorkHistory
     }
 }
 
-/// <summary>Reads a work item's latest state from its orchestration: custom status while running, output when done.</summary>
+/// <summary>Reads a work item's latest state from its orchestration.</summary>
 public static class WorkItemState
 {
-    public static WorkItem? From(OrchestrationMetadata instance) =>
-        (instance.SerializedCustomStatus is not null ? instance.ReadCustomStatusAs<WorkItem>() : null)
-        ?? (instance.SerializedOutput is not null ? instance.ReadOutputAs<WorkItem>() : null)
-        ?? (instance.SerializedInput is not null ? instance.ReadInputAs<WorkItem>() : null);
+    public static WorkItem? From(OrchestrationMetadata instance) => AgentState.Latest<WorkItem>(instance);
+}
+
+/// <summary>An agent's latest state as its orchestration keeps it: custom status while running, output when done, else its input.</summary>
+public static class AgentState
+{
+    public static T? Latest<T>(OrchestrationMetadata instance) where T : class =>
+        (instance.SerializedCustomStatus is not null ? instance.ReadCustomStatusAs<T>() : null)
+        ?? (instance.SerializedOutput is not null ? instance.ReadOutputAs<T>() : null)
+        ?? (instance.SerializedInput is not null ? instance.ReadInputAs<T>() : null);
 }

@@ -37,12 +37,12 @@ public static class AgentStatesQuery
 {
     public static async Task<AgentStates> ReadAsync(DurableTaskClient client, IWorkHistory history, LoadShedding shedding, CancellationToken cancellationToken)
     {
-        var remediations = ListAsync(client, InstanceIds.Remediation(string.Empty), Latest<AlertRemediation>, cancellationToken);
+        var remediations = ListAsync(client, InstanceIds.Remediation(string.Empty), AgentState.Latest<AlertRemediation>, cancellationToken);
         var circuits = shedding.ActiveAsync(cancellationToken);
-        var motions = ListAsync(client, InstanceIds.Motion(string.Empty), Latest<Motion>, cancellationToken);
+        var motions = ListAsync(client, InstanceIds.Motion(string.Empty), AgentState.Latest<Motion>, cancellationToken);
         var teams = ListAsync(client, InstanceIds.ScrumTeam(string.Empty), TeamStatus, cancellationToken);
         var sprints = ListAsync(client, "sprint-", RunningSprint, cancellationToken);
-        var projects = ListAsync(client, "lean-", Latest<LeanProject>, cancellationToken);
+        var projects = ListAsync(client, "lean-", AgentState.Latest<LeanProject>, cancellationToken);
         var work = history.AllAsync(cancellationToken);
         await Task.WhenAll(motions, teams, sprints, projects, work, remediations, circuits);
 
@@ -90,12 +90,6 @@ public static class AgentStatesQuery
 
         return found;
     }
-
-    /// <summary>An agent's latest state: its custom status while running, its output when done, else its input.</summary>
-    private static T? Latest<T>(OrchestrationMetadata instance) where T : class =>
-        (instance.SerializedCustomStatus is not null ? instance.ReadCustomStatusAs<T>() : null)
-        ?? (instance.SerializedOutput is not null ? instance.ReadOutputAs<T>() : null)
-        ?? (instance.SerializedInput is not null ? instance.ReadInputAs<T>() : null);
 
     private static ScrumTeamStatus? TeamStatus(OrchestrationMetadata instance)
     {
