@@ -41,10 +41,10 @@ public static class AlertDeliveryHarness
         await app.StopAsync();
         toStart.Sort();
         toAnswer.Sort();
-        Console.WriteLine($"figure: alert-delivery http 202 p50 = {Percentile(toAnswer, 0.50):0.00} ms");
-        Console.WriteLine($"figure: alert-delivery http 202 p95 = {Percentile(toAnswer, 0.95):0.00} ms");
-        Console.WriteLine($"figure: alert-delivery to remediation start p50 = {Percentile(toStart, 0.50):0.00} ms");
-        Console.WriteLine($"figure: alert-delivery to remediation start p95 = {Percentile(toStart, 0.95):0.00} ms");
+        Console.WriteLine($"figure: alert-delivery http 202 p50 = {ClosedLoop.Percentile(toAnswer, 0.50):0.00} ms");
+        Console.WriteLine($"figure: alert-delivery http 202 p95 = {ClosedLoop.Percentile(toAnswer, 0.95):0.00} ms");
+        Console.WriteLine($"figure: alert-delivery to remediation start p50 = {ClosedLoop.Percentile(toStart, 0.50):0.00} ms");
+        Console.WriteLine($"figure: alert-delivery to remediation start p95 = {ClosedLoop.Percentile(toStart, 0.95):0.00} ms");
         Console.WriteLine($"figure: alert-delivery samples = {toStart.Count} deliveries");
         return 0;
     }
@@ -83,7 +83,4 @@ public static class AlertDeliveryHarness
 
         return (answered, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
-
-    private static double Percentile(List<double> sorted, double p) =>
-        sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 }

@@ -110,13 +110,13 @@ public static class TelemetryHarness
         await host.StartAsync();
         var commands = host.Services.GetRequiredService<SwarmCommands>();
         var client = host.Services.GetRequiredService<DurableTaskClient>();
-        await RunAsync(InFlight, TimeSpan.FromSeconds(2), (slot, i) => SwarmChain.RunOnceAsync(commands, client, slotBase + 100 + slot, i));
+        await ClosedLoop.RunAsync(InFlight, TimeSpan.FromSeconds(2), (slot, i) => SwarmChain.RunOnceAsync(commands, client, slotBase + 100 + slot, i));
 
         using var self = Process.GetCurrentProcess();
         var cpu = self.TotalProcessorTime;
         dashboard.Refresh();
         var dashboardCpu = dashboard.TotalProcessorTime;
-        var (chains, seconds, latencies) = await RunAsync(InFlight, window, (slot, i) => SwarmChain.RunOnceAsync(commands, client, slotBase + slot, i));
+        var (chains, seconds, latencies) = await ClosedLoop.RunAsync(InFlight, window, (slot, i) => SwarmChain.RunOnceAsync(commands, client, slotBase + slot, i));
         self.Refresh();
         dashboard.Refresh();
         var sample = new Sample(chains, seconds, latencies, (self.TotalProcessorTime - cpu).TotalSeconds, (dashboard.TotalProcessorTime - dashboardCpu).TotalSeconds);
@@ -124,37 +124,12 @@ public static class TelemetryHarness
         return sample;
     }
 
-    private static async Task<(int Chains, double Seconds, List<double> Latencies)> RunAsync(int inFlight, TimeSpan window, Func<int, int, Task> once)
-    {
-        var latencies = new List<double>();
-        var total = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, inFlight).Select(async slot =>
-        {
-            var mine = new List<double>();
-            for (var iteration = 0; total.Elapsed < window; iteration++)
-            {
-                var started = Stopwatch.GetTimestamp();
-                await once(slot, iteration);
-                mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            }
-
-            lock (latencies)
-            {
-                latencies.AddRange(mine);
-            }
-        }));
-        return (latencies.Count, total.Elapsed.TotalSeconds, latencies);
-    }
-
     private static double Throughput(List<Sample> samples) => samples.Sum(s => s.Chains) / samples.Sum(s => s.Seconds);
 
     private static double CpuPerChain(List<Sample> samples) => 1000 * samples.Sum(s => s.Cpu) / samples.Sum(s => s.Chains);
 
-    private static double Percentile(List<Sample> samples)
-    {
-        var values = samples.SelectMany(s => s.Latencies).Order().ToList();
-        return values.Count == 0 ? double.NaN : values[Math.Min(values.Count - 1, (int)Math.Ceiling(0.95 * values.Count) - 1)];
-    }
+    private static double Percentile(List<Sample> samples) =>
+        ClosedLoop.Percentile(samples.SelectMany(s => s.Latencies).Order().ToList(), 0.95);
 
     private static string Figure(string name, double value, string unit, string format = "0.0") =>
         $"figure: {name} = {value.ToString(format, System.Globalization.CultureInfo.InvariantCulture)} {unit}";

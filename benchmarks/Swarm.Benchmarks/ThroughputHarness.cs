@@ -81,42 +81,21 @@ public static class ThroughputHarness
 
     private static async Task<IReadOnlyList<string>> MeasureAsync(string name, int inFlight, TimeSpan window, Func<int, int, Task> once, string? unit)
     {
-        var latencies = new List<double>();
-        var total = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, inFlight).Select(async slot =>
-        {
-            var mine = new List<double>();
-            for (var iteration = 0; total.Elapsed < window; iteration++)
-            {
-                var started = Stopwatch.GetTimestamp();
-                await once(slot, iteration);
-                mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            }
-
-            lock (latencies)
-            {
-                latencies.AddRange(mine);
-            }
-        }));
-        var elapsed = total.Elapsed.TotalSeconds;
+        var (runs, seconds, latencies) = await ClosedLoop.RunAsync(inFlight, window, once);
         if (unit is null)
         {
             return [];
         }
 
-        latencies.Sort();
         var label = $"{name} {inFlight}-in-flight";
         return
         [
-            $"figure: {label} throughput = {latencies.Count / elapsed:0.0} {unit}/s",
-            $"figure: {label} p50 = {Percentile(latencies, 0.50):0.00} ms",
-            $"figure: {label} p95 = {Percentile(latencies, 0.95):0.00} ms",
-            $"figure: {label} samples = {latencies.Count} runs",
+            $"figure: {label} throughput = {runs / seconds:0.0} {unit}/s",
+            $"figure: {label} p50 = {ClosedLoop.Percentile(latencies, 0.50):0.00} ms",
+            $"figure: {label} p95 = {ClosedLoop.Percentile(latencies, 0.95):0.00} ms",
+            $"figure: {label} samples = {runs} runs",
         ];
     }
-
-    private static double Percentile(List<double> sorted, double p) =>
-        sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
     private static async Task<IHost> StartAsync(Action<IServiceCollection> configure)
     {
