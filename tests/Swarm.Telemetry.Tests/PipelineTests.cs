@@ -1,8 +1,12 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
+using OpenTelemetry.Logs;
 using OpenTelemetry.Trace;
 using Swarm.Domain.Telemetry;
 using Swarm.Hosting.Telemetry;
@@ -102,6 +106,50 @@ public sealed class PipelineTests
         Assert.Equal(3, root.GetProperty("attributes").GetProperty("Points").GetInt32());
         Assert.Equal("Information", root.GetProperty("level").GetString());
         Assert.Equal(1, output.ToString().Count(c => c == '\n'));
+    }
+
+    [Fact]
+    public async Task Log_records_carry_the_span_in_their_own_fields_not_as_repeated_scope_attributes()
+    {
+        // The generic host turns on TraceId/SpanId/ParentId scopes by default; every exported record would repeat them.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Configuration = new ConfigurationManager() });
+        builder.Logging.ClearProviders();
+        var records = new List<(string? Category, ActivityTraceId TraceId, ActivitySpanId SpanId, List<string> ScopeKeys)>();
+        builder.Services.AddSwarmTelemetry(builder.Configuration, "swarm-test", o =>
+        {
+            o.JsonConsole = false;
+            o.Prometheus = false;
+        });
+        builder.Services.ConfigureOpenTelemetryLoggerProvider(logs => logs.AddProcessor(new Capture(records)));
+        using var host = builder.Build();
+        await host.StartAsync();
+
+        using var source = new ActivitySource(SwarmTelemetry.Name);
+        using (var span = source.StartActivity("roberts.motion.open"))
+        {
+            host.Services.GetRequiredService<ILogger<PipelineTests>>().LogInformation("motion {Motion} opened", "m-1");
+            var record = Assert.Single(records, r => r.Category == typeof(PipelineTests).FullName);
+            Assert.Equal((span!.TraceId, span.SpanId), (record.TraceId, record.SpanId));
+            Assert.DoesNotContain(record.ScopeKeys, key => key is "TraceId" or "SpanId" or "ParentId");
+        }
+
+        await host.StopAsync();
+    }
+
+    private sealed class Capture(List<(string?, ActivityTraceId, ActivitySpanId, List<string>)> records) : BaseProcessor<LogRecord>
+    {
+        public override void OnEnd(LogRecord data)
+        {
+            var keys = new List<string>();
+            data.ForEachScope<object?>((scope, _) =>
+            {
+                foreach (var item in scope)
+                {
+                    keys.Add(item.Key);
+                }
+            }, null);
+            records.Add((data.CategoryName, data.TraceId, data.SpanId, keys));
+        }
     }
 
     private static SwarmTelemetryOptions Options(Dictionary<string, string?> settings, string serviceName = "swarm-test") =>

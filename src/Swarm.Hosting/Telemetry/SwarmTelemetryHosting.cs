@@ -140,6 +140,11 @@ public static class SwarmTelemetryHosting
 
         services.AddLogging(logging =>
         {
+            // A record already carries the trace and span ids of the span it was written in (OTLP fields, Azure Monitor's
+            // operation id); the hosts' default scope that repeats them as TraceId/SpanId/ParentId attributes only adds
+            // three strings to every record each backend stores and bills.
+            logging.Configure(factory => factory.ActivityTrackingOptions = ActivityTrackingOptions.None);
+
             // The Durable Task worker logs every dispatch at Information; its spans already tell that story.
             logging.AddFilter<OpenTelemetryLoggerProvider>(DurableTaskSource, LogLevel.Warning);
             logging.AddFilter<OpenTelemetryLoggerProvider>("Microsoft.AspNetCore", LogLevel.Warning);
