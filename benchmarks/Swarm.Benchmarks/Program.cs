@@ -5,6 +5,7 @@ return args.FirstOrDefault() switch
     "throughput" => await ThroughputHarness.RunAsync(args.Skip(1).ToArray()),
     "telemetry" => await TelemetryHarness.RunAsync(args.Skip(1).ToArray()),
     "transition" => TransitionBenchmark.Run(args.Skip(1).ToArray()),
+    "census" => await TelemetryCensus.RunAsync(args.Skip(1).ToArray()),
     "alerts" => await AlertDeliveryHarness.RunAsync(args.Skip(1).ToArray()),
     _ => Usage(),
 };
@@ -13,6 +14,6 @@ static int Usage()
 {
     Console.Error.WriteLine("usage: dotnet run -c Release --project benchmarks/Swarm.Benchmarks -- throughput [--seconds N] | alerts [--deliveries N]");
     Console.Error.WriteLine("       dotnet run -c Release --project benchmarks/Swarm.Benchmarks -- telemetry [--seconds N] [--rounds N]");
-    Console.Error.WriteLine("       dotnet run -c Release --project benchmarks/Swarm.Benchmarks -- transition");
+    Console.Error.WriteLine("       dotnet run -c Release --project benchmarks/Swarm.Benchmarks -- transition | census [--chains N]");
     return 2;
 }

@@ -115,7 +115,8 @@ public sealed class AspireDashboard : IAsyncDisposable
         start.Environment["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = otlpGrpc.ToString();
         start.Environment["ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL"] = otlpHttp.ToString();
         start.Environment["ASPIRE_DASHBOARD_API_ENABLED"] = "true";
-        // Telemetry is kept in memory, as a local receiver needs; the default keeps it in a SQLite file, which costs far more to ingest.
+        // The dashboard (13.x) stores telemetry in SQLite whatever the mode; None makes it a throwaway database in its temp
+        // folder (below) instead of a run kept under ~/.aspire, which a local receiver has no use for.
         start.Environment["ASPIRE_DASHBOARD_PERSISTENCE_MODE"] = "None";
         start.Environment["DASHBOARD__FRONTEND__AUTHMODE"] = "Unsecured";
         start.Environment["DASHBOARD__OTLP__AUTHMODE"] = "Unsecured";
