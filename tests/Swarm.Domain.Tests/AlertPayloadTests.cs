@@ -163,6 +163,23 @@ public sealed class AlertPayloadTests
         Assert.Equal(RemediationPolicy.Plan(first, TimeSpan.FromHours(1)).Id, RemediationPolicy.Plan(first with { Status = AlertStatus.Resolved }, TimeSpan.FromHours(1)).Id);
     }
 
+    [Fact]
+    public void A_remediation_resolves_from_triggered_or_monitoring_and_acts_only_from_triggered()
+    {
+        var alert = new AlertNotification { Source = "alertmanager", Id = "fp", Name = "X", Status = AlertStatus.Firing, StartsAt = DateTimeOffset.UnixEpoch };
+        var plan = RemediationPolicy.Plan(alert, TimeSpan.FromHours(1));
+
+        var early = plan.Resolved("resolved first", ["nothing done"], DateTimeOffset.UnixEpoch);
+        Assert.Equal(RemediationState.Resolved, early.State);
+        Assert.Null(early.StartedAt);
+
+        var acting = plan.Acted(["notified"], DateTimeOffset.UnixEpoch);
+        Assert.Throws<IllegalTransitionException>(() => acting.Resolved("too soon", [], DateTimeOffset.UnixEpoch));
+        Assert.Equal(RemediationState.Resolved, acting.Monitoring().Resolved("resolved", [], DateTimeOffset.UnixEpoch).State);
+        Assert.Throws<IllegalTransitionException>(() => early.Acted(["late"], DateTimeOffset.UnixEpoch));
+        Assert.Throws<IllegalTransitionException>(() => early.Resolved("again", [], DateTimeOffset.UnixEpoch));
+    }
+
     private static void Remove(JsonNode root, string path)
     {
         var (parent, key, index) = Locate(root, path);

@@ -101,16 +101,49 @@ public sealed class RemediationWorkflowTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_resolved_alert_without_a_running_remediation_changes_nothing()
+    public async Task A_resolution_that_overtakes_its_fired_notification_closes_the_episode_so_the_late_fired_one_starts_nothing()
     {
-        var alert = Alert("HighDefectRate", ("team", "nu")) with { Status = AlertStatus.Resolved };
+        var fired = Alert("HighDefectRate", ("team", "nu"));
+        var resolved = fired with { Status = AlertStatus.Resolved, EndsAt = DateTimeOffset.UtcNow };
 
-        var receipt = Assert.Single(await Intake.ReceiveAsync([alert]));
+        var receipt = Assert.Single(await Intake.ReceiveAsync([resolved]));
+        var closed = (await _swarm.CompletedAsync(receipt.RemediationId)).ReadOutputAs<AlertRemediation>()!;
+        Assert.Equal(RemediationState.Resolved, closed.State);
+        Assert.Equal(RemediationKind.LeanProject, closed.Kind);
+        Assert.StartsWith("alert resolved before its fired notification arrived", closed.Outcome);
+        Assert.Equal(["nothing done: the alert had already resolved"], closed.Actions);
 
+        var late = Assert.Single(await Intake.ReceiveAsync([fired]));
+        Assert.Equal(receipt.RemediationId, late.RemediationId);
         await SwarmTestHost.EventuallyAsync(
-            () => Task.FromResult(_swarm.Delivered.FirstOrDefault(e => e.Id == receipt.EventId)), _ => true, what: "resolved delivered");
-        Assert.Null(await _swarm.Client.GetInstanceAsync(receipt.RemediationId));
-        Assert.DoesNotContain(_swarm.Delivered, e => e.Type == EventTypes.AlertFired && e.Id == receipt.EventId);
+            () => Task.FromResult(_swarm.Delivered.FirstOrDefault(e => e.Id == late.EventId)), _ => true, what: "late fired delivered");
+
+        var after = await _swarm.Client.GetInstanceAsync(receipt.RemediationId, getInputsAndOutputs: true);
+        var unchanged = after!.ReadOutputAs<AlertRemediation>()!;
+        Assert.Equal((closed.State, closed.Outcome, closed.ResolvedAt, closed.StartedAt), (unchanged.State, unchanged.Outcome, unchanged.ResolvedAt, unchanged.StartedAt));
+        Assert.Equal(closed.Actions, unchanged.Actions);
+        Assert.Null(await _swarm.Client.GetInstanceAsync(InstanceIds.Lean("nu", $"alert-{closed.Id[..8]}")));
+        Assert.DoesNotContain(_swarm.Spans, s => s.DisplayName == "remediation.start" && (string?)s.GetTagItem("swarm.alert.id") == fired.Id);
+        Assert.Single(_swarm.Spans, s => s.DisplayName == "remediation.resolve" && (string?)s.GetTagItem("swarm.alert.id") == fired.Id);
+
+        // The same resolution delivered again finds the episode closed.
+        var again = Assert.Single(await Intake.ReceiveAsync([resolved]));
+        await SwarmTestHost.EventuallyAsync(
+            () => Task.FromResult(_swarm.Delivered.FirstOrDefault(e => e.Id == again.EventId)), _ => true, what: "repeated resolution delivered");
+        Assert.Single(_swarm.Spans, s => s.DisplayName == "remediation.resolve" && (string?)s.GetTagItem("swarm.alert.id") == fired.Id);
+    }
+
+    [Fact]
+    public async Task A_resolution_while_the_remediation_is_still_pending_is_not_lost()
+    {
+        var fired = Alert("WorkItemsStuck", ("team", "xi"));
+        await Intake.ReceiveAsync([fired]);
+        await Intake.ReceiveAsync([fired with { Status = AlertStatus.Resolved, EndsAt = DateTimeOffset.UtcNow }]);
+
+        var remediation = (await _swarm.CompletedAsync(InstanceIds.Remediation(InstanceIds.RemediationKey(fired.Identity)))).ReadOutputAs<AlertRemediation>()!;
+        Assert.Equal(RemediationState.Resolved, remediation.State);
+        Assert.NotNull(remediation.Outcome);
+        Assert.DoesNotContain("without the alert resolving", remediation.Outcome, StringComparison.Ordinal);
     }
 
     private static AlertNotification Alert(string name, params (string Key, string Value)[] labels) => new()

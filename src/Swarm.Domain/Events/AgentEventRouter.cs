@@ -1,3 +1,4 @@
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 using Swarm.Domain.Lean;
 using Swarm.Domain.Remediation;
@@ -186,19 +187,32 @@ public sealed class AgentEventRouter(AgentMailbox mailbox, IOptions<SwarmOptions
     {
         var alert = agentEvent.Read<AlertNotification>();
         var instanceId = InstanceIds.Remediation(InstanceIds.RemediationKey(alert.Identity));
-        if (await mailbox.Client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken) is not { IsRunning: true })
+        var resolve = new RemediationCommand(agentEvent.Id, alert.Summary ?? $"{alert.Name} resolved at {alert.EndsAt ?? agentEvent.OccurredAt:O}")
         {
-            // Nothing is running for this episode (never fired here, or already closed): resolving it changes nothing.
+            TraceParent = agentEvent.TraceParent,
+        };
+        var existing = await mailbox.Client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken);
+        if (existing is null)
+        {
+            // The resolution overtook the fired notification (or the alert fired before this swarm listened): close the
+            // episode now, so a fired notification arriving later finds it closed instead of acting on a resolved alert.
+            var closed = RemediationPolicy.Plan(alert, options.Value.Remediation.MaxDuration) with { ResolvedFirst = resolve };
+            if (await mailbox.StartAsync(SwarmTasks.Orchestrators.Remediation, instanceId, closed, cancellationToken))
+            {
+                return instanceId;
+            }
+
+            // A concurrent fired delivery started it first: resolve that one.
+            existing = await mailbox.Client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken);
+        }
+
+        if (existing?.RuntimeStatus is not (OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending))
+        {
+            // Already closed (resolved, expired or ended otherwise): resolving it again changes nothing.
             return null;
         }
 
-        await mailbox.SendAsync(
-            instanceId,
-            new RemediationCommand(agentEvent.Id, alert.Summary ?? $"{alert.Name} resolved at {alert.EndsAt ?? agentEvent.OccurredAt:O}")
-            {
-                TraceParent = agentEvent.TraceParent,
-            },
-            cancellationToken);
+        await mailbox.SendAsync(instanceId, resolve, cancellationToken);
         return instanceId;
     }
 }

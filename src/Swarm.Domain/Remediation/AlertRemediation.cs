@@ -32,6 +32,8 @@ public sealed record AlertRemediation
     public static readonly TransitionTable<RemediationState, RemediationCommandKind> Machine =
         new TransitionTable<RemediationState, RemediationCommandKind>("remediation")
             .Allow(RemediationState.Triggered, RemediationCommandKind.Act, RemediationState.Acting)
+            // The alert's resolution arrived before its fired notification (parallel deliveries): closed without acting.
+            .Allow(RemediationState.Triggered, RemediationCommandKind.Resolve, RemediationState.Resolved)
             .Allow(RemediationState.Acting, RemediationCommandKind.Monitor, RemediationState.Monitoring)
             .Allow(RemediationState.Monitoring, RemediationCommandKind.Resolve, RemediationState.Resolved);
 
@@ -45,6 +47,12 @@ public sealed record AlertRemediation
     public TimeSpan MaxDuration { get; init; } = TimeSpan.FromDays(1);
 
     public RemediationState State { get; init; } = RemediationState.Triggered;
+
+    /// <summary>
+    /// The resolution that reached the swarm before the alert's fired notification did. The episode is then closed
+    /// without acting, and the fired notification arriving later finds it closed and starts nothing.
+    /// </summary>
+    public RemediationCommand? ResolvedFirst { get; init; }
     public IReadOnlyList<string> Actions { get; init; } = [];
     public string? LeanProjectId { get; init; }
     public string? Outcome { get; init; }

@@ -45,7 +45,13 @@ public sealed class RemediationSteps(
                 SwarmTelemetry.Remediations.Add(
                     1,
                     new(SwarmAttributes.Alert, remediation.Alert.Name),
-                    new(SwarmAttributes.Outcome, step.Kind == RemediationCommandKind.Act ? "started" : step.Command is null ? "expired" : "resolved"));
+                    new(SwarmAttributes.Outcome, step.Kind switch
+                    {
+                        RemediationCommandKind.Act => "started",
+                        _ when step.Command is null => "expired",
+                        _ when remediation.State == RemediationState.Triggered => "resolved-before-fired",
+                        _ => "resolved",
+                    }));
             }
 
             return next;
@@ -101,6 +107,15 @@ public sealed class RemediationSteps(
 
     private async Task<AlertRemediation> ResolveAsync(AlertRemediation remediation, RemediationCommand? resolved, CancellationToken cancellationToken)
     {
+        if (remediation.State == RemediationState.Triggered)
+        {
+            // Nothing was started, engaged or announced for this episode, so there is nothing to undo or to tell.
+            return remediation.Resolved(
+                $"alert resolved before its fired notification arrived: {resolved?.Reason}",
+                ["nothing done: the alert had already resolved"],
+                clock.GetUtcNow());
+        }
+
         var actions = new List<string>();
         if (remediation.Kind == RemediationKind.ShedLoad)
         {

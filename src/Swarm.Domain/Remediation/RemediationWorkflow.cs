@@ -6,6 +6,11 @@ public static class RemediationWorkflow
     public static async Task<AlertRemediation> RunAsync(TaskOrchestrationContext context, AlertRemediation remediation)
     {
         context.SetCustomStatus(remediation);
+        if (remediation is { State: RemediationState.Triggered, ResolvedFirst: { } resolvedFirst })
+        {
+            remediation = await StepAsync(context, new RemediationStep(remediation, RemediationCommandKind.Resolve, resolvedFirst));
+        }
+
         if (remediation.State == RemediationState.Triggered)
         {
             remediation = await StepAsync(context, new RemediationStep(remediation, RemediationCommandKind.Act));
