@@ -16,7 +16,7 @@ public static class AlertDeliveryHarness
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var deliveries = args.Length >= 2 && args[0] == "--deliveries" && int.TryParse(args[1], out var n) ? n : 200;
+        var deliveries = BenchmarkArgs.Option(args, "--deliveries", 200);
         await using var app = SwarmWebApp.Build(["--Swarm:Port=0", "--Logging:LogLevel:Default=Error"]);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

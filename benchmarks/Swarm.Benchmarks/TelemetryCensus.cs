@@ -24,9 +24,7 @@ public static class TelemetryCensus
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var at = Array.IndexOf(args, "--chains");
-        var chains = at >= 0 && at + 1 < args.Length && int.TryParse(args[at + 1], out var n) && n > 0 ? n : 40;
-        var result = await CountAsync(chains);
+        var result = await CountAsync(Math.Max(1, BenchmarkArgs.Option(args, "--chains", 40)));
         Print("spans", result.Spans, result.SpansByName);
         Print("log records", result.Logs, result.LogsByCategory);
         return 0;
@@ -70,7 +68,7 @@ public static class TelemetryCensus
 
     private static void Print(string what, double perChain, IReadOnlyDictionary<string, double> counts)
     {
-        Console.WriteLine(FormattableString.Invariant($"figure: telemetry {what} per chain = {perChain:0.0} {what}"));
+        Console.WriteLine(BenchmarkArgs.Figure($"telemetry {what} per chain", perChain, what));
         foreach (var (name, count) in counts.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal))
         {
             Console.WriteLine(FormattableString.Invariant($"  {count,6:0.00}  {name}"));

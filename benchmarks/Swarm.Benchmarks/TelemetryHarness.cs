@@ -1,8 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,8 +28,8 @@ public static class TelemetryHarness
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var window = TimeSpan.FromSeconds(Option(args, "--seconds", 10));
-        var rounds = Option(args, "--rounds", 3);
+        var window = TimeSpan.FromSeconds(BenchmarkArgs.Option(args, "--seconds", 10));
+        var rounds = BenchmarkArgs.Option(args, "--rounds", 3);
 
         var census = await TelemetryCensus.CountAsync(40);
         await using var dashboard = await AspireDashboard.StartAsync();
@@ -63,21 +60,21 @@ public static class TelemetryHarness
         var label = $"swarm-chain {InFlight}-in-flight";
         foreach (var line in new[]
                  {
-                     Figure($"{label} telemetry-off throughput", Throughput(off), "chains/s"),
-                     Figure($"{label} telemetry-on throughput", Throughput(on), "chains/s"),
-                     Figure($"{label} telemetry on/off ratio", Throughput(on) / Throughput(off), "ratio", "0.000"),
-                     Figure($"{label} telemetry-off p95", Percentile(off), "ms"),
-                     Figure($"{label} telemetry-on p95", Percentile(on), "ms"),
-                     Figure("telemetry spans per chain", census.Spans, "spans"),
-                     Figure("telemetry log records per chain", census.Logs, "records"),
-                     Figure($"{label} swarm cpu per chain, telemetry off", offCpu, "ms", "0.00"),
-                     Figure($"{label} swarm cpu per chain, telemetry on", onCpu, "ms", "0.00"),
-                     Figure($"{label} swarm cpu off/on ratio (the swarm's own telemetry cost)", offCpu / onCpu, "ratio", "0.000"),
-                     Figure($"{label} dashboard cpu per chain", dashboardCpu, "ms", "0.00"),
-                     Figure("dashboard cpu per span or log record ingested", 1000 * dashboardCpu / (census.Spans + census.Logs), "µs"),
-                     Figure($"{label} dashboard cpu while receiving", on.Sum(s => s.DashboardCpu) / on.Sum(s => s.Seconds), "cores", "0.00"),
-                     Figure($"{label} cpu-bound ceiling of the ratio, off / (on + dashboard)", offCpu / (onCpu + dashboardCpu), "ratio", "0.000"),
-                     Figure("telemetry traces received by the dashboard", received, "traces", "0"),
+                     BenchmarkArgs.Figure($"{label} telemetry-off throughput", Throughput(off), "chains/s"),
+                     BenchmarkArgs.Figure($"{label} telemetry-on throughput", Throughput(on), "chains/s"),
+                     BenchmarkArgs.Figure($"{label} telemetry on/off ratio", Throughput(on) / Throughput(off), "ratio", "0.000"),
+                     BenchmarkArgs.Figure($"{label} telemetry-off p95", Percentile(off), "ms"),
+                     BenchmarkArgs.Figure($"{label} telemetry-on p95", Percentile(on), "ms"),
+                     BenchmarkArgs.Figure("telemetry spans per chain", census.Spans, "spans"),
+                     BenchmarkArgs.Figure("telemetry log records per chain", census.Logs, "records"),
+                     BenchmarkArgs.Figure($"{label} swarm cpu per chain, telemetry off", offCpu, "ms", "0.00"),
+                     BenchmarkArgs.Figure($"{label} swarm cpu per chain, telemetry on", onCpu, "ms", "0.00"),
+                     BenchmarkArgs.Figure($"{label} swarm cpu off/on ratio (the swarm's own telemetry cost)", offCpu / onCpu, "ratio", "0.000"),
+                     BenchmarkArgs.Figure($"{label} dashboard cpu per chain", dashboardCpu, "ms", "0.00"),
+                     BenchmarkArgs.Figure("dashboard cpu per span or log record ingested", 1000 * dashboardCpu / (census.Spans + census.Logs), "µs"),
+                     BenchmarkArgs.Figure($"{label} dashboard cpu while receiving", on.Sum(s => s.DashboardCpu) / on.Sum(s => s.Seconds), "cores", "0.00"),
+                     BenchmarkArgs.Figure($"{label} cpu-bound ceiling of the ratio, off / (on + dashboard)", offCpu / (onCpu + dashboardCpu), "ratio", "0.000"),
+                     BenchmarkArgs.Figure("telemetry traces received by the dashboard", received, "traces", "0"),
                  })
         {
             Console.WriteLine(line);
@@ -137,13 +134,4 @@ public static class TelemetryHarness
 
     private static double Percentile(List<Sample> samples) =>
         ClosedLoop.Percentile(samples.SelectMany(s => s.Latencies).Order().ToList(), 0.95);
-
-    private static string Figure(string name, double value, string unit, string format = "0.0") =>
-        $"figure: {name} = {value.ToString(format, System.Globalization.CultureInfo.InvariantCulture)} {unit}";
-
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length && int.TryParse(args[at + 1], out var value) ? value : fallback;
-    }
 }

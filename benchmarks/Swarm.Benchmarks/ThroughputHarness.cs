@@ -23,7 +23,7 @@ public static class ThroughputHarness
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var seconds = args.Length >= 2 && args[0] == "--seconds" && int.TryParse(args[1], out var s) ? s : 10;
+        var seconds = BenchmarkArgs.Option(args, "--seconds", 10);
         var window = TimeSpan.FromSeconds(seconds);
         var figures = new List<string>();
 

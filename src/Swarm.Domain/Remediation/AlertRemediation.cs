@@ -53,6 +53,7 @@ public sealed record AlertRemediation
     /// without acting, and the fired notification arriving later finds it closed and starts nothing.
     /// </summary>
     public RemediationCommand? ResolvedFirst { get; init; }
+
     public IReadOnlyList<string> Actions { get; init; } = [];
     public string? LeanProjectId { get; init; }
     public string? Outcome { get; init; }
