@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
-using Swarm.Hosting.Web;
+using Swarm.Local.Web;
 
 namespace Swarm.Benchmarks;
 

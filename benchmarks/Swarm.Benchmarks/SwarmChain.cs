@@ -1,8 +1,8 @@
+using Swarm.Domain.Composition;
 using System.Diagnostics;
 using Microsoft.DurableTask.Client;
 using Swarm.Domain;
 using Swarm.Domain.Scrum;
-using Swarm.Domain.Work;
 
 namespace Swarm.Benchmarks;
 

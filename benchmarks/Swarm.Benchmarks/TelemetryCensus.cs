@@ -1,3 +1,4 @@
+using Swarm.Domain.Composition;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.DurableTask.Client;
@@ -9,8 +10,9 @@ using OpenTelemetry;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Trace;
 using Swarm.Domain;
-using Swarm.Hosting;
-using Swarm.Hosting.Telemetry;
+using Swarm.Local;
+using Swarm.ServiceDefaults;
+using Swarm.Local.Dashboard;
 
 namespace Swarm.Benchmarks;
 

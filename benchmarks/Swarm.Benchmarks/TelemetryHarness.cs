@@ -1,3 +1,4 @@
+using Swarm.Domain.Composition;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.DurableTask.Client;
@@ -8,9 +9,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Swarm.Domain;
 using Swarm.Domain.Scrum;
-using Swarm.Domain.Work;
-using Swarm.Hosting;
-using Swarm.Hosting.Telemetry;
+using Swarm.Local;
+using Swarm.ServiceDefaults;
+using Swarm.Local.Dashboard;
 
 namespace Swarm.Benchmarks;
 

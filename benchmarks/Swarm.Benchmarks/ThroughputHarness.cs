@@ -1,3 +1,4 @@
+using Swarm.Domain.Composition;
 using System.Diagnostics;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -6,9 +7,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Swarm.Domain;
 using Swarm.Domain.Scrum;
-using Swarm.Domain.Work;
-using Swarm.Hosting;
-using Swarm.Hosting.Durable;
+using Swarm.Local;
+using Swarm.Local.Durable;
 
 namespace Swarm.Benchmarks;
 

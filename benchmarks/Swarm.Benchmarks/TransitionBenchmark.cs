@@ -13,7 +13,8 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using Swarm.Domain.Roberts;
 using Swarm.Domain.Telemetry;
-using Swarm.Hosting.Telemetry;
+using Swarm.ServiceDefaults;
+using Swarm.Local.Dashboard;
 
 namespace Swarm.Benchmarks;
 

@@ -1,4 +1,4 @@
-using Swarm.Hosting.Http;
+using Swarm.Api;
 
 namespace Swarm.Functions;
 

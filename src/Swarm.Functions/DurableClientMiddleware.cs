@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Azure.Functions.Worker.Middleware;
 using Microsoft.Extensions.DependencyInjection;
-using Swarm.Hosting.Functions;
 
 namespace Swarm.Functions;
 

@@ -5,8 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Swarm.Domain.Events;
 using Swarm.Functions;
-using Swarm.Hosting.Functions;
-using Swarm.Hosting.Telemetry;
+using Swarm.ServiceDefaults;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
@@ -15,5 +14,5 @@ builder.Services.AddSwarmFunctions(builder.Configuration);
 // Durable state, activity inputs and HTTP bodies share one JSON convention (camelCase, kebab-case enums).
 builder.Services.Configure<WorkerOptions>(o => o.Serializer = new JsonObjectSerializer(SwarmJson.Options));
 // The worker's OpenTelemetry defaults first, then Swarm's resource, sampler and exporters, which therefore win.
-builder.Services.AddSwarmTelemetry(builder.Configuration, "swarm-functions", o => o.Prometheus = false, otel => otel.UseFunctionsWorkerDefaults());
+builder.Services.AddSwarmTelemetry(builder.Configuration, "swarm-functions", configureHost: otel => otel.UseFunctionsWorkerDefaults());
 builder.Build().Run();

@@ -1,4 +1,4 @@
-using Swarm.Domain.Work;
+using Swarm.Domain.Scrum;
 
 namespace Swarm.Functions;
 
@@ -9,7 +9,6 @@ public sealed class WorkFunctions(WorkSteps steps)
     public static Task<WorkItem> WorkItemOrchestrator([OrchestrationTrigger] TaskOrchestrationContext context, WorkItem item) =>
         WorkItemWorkflow.RunAsync(context, item);
 
-    /// <remarks>The <c>[DurableClient]</c> binding gives the step's mailbox and bus this invocation's client.</remarks>
     [Function(SwarmTasks.Activities.ClaimWork)]
     public Task<WorkItem> ClaimWork([ActivityTrigger] WorkItem item, [DurableClient] DurableTaskClient client) =>
         steps.ClaimAsync(item);

@@ -3,8 +3,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Swarm.Domain;
-using Swarm.Hosting;
-using Swarm.Hosting.Web;
+using Swarm.Local;
+using Swarm.Local.Web;
 
 namespace Swarm.Cli.Tests;
 

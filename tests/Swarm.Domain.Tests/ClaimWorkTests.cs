@@ -1,4 +1,4 @@
-using Swarm.Domain.Work;
+using Swarm.Domain.Scrum;
 
 namespace Swarm.Domain.Tests;
 

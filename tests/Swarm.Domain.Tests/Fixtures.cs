@@ -1,7 +1,6 @@
 using Swarm.Domain.Lean;
 using Swarm.Domain.Roberts;
 using Swarm.Domain.Scrum;
-using Swarm.Domain.Work;
 
 namespace Swarm.Domain.Tests;
 

@@ -1,5 +1,6 @@
+using Swarm.Domain.Composition;
 using Swarm.Domain.Lean;
-using Swarm.Domain.Work;
+using Swarm.Domain.Scrum;
 using static Swarm.Domain.Tests.Fixtures;
 
 namespace Swarm.Domain.Tests;
@@ -19,7 +20,7 @@ public sealed class LeanTests
             NewWork("f", status: WorkStatus.Claimed),
         ];
 
-        var measurement = LeanRules.Measure(history);
+        var measurement = LeanRules.Measure(ScrumWorkRecords.From(history));
 
         Assert.Equal(4, measurement.Completed);
         Assert.Equal(1, measurement.Failed);
@@ -38,7 +39,7 @@ public sealed class LeanTests
             CompletedAt = T0.AddSeconds(300),
         };
 
-        var measurement = LeanRules.Measure([started, neverStarted]);
+        var measurement = LeanRules.Measure(ScrumWorkRecords.From([started, neverStarted]));
 
         Assert.Equal((100 + 300) / 2.0, measurement.MeanCycleTimeSeconds, precision: 9);
     }
@@ -63,7 +64,7 @@ public sealed class LeanTests
             Done("w5", CompletionStatus.Success),
         ];
 
-        var causes = LeanRules.Analyze(history);
+        var causes = LeanRules.Analyze(ScrumWorkRecords.From(history));
 
         Assert.Equal(2, causes.Count);
         Assert.Equal("missing tests", causes[0].Cause);
@@ -86,14 +87,14 @@ public sealed class LeanTests
             Done("c", CompletionStatus.Failed, reason: "config drift"),
         ];
 
-        var causes = LeanRules.Analyze(history);
+        var causes = LeanRules.Analyze(ScrumWorkRecords.From(history));
 
         Assert.Equal(["config drift", "timeout", "unspecified"], causes.Select(c => c.Cause));
     }
 
     [Fact]
     public void Analyze_without_failures_finds_no_cause() =>
-        Assert.Empty(LeanRules.Analyze([Done("a", CompletionStatus.Success), NewWork("b")]));
+        Assert.Empty(LeanRules.Analyze(ScrumWorkRecords.From([Done("a", CompletionStatus.Success), NewWork("b")])));
 
     [Fact]
     public void Improve_proposes_a_check_for_the_top_cause()

@@ -3,7 +3,6 @@ using Swarm.Domain.Events;
 using Swarm.Domain.Roberts;
 using Swarm.Domain.Scrum;
 using Swarm.Domain.Telemetry;
-using Swarm.Domain.Work;
 using static Swarm.Domain.Tests.Fixtures;
 
 namespace Swarm.Domain.Tests;

@@ -1,5 +1,4 @@
 using Swarm.Domain.Scrum;
-using Swarm.Domain.Work;
 using static Swarm.Domain.Tests.Fixtures;
 
 namespace Swarm.Domain.Tests;

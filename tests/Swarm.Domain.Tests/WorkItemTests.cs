@@ -1,4 +1,4 @@
-using Swarm.Domain.Work;
+using Swarm.Domain.Scrum;
 using static Swarm.Domain.Tests.Fixtures;
 
 namespace Swarm.Domain.Tests;

@@ -11,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Swarm.Domain;
 using Swarm.Domain.Lean;
 using Swarm.Domain.Roberts;
-using Swarm.Hosting.Web;
+using Swarm.Local.Web;
 
 namespace Swarm.EndToEnd.Tests;
 

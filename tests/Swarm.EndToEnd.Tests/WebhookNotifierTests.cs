@@ -1,3 +1,4 @@
+using Swarm.Api.Notifications;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -9,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Swarm.Domain;
 using Swarm.Domain.Remediation;
-using Swarm.Hosting;
+using Swarm.Local;
 
 namespace Swarm.EndToEnd.Tests;
 

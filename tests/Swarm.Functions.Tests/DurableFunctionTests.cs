@@ -1,3 +1,5 @@
+using Swarm.Api.Notifications;
+using Swarm.Domain.Composition;
 using Microsoft.DurableTask.Converters;
 using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.Hosting;
@@ -6,10 +8,10 @@ using Swarm.Domain.Events;
 using Swarm.Domain.Lean;
 using Swarm.Domain.Roberts;
 using Swarm.Domain.Scrum;
-using Swarm.Domain.Work;
-using Swarm.Hosting;
-using Swarm.Hosting.Bus;
-using Swarm.Hosting.Durable;
+using Swarm.Local;
+using Swarm.ServiceBus;
+using Swarm.Local.Bus;
+using Swarm.Local.Durable;
 
 namespace Swarm.Functions.Tests;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Swarm.Hosting;
-using Swarm.Hosting.Http;
+using Swarm.Local;
+using Swarm.Api;
 
 namespace Swarm.Functions.Tests;
 

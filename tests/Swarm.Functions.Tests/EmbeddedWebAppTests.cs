@@ -1,7 +1,7 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
-using Swarm.Hosting.Web;
+using Swarm.Local.Web;
 
 namespace Swarm.Functions.Tests;
 

@@ -1,3 +1,4 @@
+using Swarm.Domain.Composition;
 using System.Reflection;
 using Grpc.Net.Client;
 using Microsoft.DurableTask.Client.Grpc;
@@ -5,8 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Swarm.Functions;
-using Swarm.Hosting.Functions;
-using Swarm.Hosting.Http;
+using Swarm.Api;
 
 namespace Swarm.Functions.Tests;
 
@@ -47,6 +47,30 @@ public sealed class FunctionsCompositionTests
         var error = Assert.Throws<InvalidOperationException>(() => scope.ServiceProvider.GetRequiredService<SwarmCommands>());
 
         Assert.Contains("[DurableClient]", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Load_shedding_is_one_instance_for_the_app_and_reads_through_the_invocations_client()
+    {
+        await using var services = Compose();
+        Swarm.Domain.Remediation.LoadShedding first;
+        Swarm.Domain.Remediation.LoadShedding second;
+        await using (var one = services.CreateAsyncScope())
+        {
+            first = one.ServiceProvider.GetRequiredService<Swarm.Domain.Remediation.LoadShedding>();
+        }
+
+        await using (var other = services.CreateAsyncScope())
+        {
+            second = other.ServiceProvider.GetRequiredService<Swarm.Domain.Remediation.LoadShedding>();
+        }
+
+        using var channel = GrpcChannel.ForAddress("http://127.0.0.1:9");
+        var client = new GrpcDurableTaskClient("invocation", new GrpcDurableTaskClientOptions { Channel = channel }, NullLogger.Instance);
+        services.GetRequiredService<InvocationDurableClient>().Bind(client);
+
+        Assert.Same(first, second);
+        Assert.Same(client, services.GetRequiredService<IDurableClientSource>().Current);
     }
 
     [Fact]

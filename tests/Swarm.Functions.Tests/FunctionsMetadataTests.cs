@@ -2,8 +2,8 @@ using System.Reflection;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Azure.Functions.Worker;
 using Swarm.Functions;
-using Swarm.Hosting.Http;
-using Swarm.Hosting.Web;
+using Swarm.Api;
+using Swarm.Local.Web;
 
 namespace Swarm.Functions.Tests;
 

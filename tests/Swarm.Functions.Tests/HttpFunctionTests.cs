@@ -22,7 +22,7 @@ public sealed class HttpFunctionTests(EmbeddedSwarm swarm) : IClassFixture<Embed
         Assert.Equal($"{status}/complete", claimed.Json.GetProperty("completePostUri").GetString());
         Assert.Equal($"work-{id}", claimed.Json.GetProperty("instanceId").GetString());
         Assert.Equal("claimed", claimed.Json.GetProperty("workItem").GetProperty("status").GetString());
-        Assert.Null(claimed.Header(Swarm.Hosting.Http.SwarmApi.ReplayedHeader));
+        Assert.Null(claimed.Header(Swarm.Api.SwarmApi.ReplayedHeader));
 
         var planned = await WaitForWorkAsync(id, "planned");
         Assert.Equal("bugs go straight to the team's backlog", planned.GetProperty("decision").GetString());
@@ -73,7 +73,7 @@ public sealed class HttpFunctionTests(EmbeddedSwarm swarm) : IClassFixture<Embed
         Assert.Equal(202, again.Status);
         Assert.Equal(first.Json.GetProperty("id").GetString(), again.Json.GetProperty("id").GetString());
         Assert.Equal(first.Header("Location"), again.Header("Location"));
-        Assert.Equal("true", again.Header(Swarm.Hosting.Http.SwarmApi.ReplayedHeader));
+        Assert.Equal("true", again.Header(Swarm.Api.SwarmApi.ReplayedHeader));
         AssertProblem(other, 409, "conflict");
     }
 
@@ -272,7 +272,7 @@ public sealed class HttpFunctionTests(EmbeddedSwarm swarm) : IClassFixture<Embed
         await using var unreachable = new Microsoft.DurableTask.Client.Grpc.GrpcDurableTaskClient(
             "unreachable", new() { Channel = channel }, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         await using var scope = swarm.Services.CreateAsyncScope();
-        var services = ActivatorUtilities.CreateInstance<Swarm.Hosting.Http.SwarmApiServices>(scope.ServiceProvider, unreachable);
+        var services = ActivatorUtilities.CreateInstance<Swarm.Api.SwarmApiServices>(scope.ServiceProvider, unreachable);
         var context = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
         context.Response.Body = new MemoryStream();
 

@@ -4,7 +4,8 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using Swarm.Domain;
 using Swarm.Domain.Telemetry;
-using Swarm.Hosting.Telemetry;
+using Swarm.ServiceDefaults;
+using Swarm.Local.Dashboard;
 
 namespace Swarm.Telemetry.Tests;
 

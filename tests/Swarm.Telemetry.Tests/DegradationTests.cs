@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
-using Swarm.Domain.Work;
-using Swarm.Hosting.Demo;
+using Swarm.Domain.Scrum;
+using Swarm.Local.Demo;
 
 namespace Swarm.Telemetry.Tests;
 

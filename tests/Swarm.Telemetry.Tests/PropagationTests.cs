@@ -1,3 +1,4 @@
+using Swarm.Domain.Composition;
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -5,7 +6,7 @@ using OpenTelemetry;
 using OpenTelemetry.Trace;
 using Swarm.Domain;
 using Swarm.Domain.Telemetry;
-using Swarm.Domain.Work;
+using Swarm.Domain.Scrum;
 
 namespace Swarm.Telemetry.Tests;
 

@@ -3,8 +3,9 @@ using Microsoft.Extensions.Configuration;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
 using Swarm.Domain.Telemetry;
-using Swarm.Domain.Work;
-using Swarm.Hosting.Telemetry;
+using Swarm.Domain.Scrum;
+using Swarm.ServiceDefaults;
+using Swarm.Local.Dashboard;
 
 namespace Swarm.Telemetry.Tests;
 

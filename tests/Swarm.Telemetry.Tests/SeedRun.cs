@@ -1,7 +1,8 @@
 using System.Net.Http.Headers;
-using Swarm.Hosting.Demo;
-using Swarm.Hosting.Durable;
-using Swarm.Hosting.Telemetry;
+using Swarm.Local.Demo;
+using Swarm.Local.Durable;
+using Swarm.ServiceDefaults;
+using Swarm.Local.Dashboard;
 
 namespace Swarm.Telemetry.Tests;
 

@@ -2,7 +2,8 @@ using System.Text.RegularExpressions;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
 using Swarm.Domain.Telemetry;
-using Swarm.Hosting.Telemetry;
+using Swarm.ServiceDefaults;
+using Swarm.Local.Dashboard;
 
 namespace Swarm.Telemetry.Tests;
 

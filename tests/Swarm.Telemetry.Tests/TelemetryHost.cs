@@ -1,3 +1,4 @@
+using Swarm.Local.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -7,8 +8,9 @@ using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using Swarm.Domain;
-using Swarm.Hosting;
-using Swarm.Hosting.Telemetry;
+using Swarm.Local;
+using Swarm.ServiceDefaults;
+using Swarm.Local.Dashboard;
 
 namespace Swarm.Telemetry.Tests;
 
@@ -57,7 +59,7 @@ public sealed class TelemetryHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(Isolated(settings));
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Information);
-        builder.Services.AddSwarmTelemetry(builder.Configuration, "swarm-local", o =>
+        builder.Services.AddLocalSwarmTelemetry(builder.Configuration, "swarm-local", o =>
         {
             o.JsonConsole = false;
             telemetry?.Invoke(o);

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
-using Swarm.Hosting.Durable;
+using Swarm.Local.Durable;
 
 namespace Swarm.Workflow.Tests;
 

@@ -1,7 +1,7 @@
 using Swarm.Domain;
 using Swarm.Domain.Events;
 using Swarm.Domain.Roberts;
-using Swarm.Domain.Work;
+using Swarm.Domain.Scrum;
 
 namespace Swarm.Workflow.Tests;
 

@@ -1,6 +1,6 @@
 using Swarm.Domain;
 using Microsoft.Extensions.DependencyInjection;
-using Swarm.Domain.Work;
+using Swarm.Domain.Scrum;
 
 namespace Swarm.Workflow.Tests;
 

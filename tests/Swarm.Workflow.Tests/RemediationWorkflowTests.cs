@@ -3,7 +3,7 @@ using Swarm.Domain.Events;
 using Swarm.Domain.Lean;
 using Swarm.Domain.Remediation;
 using Swarm.Domain.Roberts;
-using Swarm.Domain.Work;
+using Swarm.Domain.Scrum;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Swarm.Workflow.Tests;
@@ -63,7 +63,7 @@ public sealed class RemediationWorkflowTests : IAsyncLifetime
         Assert.True(created);
         var circuits = await _swarm.Services.GetRequiredService<LoadShedding>().ActiveAsync();
         Assert.Contains(circuits, c => c.Team == "iota" && c.RemediationId == InstanceIds.RemediationKey(alert.Identity));
-        var agents = await Swarm.Hosting.Http.AgentStatesQuery.ReadAsync(
+        var agents = await Swarm.Api.AgentStatesQuery.ReadAsync(
             _swarm.Client, _swarm.Services.GetRequiredService<IWorkHistory>(), _swarm.Services.GetRequiredService<LoadShedding>(), CancellationToken.None);
         Assert.Contains(agents.Remediation.Shedding, c => c.Team == "iota");
         Assert.Contains(agents.Remediation.Active, r => r.Alert == "AgentHighErrorRate" && r.Team == "iota" && r.State == RemediationState.Monitoring);

@@ -1,7 +1,6 @@
 using Swarm.Domain;
 using Swarm.Domain.Events;
 using Swarm.Domain.Scrum;
-using Swarm.Domain.Work;
 
 namespace Swarm.Workflow.Tests;
 

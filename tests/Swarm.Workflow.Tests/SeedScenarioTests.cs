@@ -2,9 +2,9 @@ using Swarm.Domain;
 using Swarm.Domain.Lean;
 using Swarm.Domain.Roberts;
 using Swarm.Domain.Telemetry;
-using Swarm.Domain.Work;
-using Swarm.Hosting;
-using Swarm.Hosting.Demo;
+using Swarm.Domain.Scrum;
+using Swarm.Local;
+using Swarm.Local.Demo;
 using Swarm.Domain.Events;
 
 namespace Swarm.Workflow.Tests;

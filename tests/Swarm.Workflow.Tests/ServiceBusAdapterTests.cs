@@ -1,3 +1,4 @@
+using Swarm.Domain.Composition;
 using System.Text.Json;
 using Azure.Messaging.ServiceBus;
 using Microsoft.Extensions.Configuration;
@@ -6,8 +7,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Swarm.Domain;
 using Swarm.Domain.Events;
-using Swarm.Domain.Work;
-using Swarm.Hosting.Bus;
+using Swarm.Domain.Scrum;
+using Swarm.ServiceBus;
+using Swarm.Local.Bus;
 
 namespace Swarm.Workflow.Tests;
 
@@ -190,7 +192,7 @@ public sealed class BusSelectionTests
         var services = new ServiceCollection().AddLogging();
         services.AddSwarmAgents();
         services.AddSingleton(new AgentMailbox(null!));
-        Swarm.Hosting.SwarmHosting.AddAgentEventBus(services, configuration);
+        Swarm.Local.SwarmHosting.AddAgentEventBus(services, configuration);
         await using var provider = services.BuildServiceProvider();
 
         Assert.IsType(expected, provider.GetRequiredService<IAgentEventBus>());

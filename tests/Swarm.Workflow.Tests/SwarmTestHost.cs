@@ -1,3 +1,4 @@
+using Swarm.Domain.Composition;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.DurableTask.Client;
@@ -7,8 +8,9 @@ using Microsoft.Extensions.Logging;
 using Swarm.Domain;
 using Swarm.Domain.Events;
 using Swarm.Domain.Telemetry;
-using Swarm.Hosting;
-using Swarm.Hosting.Bus;
+using Swarm.Local;
+using Swarm.ServiceBus;
+using Swarm.Local.Bus;
 
 namespace Swarm.Workflow.Tests;
 

@@ -3,7 +3,8 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using Swarm.Cli.Local;
 using Swarm.Domain.Telemetry;
-using Swarm.Hosting.Telemetry;
+using Swarm.ServiceDefaults;
+using Swarm.Local.Dashboard;
 
 namespace Swarm.Cli.Client;
 

@@ -3,8 +3,8 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using Swarm.Domain.Events;
-using Swarm.Hosting.Http;
-using Swarm.Hosting.Web;
+using Swarm.Api;
+using Swarm.Local.Web;
 
 namespace Swarm.Cli.Client;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Swarm.Cli.Output;
-using Swarm.Hosting.Http;
+using Swarm.Api;
 
 namespace Swarm.Cli.Commands;
 

@@ -11,9 +11,9 @@ using Swarm.Cli.Local;
 using Swarm.Cli.Output;
 using Swarm.Domain;
 using Swarm.Domain.Telemetry;
-using Swarm.Hosting;
-using Swarm.Hosting.Demo;
-using Swarm.Hosting.Web;
+using Swarm.Local;
+using Swarm.Local.Demo;
+using Swarm.Local.Web;
 
 namespace Swarm.Cli.Commands;
 
@@ -46,7 +46,7 @@ public static class DemoCommand
             }
 
             var teamName = (parse.GetValue(team) ?? SeedScenario.Team).Trim().ToLowerInvariant();
-            if (!Swarm.Domain.Work.TeamName.IsValid(teamName))
+            if (!Swarm.Domain.Scrum.TeamName.IsValid(teamName))
             {
                 throw new UsageException("--team", $"--team: '{parse.GetValue(team)}' must be 1-40 characters of a-z, 0-9 and '-'.");
             }

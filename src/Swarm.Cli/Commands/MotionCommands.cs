@@ -4,7 +4,7 @@ using Swarm.Cli.Output;
 using Swarm.Domain;
 using Swarm.Domain.Roberts;
 using Swarm.Domain.Telemetry;
-using Swarm.Hosting.Http;
+using Swarm.Api;
 
 namespace Swarm.Cli.Commands;
 

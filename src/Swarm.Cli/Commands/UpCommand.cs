@@ -10,9 +10,10 @@ using Swarm.Cli.Client;
 using Swarm.Cli.Local;
 using Swarm.Cli.Output;
 using Swarm.Domain;
-using Swarm.Hosting;
-using Swarm.Hosting.Telemetry;
-using Swarm.Hosting.Web;
+using Swarm.Local;
+using Swarm.ServiceDefaults;
+using Swarm.Local.Dashboard;
+using Swarm.Local.Web;
 
 namespace Swarm.Cli.Commands;
 

@@ -4,8 +4,8 @@ using Swarm.Cli.Client;
 using Swarm.Cli.Output;
 using Swarm.Domain;
 using Swarm.Domain.Telemetry;
-using Swarm.Domain.Work;
-using Swarm.Hosting.Http;
+using Swarm.Domain.Scrum;
+using Swarm.Api;
 
 namespace Swarm.Cli.Commands;
 

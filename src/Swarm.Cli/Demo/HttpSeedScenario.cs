@@ -2,9 +2,9 @@ using System.Globalization;
 using Swarm.Cli.Client;
 using Swarm.Domain;
 using Swarm.Domain.Roberts;
-using Swarm.Domain.Work;
-using Swarm.Hosting.Demo;
-using Swarm.Hosting.Http;
+using Swarm.Domain.Scrum;
+using Swarm.Local.Demo;
+using Swarm.Api;
 
 namespace Swarm.Cli.Demo;
 

@@ -1,8 +1,8 @@
 using Spectre.Console.Rendering;
 using Swarm.Domain;
 using Swarm.Domain.Roberts;
-using Swarm.Domain.Work;
-using Swarm.Hosting.Http;
+using Swarm.Domain.Scrum;
+using Swarm.Api;
 
 namespace Swarm.Cli.Output;
 

@@ -45,7 +45,7 @@ public sealed record LeanProject
     public required Charter Charter { get; init; }
     public int? Sprint { get; init; }
     public string? AlertId { get; init; }
-    public double Threshold { get; init; } = Scrum.ScrumRules.DefaultDefectRateThreshold;
+    public double Threshold { get; init; } = ScrumOptions.DefaultDefectRateThreshold;
     public LeanPhase Phase { get; init; } = LeanPhase.Define;
     public Measurement? Measurement { get; init; }
     public IReadOnlyList<RootCause> RootCauses { get; init; } = [];

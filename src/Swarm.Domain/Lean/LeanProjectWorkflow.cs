@@ -3,6 +3,8 @@ namespace Swarm.Domain.Lean;
 /// <summary>DMAIC: define, measure, analyze, improve, control — then wait for the board's decision on the proposal.</summary>
 public static class LeanProjectWorkflow
 {
+    private const string Step = SwarmTasks.Activities.ApplyLeanCommand;
+
     public static async Task<LeanProject> RunAsync(TaskOrchestrationContext context, LeanProject project)
     {
         context.SetCustomStatus(project);
@@ -17,7 +19,7 @@ public static class LeanProjectWorkflow
         {
             if (LeanProject.Machine.CanFire(project.Phase, phase))
             {
-                project = await StepAsync(context, new LeanStep(project, phase));
+                project = await context.StepAsync<LeanProject>(Step, new LeanStep(project, phase));
             }
         }
 
@@ -26,17 +28,10 @@ public static class LeanProjectWorkflow
             var decision = await Inbox.NextAsync<LeanCommand>(context);
             if (decision.MotionId == project.MotionId)
             {
-                project = await StepAsync(context, new LeanStep(project, LeanCommandKind.Close, decision));
+                project = await context.StepAsync<LeanProject>(Step, new LeanStep(project, LeanCommandKind.Close, decision));
             }
         }
 
         return project;
-    }
-
-    private static async Task<LeanProject> StepAsync(TaskOrchestrationContext context, LeanStep step)
-    {
-        var next = await context.CallActivityAsync<LeanProject>(SwarmTasks.Activities.ApplyLeanCommand, step, Inbox.StepOptions);
-        context.SetCustomStatus(next);
-        return next;
     }
 }

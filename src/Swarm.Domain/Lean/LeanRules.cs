@@ -1,14 +1,12 @@
-using Swarm.Domain.Work;
-
 namespace Swarm.Domain.Lean;
 
 /// <summary>The analysis steps of DMAIC, computed from the team's real work-item history.</summary>
 public static class LeanRules
 {
-    public static Measurement Measure(IReadOnlyList<WorkItem> history)
+    public static Measurement Measure(IReadOnlyList<WorkRecord> history)
     {
-        var completed = history.Where(w => w.Status == WorkStatus.Completed).ToList();
-        var failed = completed.Count(w => w.Completion == CompletionStatus.Failed);
+        var completed = history.Where(w => w.Completed).ToList();
+        var failed = completed.Count(w => w.Failed);
         var cycleTimes = completed
             .Where(w => w.CompletedAt is not null)
             .Select(w => (w.CompletedAt!.Value - (w.StartedAt ?? w.ClaimedAt)).TotalSeconds)
@@ -22,9 +20,9 @@ public static class LeanRules
     }
 
     /// <summary>Groups failed items by their reported failure reason, largest group first (a Pareto of causes).</summary>
-    public static IReadOnlyList<RootCause> Analyze(IReadOnlyList<WorkItem> history)
+    public static IReadOnlyList<RootCause> Analyze(IReadOnlyList<WorkRecord> history)
     {
-        var failed = history.Where(w => w.Completion == CompletionStatus.Failed).ToList();
+        var failed = history.Where(w => w.Failed).ToList();
         if (failed.Count == 0)
         {
             return [];

@@ -1,11 +1,10 @@
 using Swarm.Domain.Events;
 using Swarm.Domain.Telemetry;
-using Swarm.Domain.Work;
 
 namespace Swarm.Domain.Lean;
 
 /// <summary>The activities of a DMAIC project: each phase is one step with real data behind it.</summary>
-public sealed class LeanSteps(IAgentEventBus bus, IWorkHistory history, TimeProvider clock, ILogger<LeanSteps> logger)
+public sealed class LeanSteps(IAgentEventBus bus, ITeamWorkRecords history, TimeProvider clock, ILogger<LeanSteps> logger)
 {
     public Task<LeanProject> CreateAsync(LeanProject project, CancellationToken cancellationToken = default)
     {
@@ -19,7 +18,7 @@ public sealed class LeanSteps(IAgentEventBus bus, IWorkHistory history, TimeProv
     {
         var project = step.Project;
         using var command = Start($"lean.project.{Naming.Kebab(step.Kind)}", project, step.Decision?.TraceParent);
-        try
+        return await command.RunAsync(async () =>
         {
             var next = step.Kind switch
             {
@@ -47,12 +46,7 @@ public sealed class LeanSteps(IAgentEventBus bus, IWorkHistory history, TimeProv
             }
 
             return next;
-        }
-        catch (Exception error)
-        {
-            command.Fail(error);
-            throw;
-        }
+        });
     }
 
     private static void Count(LeanPhase? from, LeanPhase to)

@@ -20,7 +20,7 @@ public sealed record SheddingCircuit(string Team, string Alert, string Remediati
 /// backend (so every host instance agrees); a local copy answers between short refreshes and changes at once
 /// when this process engages or releases a circuit.
 /// </summary>
-public sealed class LoadShedding(DurableTaskClient client, TimeProvider clock)
+public sealed class LoadShedding(IDurableClientSource clients, TimeProvider clock)
 {
     private static readonly TimeSpan RefreshEvery = TimeSpan.FromSeconds(2);
     private readonly ConcurrentDictionary<string, SheddingCircuit> _local = new();
@@ -46,7 +46,7 @@ public sealed class LoadShedding(DurableTaskClient client, TimeProvider clock)
                 Statuses = [OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Pending],
                 FetchInputsAndOutputs = true,
             };
-            await foreach (var instance in client.GetAllInstancesAsync(query).WithCancellation(cancellationToken))
+            await foreach (var instance in clients.Current.GetAllInstancesAsync(query).WithCancellation(cancellationToken))
             {
                 if (instance.SerializedCustomStatus is not null
                     && instance.ReadCustomStatusAs<AlertRemediation>() is { Kind: RemediationKind.ShedLoad, State: RemediationState.Acting or RemediationState.Monitoring } r)

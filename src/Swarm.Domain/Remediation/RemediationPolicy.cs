@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-
 namespace Swarm.Domain.Remediation;
 
 /// <summary>
@@ -42,7 +39,4 @@ public static class RemediationPolicy
 
     private static string? Normalise(string? team) =>
         string.IsNullOrWhiteSpace(team) ? null : team.Trim().ToLowerInvariant();
-
-    internal static string Hash(string text) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
 }

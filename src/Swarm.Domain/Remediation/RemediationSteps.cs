@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using Swarm.Domain.Lean;
+using Swarm.Domain.Events;
 using Swarm.Domain.Telemetry;
 
 namespace Swarm.Domain.Remediation;
@@ -9,7 +9,7 @@ public sealed record RemediationStep(AlertRemediation Remediation, RemediationCo
 
 /// <summary>The activities of a remediation: act on the alert by policy, watch, and close the loop when it resolves.</summary>
 public sealed class RemediationSteps(
-    AgentMailbox mailbox,
+    IAgentEventBus bus,
     StuckAgentDoctor doctor,
     LoadShedding shedding,
     IRemediationNotifier notifier,
@@ -31,37 +31,33 @@ public sealed class RemediationSteps(
             .Tag(SwarmAttributes.AlertId, remediation.Alert.Id)
             .Tag(SwarmAttributes.WorkTeam, remediation.Team)
             .Tag("swarm.remediation.kind", Naming.Kebab(remediation.Kind));
-        try
-        {
-            var next = step.Kind switch
+        return await command.RunAsync(
+            async () =>
             {
-                RemediationCommandKind.Act => remediation.Acted(await ActAsync(remediation, cancellationToken), clock.GetUtcNow()),
-                RemediationCommandKind.Monitor => remediation.Monitoring(),
-                _ => await ResolveAsync(remediation, step.Command, cancellationToken),
-            };
-            command.Transitioned(remediation.State, next.State);
-            if (step.Kind != RemediationCommandKind.Monitor)
-            {
-                SwarmTelemetry.Remediations.Add(
-                    1,
-                    new(SwarmAttributes.Alert, remediation.Alert.Name),
-                    new(SwarmAttributes.Outcome, step.Kind switch
-                    {
-                        RemediationCommandKind.Act => "started",
-                        _ when step.Command is null => "expired",
-                        _ when remediation.State == RemediationState.Triggered => "resolved-before-fired",
-                        _ => "resolved",
-                    }));
-            }
+                var next = step.Kind switch
+                {
+                    RemediationCommandKind.Act => remediation.Acted(await ActAsync(remediation, cancellationToken), clock.GetUtcNow()),
+                    RemediationCommandKind.Monitor => remediation.Monitoring(),
+                    _ => await ResolveAsync(remediation, step.Command, cancellationToken),
+                };
+                command.Transitioned(remediation.State, next.State);
+                if (step.Kind != RemediationCommandKind.Monitor)
+                {
+                    SwarmTelemetry.Remediations.Add(
+                        1,
+                        new(SwarmAttributes.Alert, remediation.Alert.Name),
+                        new(SwarmAttributes.Outcome, step.Kind switch
+                        {
+                            RemediationCommandKind.Act => "started",
+                            _ when step.Command is null => "expired",
+                            _ when remediation.State == RemediationState.Triggered => "resolved-before-fired",
+                            _ => "resolved",
+                        }));
+                }
 
-            return next;
-        }
-        catch (Exception error)
-        {
-            command.Fail(error);
-            SwarmTelemetry.Remediations.Add(1, new(SwarmAttributes.Alert, remediation.Alert.Name), new(SwarmAttributes.Outcome, "failed"));
-            throw;
-        }
+                return next;
+            },
+            _ => SwarmTelemetry.Remediations.Add(1, new(SwarmAttributes.Alert, remediation.Alert.Name), new(SwarmAttributes.Outcome, "failed")));
     }
 
     private async Task<IReadOnlyList<string>> ActAsync(AlertRemediation remediation, CancellationToken cancellationToken)
@@ -71,23 +67,11 @@ public sealed class RemediationSteps(
         switch (remediation.Kind)
         {
             case RemediationKind.LeanProject:
-                var team = remediation.Team!;
-                var projectId = $"alert-{remediation.Id[..8]}";
-                var threshold = options.Value.Scrum.DefectRateThreshold;
-                var project = new LeanProject
-                {
-                    Id = projectId,
-                    Team = team,
-                    AlertId = alert.Id,
-                    Threshold = threshold,
-                    Charter = new Charter(
-                        Problem: alert.Summary ?? $"Alert {alert.Name} fired for team {team}: defect rate above {threshold:P0}.",
-                        Target: $"Defect rate at most {threshold:P0}; alert {alert.Name} resolved.",
-                        Sponsor: options.Value.Team(team).Members[0],
-                        Trigger: $"alert {alert.Name} ({alert.Source})"),
-                };
-                await mailbox.StartAsync(SwarmTasks.Orchestrators.LeanProject, InstanceIds.Lean(team, projectId), project, cancellationToken);
-                actions.Add($"started Lean project {projectId} for team {team}; its proposal goes to a process-change motion");
+                // A hand-off to another agent goes through the router as an agent event (docs/handoffs.md).
+                await bus.PublishAsync(
+                    AgentEvent.Create(EventTypes.LeanProjectRequested, AgentNames.Remediation, remediation.Id, remediation, team: remediation.Team),
+                    cancellationToken);
+                actions.Add($"requested Lean project {InstanceIds.AlertProjectId(remediation.Id)} for team {remediation.Team}; its proposal goes to a process-change motion");
                 break;
             case RemediationKind.RecoverStuckAgent:
                 var stuckAfter = alert.Label("stuck_after_seconds") is { } seconds && double.TryParse(seconds, System.Globalization.CultureInfo.InvariantCulture, out var s)

@@ -49,7 +49,12 @@ public enum MotionResult
 }
 
 /// <summary>Deadlines of the Roberts process: seconds in demos, days in production.</summary>
-public sealed record GovernanceTimings(TimeSpan SecondingDeadline, TimeSpan ObjectionWindow, TimeSpan VotingDeadline);
+public sealed record GovernanceTimings(TimeSpan SecondingDeadline, TimeSpan ObjectionWindow, TimeSpan VotingDeadline)
+{
+    /// <summary>The deadlines configured under <c>Swarm:Governance</c>.</summary>
+    public static GovernanceTimings From(GovernanceOptions options) =>
+        new(options.SecondingDeadline, options.ObjectionWindow, options.VotingDeadline);
+}
 
 /// <summary>How a vote was counted.</summary>
 public sealed record Tally(int Yes, int No, int Abstain, int BoardSize, int Quorum, string Threshold)

@@ -16,7 +16,7 @@ public sealed class MotionSteps(IAgentEventBus bus, TimeProvider clock, ILogger<
             .Tag(SwarmAttributes.WorkId, motion.WorkId)
             .Tag(SwarmAttributes.LeanProjectId, motion.LeanProjectId)
             .Tag(SwarmAttributes.SprintNumber, motion.Sprint);
-        try
+        return await command.RunAsync(async () =>
         {
             var now = clock.GetUtcNow();
             var member = step.Member ?? "chair";
@@ -38,12 +38,7 @@ public sealed class MotionSteps(IAgentEventBus bus, TimeProvider clock, ILogger<
             }
 
             return next;
-        }
-        catch (Exception error)
-        {
-            command.Fail(error);
-            throw;
-        }
+        });
     }
 
     /// <summary>Closing a work-approval motion is <c>roberts.vote.approve</c>; closing a rule change is <c>roberts.vote.process_change</c>.</summary>

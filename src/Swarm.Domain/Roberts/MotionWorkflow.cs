@@ -8,6 +8,8 @@ namespace Swarm.Domain.Roberts;
 /// </summary>
 public static class MotionWorkflow
 {
+    private const string Step = SwarmTasks.Activities.ApplyMotionCommand;
+
     public static async Task<Motion> RunAsync(TaskOrchestrationContext context, Motion motion)
     {
         var log = context.CreateReplaySafeLogger(typeof(MotionWorkflow));
@@ -17,12 +19,12 @@ public static class MotionWorkflow
         // Each phase runs only from its own state, so a restart from the last known state resumes where the motion was.
         if (motion.State == MotionState.Idle)
         {
-            motion = await StepAsync(context, new MotionStep(motion, MotionCommandKind.Open));
+            motion = await context.StepAsync<Motion>(Step, new MotionStep(motion, MotionCommandKind.Open));
         }
 
         if (motion.State == MotionState.MotionOpen && motion.FromCommittee)
         {
-            motion = await StepAsync(context, new MotionStep(motion, MotionCommandKind.Second, "committee"));
+            motion = await context.StepAsync<Motion>(Step, new MotionStep(motion, MotionCommandKind.Second, "committee"));
         }
         else if (motion.State == MotionState.MotionOpen)
         {
@@ -32,11 +34,11 @@ public static class MotionWorkflow
                 var command = await Inbox.NextBeforeAsync<MotionCommand>(context, deadline);
                 if (command is null)
                 {
-                    motion = await StepAsync(context, new MotionStep(motion, MotionCommandKind.Lapse));
+                    motion = await context.StepAsync<Motion>(Step, new MotionStep(motion, MotionCommandKind.Lapse));
                 }
                 else if (Accept(command, VoteChoice.Second, motion, handled, log) && !IsMover(motion, command.Voter))
                 {
-                    motion = await StepAsync(context, new MotionStep(motion, MotionCommandKind.Second, command.Voter, TraceParent: command.TraceParent));
+                    motion = await context.StepAsync<Motion>(Step, new MotionStep(motion, MotionCommandKind.Second, command.Voter, TraceParent: command.TraceParent));
                 }
             }
         }
@@ -49,11 +51,11 @@ public static class MotionWorkflow
                 var command = await Inbox.NextBeforeAsync<MotionCommand>(context, deadline);
                 if (command is null)
                 {
-                    motion = await StepAsync(context, new MotionStep(motion, MotionCommandKind.Consent));
+                    motion = await context.StepAsync<Motion>(Step, new MotionStep(motion, MotionCommandKind.Consent));
                 }
                 else if (Accept(command, VoteChoice.Object, motion, handled, log))
                 {
-                    motion = await StepAsync(context, new MotionStep(motion, MotionCommandKind.Object, command.Voter, TraceParent: command.TraceParent));
+                    motion = await context.StepAsync<Motion>(Step, new MotionStep(motion, MotionCommandKind.Object, command.Voter, TraceParent: command.TraceParent));
                 }
             }
         }
@@ -74,7 +76,7 @@ public static class MotionWorkflow
                     && motion.IsMember(command.Voter)
                     && !motion.Votes.ContainsKey(command.Voter))
                 {
-                    motion = await StepAsync(context, new MotionStep(motion, MotionCommandKind.Vote, command.Voter, command.Choice, command.TraceParent));
+                    motion = await context.StepAsync<Motion>(Step, new MotionStep(motion, MotionCommandKind.Vote, command.Voter, command.Choice, command.TraceParent));
                 }
                 else
                 {
@@ -82,7 +84,7 @@ public static class MotionWorkflow
                 }
             }
 
-            motion = await StepAsync(context, new MotionStep(motion, MotionCommandKind.Close));
+            motion = await context.StepAsync<Motion>(Step, new MotionStep(motion, MotionCommandKind.Close));
         }
 
         return motion;
@@ -101,11 +103,4 @@ public static class MotionWorkflow
 
     private static bool IsMover(Motion motion, string voter) =>
         string.Equals(motion.MovedBy, voter, StringComparison.OrdinalIgnoreCase);
-
-    private static async Task<Motion> StepAsync(TaskOrchestrationContext context, MotionStep step)
-    {
-        var next = await context.CallActivityAsync<Motion>(SwarmTasks.Activities.ApplyMotionCommand, step, Inbox.StepOptions);
-        context.SetCustomStatus(next);
-        return next;
-    }
 }

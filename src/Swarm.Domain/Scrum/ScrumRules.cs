@@ -1,4 +1,3 @@
-using Swarm.Domain.Work;
 
 namespace Swarm.Domain.Scrum;
 
@@ -6,7 +5,7 @@ namespace Swarm.Domain.Scrum;
 public static class ScrumRules
 {
     /// <summary>The defect-rate threshold as a fraction (3 %), never a percentage.</summary>
-    public const double DefaultDefectRateThreshold = 0.03;
+    public const double DefaultDefectRateThreshold = ScrumOptions.DefaultDefectRateThreshold;
 
     /// <summary>
     /// Fills a sprint backlog up to capacity: highest priority first, then oldest; an item bigger than the

@@ -1,4 +1,3 @@
-using Swarm.Domain.Work;
 
 namespace Swarm.Domain.Scrum;
 
@@ -24,7 +23,11 @@ public enum SprintCommandKind
 }
 
 /// <summary>Sprint cadence: seconds in demos, days in production.</summary>
-public sealed record ScrumTimings(TimeSpan PlanningWindow, TimeSpan SprintLength);
+public sealed record ScrumTimings(TimeSpan PlanningWindow, TimeSpan SprintLength)
+{
+    /// <summary>The cadence configured under <c>Swarm:Scrum</c>.</summary>
+    public static ScrumTimings From(ScrumOptions options) => new(options.PlanningWindow, options.SprintLength);
+}
 
 /// <summary>One backlog item as a sprint sees it.</summary>
 public sealed record SprintItem(string WorkId, string Title, WorkType Type, WorkPriority Priority, int Points, string? TraceParent)

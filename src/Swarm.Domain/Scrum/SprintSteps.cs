@@ -1,6 +1,5 @@
 using Swarm.Domain.Events;
 using Swarm.Domain.Telemetry;
-using Swarm.Domain.Work;
 
 namespace Swarm.Domain.Scrum;
 
@@ -31,7 +30,7 @@ public sealed class SprintSteps(IAgentEventBus bus, AgentMailbox mailbox, TimePr
     {
         var sprint = step.Sprint;
         using var command = Start($"scrum.sprint.{Naming.Kebab(step.Kind)}", sprint, default, CommandTelemetry.LinkTo(step.Command?.TraceParent));
-        try
+        return await command.RunAsync(async () =>
         {
             var next = step.Kind switch
             {
@@ -45,12 +44,7 @@ public sealed class SprintSteps(IAgentEventBus bus, AgentMailbox mailbox, TimePr
             command.Transitioned(sprint.State, next.State);
             await AfterAsync(step, next, command, cancellationToken);
             return next;
-        }
-        catch (Exception error)
-        {
-            command.Fail(error);
-            throw;
-        }
+        });
     }
 
     private async Task AfterAsync(SprintStep step, Sprint sprint, CommandTelemetry command, CancellationToken cancellationToken)

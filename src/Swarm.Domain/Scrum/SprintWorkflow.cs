@@ -3,6 +3,8 @@ namespace Swarm.Domain.Scrum;
 /// <summary>One sprint: start with the planned backlog, execute until every item is done or time is up, review, retro, close.</summary>
 public static class SprintWorkflow
 {
+    private const string Step = SwarmTasks.Activities.ApplySprintCommand;
+
     public static async Task<Sprint> RunAsync(TaskOrchestrationContext context, SprintPlan plan)
     {
         var sprint = plan.Sprint with { Backlog = plan.Items };
@@ -11,7 +13,7 @@ public static class SprintWorkflow
         // Each phase runs only from its own state, so a restart from the last known state resumes where the sprint was.
         if (sprint.State == SprintState.Planning)
         {
-            sprint = await StepAsync(context, new SprintStep(sprint, SprintCommandKind.Start));
+            sprint = await context.StepAsync<Sprint>(Step, new SprintStep(sprint, SprintCommandKind.Start));
         }
 
         var deadline = sprint.EndsAt?.UtcDateTime ?? context.CurrentUtcDateTime + sprint.Timings.SprintLength;
@@ -37,32 +39,25 @@ public static class SprintWorkflow
             }
             else if (command.Kind == SprintEventKind.ItemBlocked)
             {
-                sprint = await StepAsync(context, new SprintStep(sprint, SprintCommandKind.Escalate, command));
+                sprint = await context.StepAsync<Sprint>(Step, new SprintStep(sprint, SprintCommandKind.Escalate, command));
             }
         }
 
         if (sprint.State == SprintState.Executing)
         {
-            sprint = await StepAsync(context, new SprintStep(sprint, SprintCommandKind.Review));
+            sprint = await context.StepAsync<Sprint>(Step, new SprintStep(sprint, SprintCommandKind.Review));
         }
 
         if (sprint.State == SprintState.Review)
         {
-            sprint = await StepAsync(context, new SprintStep(sprint, SprintCommandKind.Retro));
+            sprint = await context.StepAsync<Sprint>(Step, new SprintStep(sprint, SprintCommandKind.Retro));
         }
 
         if (sprint.State == SprintState.Retro)
         {
-            sprint = await StepAsync(context, new SprintStep(sprint, SprintCommandKind.Close));
+            sprint = await context.StepAsync<Sprint>(Step, new SprintStep(sprint, SprintCommandKind.Close));
         }
 
         return sprint;
-    }
-
-    private static async Task<Sprint> StepAsync(TaskOrchestrationContext context, SprintStep step)
-    {
-        var next = await context.CallActivityAsync<Sprint>(SwarmTasks.Activities.ApplySprintCommand, step, Inbox.StepOptions);
-        context.SetCustomStatus(next);
-        return next;
     }
 }

@@ -1,0 +1,325 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Primitives;
+using Swarm.Domain;
+using Swarm.Domain.Events;
+using Swarm.Domain.Remediation;
+using Swarm.Domain.Roberts;
+using Swarm.Domain.Telemetry;
+using Swarm.Domain.Scrum;
+
+namespace Swarm.Api;
+
+/// <summary>Who may call a route: anyone, or a caller with the function key (Azure's <c>AuthorizationLevel.Function</c>).</summary>
+public enum ApiAccess
+{
+    Anonymous,
+    FunctionKey,
+}
+
+/// <summary>Endpoint metadata carrying a route's <see cref="ApiAccess"/>.</summary>
+public sealed record RouteAccess(ApiAccess Level);
+
+/// <summary>
+/// The swarm's HTTP API, written once: each handler reads its request, calls the agents and maps the outcome to
+/// an <see cref="IResult"/>. The embedded host maps them with <see cref="MapSwarmApi"/>; the Functions app's HTTP
+/// triggers call them directly, so both serve the identical API.
+/// </summary>
+public static class SwarmApi
+{
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+    public const string ReplayedHeader = "Idempotent-Replayed";
+
+    /// <summary>How long the health probe waits for the Durable backend.</summary>
+    public static readonly TimeSpan HealthTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>The agents that accept events over HTTP: <c>roberts</c>, <c>scrum</c>, <c>lean</c>, <c>remediation</c>.</summary>
+    public static readonly IReadOnlyList<string> Agents = [.. Enum.GetValues<Framework>().Select(f => Naming.Kebab(f))];
+
+    /// <summary>
+    /// Maps every route under <c>/api</c>. Each endpoint carries its <see cref="ApiAccess"/> as metadata, mirroring
+    /// the authorization level of the matching Functions trigger.
+    /// </summary>
+    public static IEndpointRouteBuilder MapSwarmApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api");
+        api.MapPost("/work", (HttpRequest request, [FromServices] SwarmApiServices services) => ClaimWorkAsync(request, services))
+            .WithName("ClaimWork").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
+        api.MapGet("/work", (HttpRequest request, [FromServices] SwarmApiServices services) => ListWorkAsync(request, services))
+            .WithName("ListWork").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
+        api.MapGet("/work/{id}", (HttpRequest request, string id, [FromServices] SwarmApiServices services) => GetWorkAsync(request, id, services))
+            .WithName("GetWork").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
+        api.MapPost("/work/{id}/progress", (HttpRequest request, string id, [FromServices] SwarmApiServices services) => ReportProgressAsync(request, id, services))
+            .WithName("ReportProgress").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
+        api.MapPost("/work/{id}/complete", (HttpRequest request, string id, [FromServices] SwarmApiServices services) => CompleteWorkAsync(request, id, services))
+            .WithName("CompleteWork").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
+        api.MapPost("/motions/{id}/votes", (HttpRequest request, string id, [FromServices] SwarmApiServices services) => CastVoteAsync(request, id, services))
+            .WithName("CastVote").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
+        api.MapGet("/agents", (HttpRequest request, [FromServices] SwarmApiServices services) => GetAgentsAsync(request, services))
+            .WithName("GetAgents").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
+        api.MapPost("/agents/{agent}/events", (HttpRequest request, string agent, [FromServices] SwarmApiServices services) => PublishEventAsync(request, agent, services))
+            .WithName("PublishAgentEvent").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
+        api.MapPost("/alerts", (HttpRequest request, [FromServices] SwarmApiServices services) => ReceiveAlertsAsync(request, services))
+            .WithName("ReceiveAlerts").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
+        api.MapGet("/health", (HttpRequest request, [FromServices] SwarmApiServices services) => HealthAsync(request, services))
+            .WithName("Health").WithMetadata(new RouteAccess(ApiAccess.Anonymous));
+        return app;
+    }
+
+    /// <summary>
+    /// <c>POST /api/work {type, title, priority?, team?, points?}</c>: 202 with the work item, its status URL as
+    /// <c>Location</c> and its management URLs. A retry with the same <c>Idempotency-Key</c> gets the same answer
+    /// for the same item (still 202, marked <c>Idempotent-Replayed: true</c>); the same key on a different claim is 409.
+    /// </summary>
+    public static Task<IResult> ClaimWorkAsync(HttpRequest request, SwarmApiServices services) =>
+        HandleAsync(request, services, async cancellationToken =>
+        {
+            var body = await JsonBody.ReadAsync<ClaimWorkRequest>(request, cancellationToken);
+            var claim = ClaimWork.Parse(body.Type, body.Title, body.Priority, body.Team, body.Points);
+            using var span = ClaimTelemetry.Start(claim);
+            var (item, created) = await services.Commands.ClaimAsync(claim, Header(request, IdempotencyKeyHeader), cancellationToken);
+            if (!created)
+            {
+                request.HttpContext.Response.Headers[ReplayedHeader] = "true";
+            }
+
+            var status = WorkUri(request, item.Id);
+            return TypedResults.Json(
+                new WorkAccepted(item.Id, InstanceIds.Work(item.Id), item, status, WorkUri(request, item.Id, "progress"), WorkUri(request, item.Id, "complete")),
+                SwarmJson.Options,
+                statusCode: StatusCodes.Status202Accepted)
+                .WithLocation(request, status);
+        });
+
+    /// <summary><c>GET /api/work?team=&amp;status=</c>: the work items the swarm knows, oldest claim first.</summary>
+    public static Task<IResult> ListWorkAsync(HttpRequest request, SwarmApiServices services) =>
+        HandleAsync(request, services, async cancellationToken =>
+        {
+            var team = Query(request, "team")?.ToLowerInvariant();
+            if (team is not null && !TeamName.IsValid(team))
+            {
+                throw new InvalidInputException("team", $"team '{team}' must be 1-40 characters of a-z, 0-9 and '-'.");
+            }
+
+            WorkStatus? status = null;
+            if (Query(request, "status") is { } statusText)
+            {
+                status = Naming.TryParse<WorkStatus>(statusText, out var parsed)
+                    ? parsed
+                    : throw new InvalidInputException("status", $"status '{statusText}' is unknown; one of {Naming.Allowed<WorkStatus>()}.");
+            }
+
+            var items = team is null ? await services.History.AllAsync(cancellationToken) : await services.History.ForTeamAsync(team, cancellationToken);
+            var selected = items.Where(i => status is null || i.Status == status).ToList();
+            return Json(new WorkList(selected.Count, selected));
+        });
+
+    /// <summary><c>GET /api/work/{id}</c>: the work item as its orchestration last reported it.</summary>
+    public static Task<IResult> GetWorkAsync(HttpRequest request, string id, SwarmApiServices services) =>
+        HandleAsync(request, services, async cancellationToken => Json(await services.Commands.GetWorkAsync(id, cancellationToken)));
+
+    /// <summary>
+    /// <c>POST /api/work/{id}/progress {percent, blocker?}</c>: 202 with the item as it will be once the command is
+    /// applied. An <c>Idempotency-Key</c> makes a retried report count once.
+    /// </summary>
+    public static Task<IResult> ReportProgressAsync(HttpRequest request, string id, SwarmApiServices services) =>
+        HandleAsync(request, services, async cancellationToken =>
+        {
+            var body = await JsonBody.ReadAsync<ProgressRequest>(request, cancellationToken);
+            var percent = body.Percent ?? throw new InvalidInputException("percent", "percent is required: a whole number from 0 to 100.");
+            var item = await services.Commands.ReportProgressAsync(id, percent, body.Blocker, Header(request, IdempotencyKeyHeader), cancellationToken);
+            return Accepted(request, item, WorkUri(request, id));
+        });
+
+    /// <summary><c>POST /api/work/{id}/complete {status: success|failed, reason?}</c>: 202 with the completed item.</summary>
+    public static Task<IResult> CompleteWorkAsync(HttpRequest request, string id, SwarmApiServices services) =>
+        HandleAsync(request, services, async cancellationToken =>
+        {
+            var body = await JsonBody.ReadAsync<CompleteRequest>(request, cancellationToken);
+            var status = Required<CompletionStatus>(body.Status, "status");
+            var item = await services.Commands.CompleteAsync(id, status, body.Reason, cancellationToken);
+            return Accepted(request, item, WorkUri(request, id));
+        });
+
+    /// <summary><c>POST /api/motions/{id}/votes {voter, choice: yes|no|abstain|object|second}</c>: 202 with the motion.</summary>
+    public static Task<IResult> CastVoteAsync(HttpRequest request, string id, SwarmApiServices services) =>
+        HandleAsync(request, services, async cancellationToken =>
+        {
+            var body = await JsonBody.ReadAsync<VoteRequest>(request, cancellationToken);
+            if (string.IsNullOrWhiteSpace(body.Voter))
+            {
+                throw new InvalidInputException("voter", "voter is required: a member of the team's board.");
+            }
+
+            var choice = Required<VoteChoice>(body.Choice, "choice");
+            var motion = await services.Commands.VoteAsync(id, body.Voter, choice, Header(request, IdempotencyKeyHeader), cancellationToken);
+            return Accepted(request, motion, null);
+        });
+
+    /// <summary><c>GET /api/agents</c>: Roberts' open motions, Scrum's teams and running sprints, Lean's projects, work by status.</summary>
+    public static Task<IResult> GetAgentsAsync(HttpRequest request, SwarmApiServices services) =>
+        HandleAsync(request, services, async cancellationToken =>
+            Json(await AgentStatesQuery.ReadAsync(services.Client, services.History, services.Shedding, cancellationToken)));
+
+    /// <summary>
+    /// <c>POST /api/agents/{agent}/events</c>: the HTTP link between agents. The body is an agent event; it is routed to
+    /// its consumer at once (idempotently, by its id) and answered 202. Without a trace context of its own the event
+    /// continues the caller's <c>traceparent</c>.
+    /// </summary>
+    public static Task<IResult> PublishEventAsync(HttpRequest request, string agent, SwarmApiServices services) =>
+        HandleAsync(request, services, async cancellationToken =>
+        {
+            var name = agent.Trim().ToLowerInvariant();
+            if (!Agents.Contains(name))
+            {
+                throw new NotFoundException("agent", agent);
+            }
+
+            var body = await JsonBody.ReadAsync<AgentEventRequest>(request, cancellationToken);
+            var agentEvent = ToEvent(body, request);
+            try
+            {
+                await services.Router.RouteAsync(agentEvent, cancellationToken);
+            }
+            catch (JsonException error)
+            {
+                var field = JsonBody.FieldOf(error.Path);
+                throw new InvalidInputException(
+                    field == "body" ? "payload" : $"payload.{field}",
+                    $"payload does not fit a {agentEvent.Type} event{(field == "body" ? string.Empty : $" at '{field}'")}.");
+            }
+
+            return TypedResults.Json(new EventAccepted(agentEvent.Id, agentEvent.Type, name), SwarmJson.Options, statusCode: StatusCodes.Status202Accepted);
+        });
+
+    /// <summary>
+    /// <c>POST /api/alerts</c>: an Azure Monitor action group (common alert schema) or an Alertmanager webhook (v4).
+    /// Each alert becomes an <c>alert.fired</c>/<c>alert.resolved</c> event whose remediation instance id derives from the
+    /// alert's identity, so a retried delivery starts nothing twice; 202 lists what became of each alert.
+    /// </summary>
+    public static Task<IResult> ReceiveAlertsAsync(HttpRequest request, SwarmApiServices services) =>
+        HandleAsync(request, services, async cancellationToken =>
+        {
+            var body = await JsonBody.ReadAsync<System.Text.Json.Nodes.JsonObject>(request, cancellationToken);
+            var alerts = AlertPayloads.Parse(JsonSerializer.SerializeToElement(body));
+            var receipts = await services.Alerts.ReceiveAsync(alerts, cancellationToken);
+            return TypedResults.Json(new AlertsAccepted(receipts.Count, receipts), SwarmJson.Options, statusCode: StatusCodes.Status202Accepted);
+        });
+
+    /// <summary><c>GET /api/health</c>: 200 when the Durable backend answers within <see cref="HealthTimeout"/>, else 503.</summary>
+    public static async Task<IResult> HealthAsync(HttpRequest request, SwarmApiServices services)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(request.HttpContext.RequestAborted);
+        timeout.CancelAfter(HealthTimeout);
+        try
+        {
+            await services.Client.GetInstanceAsync("swarm-health-probe", getInputsAndOutputs: false, timeout.Token);
+            return Json(new HealthReport("healthy", "reachable"));
+        }
+        catch (Exception error)
+        {
+            services.Logger.HealthProbeFailed(error);
+            return TypedResults.Json(new HealthReport("unhealthy", "unreachable"), SwarmJson.Options, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+
+    private static async Task<IResult> HandleAsync(HttpRequest request, SwarmApiServices services, Func<CancellationToken, Task<IResult>> handle)
+    {
+        var aborted = request.HttpContext.RequestAborted;
+        try
+        {
+            return await handle(aborted);
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            // The caller is gone; nobody reads this answer.
+            return TypedResults.Empty;
+        }
+        catch (Exception error)
+        {
+            return SwarmProblems.From(error, request, services.Logger);
+        }
+    }
+
+    private static AgentEvent ToEvent(AgentEventRequest body, HttpRequest request)
+    {
+        var id = Require(body.Id, "id", "id is required: it makes redelivery harmless.");
+        var type = Require(body.Type, "type", $"type is required; one of {string.Join(", ", EventTypes.All)}.");
+        if (!EventTypes.All.Contains(type))
+        {
+            throw new InvalidInputException("type", $"type '{type}' is unknown; one of {string.Join(", ", EventTypes.All)}.");
+        }
+
+        var source = Require(body.Source, "source", "source is required: the agent that published the event.");
+        if (body.Payload is not { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } payload)
+        {
+            throw new InvalidInputException("payload", "payload is required: the object the event is about.");
+        }
+
+        var traceParent = body.TraceParent;
+        var traceState = body.TraceState;
+        if (string.IsNullOrWhiteSpace(traceParent))
+        {
+            traceParent = Header(request, "traceparent");
+            traceState = Header(request, "tracestate");
+        }
+
+        return new AgentEvent
+        {
+            Id = id,
+            Type = type,
+            Source = source,
+            WorkId = body.WorkId,
+            Team = body.Team,
+            Payload = payload.Clone(),
+            OccurredAt = body.OccurredAt ?? DateTimeOffset.UtcNow,
+            TraceParent = traceParent,
+            TraceState = traceState,
+        };
+    }
+
+    private static string Require(string? value, string field, string message) =>
+        string.IsNullOrWhiteSpace(value) ? throw new InvalidInputException(field, message) : value.Trim();
+
+    private static T Required<T>(string? text, string field) where T : struct, Enum
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw new InvalidInputException(field, $"{field} is required; one of {Naming.Allowed<T>()}.");
+        }
+
+        return Naming.TryParse<T>(text, out var value)
+            ? value
+            : throw new InvalidInputException(field, $"{field} '{text}' is unknown; one of {Naming.Allowed<T>()}.");
+    }
+
+    private static IResult Json<T>(T value) => TypedResults.Json(value, SwarmJson.Options);
+
+    private static IResult Accepted<T>(HttpRequest request, T value, string? location)
+    {
+        var result = TypedResults.Json(value, SwarmJson.Options, statusCode: StatusCodes.Status202Accepted);
+        return location is null ? result : result.WithLocation(request, location);
+    }
+
+    private static IResult WithLocation(this IResult result, HttpRequest request, string location)
+    {
+        request.HttpContext.Response.Headers.Location = location;
+        return result;
+    }
+
+    private static string? Header(HttpRequest request, string name) =>
+        request.Headers.TryGetValue(name, out var values) && !StringValues.IsNullOrEmpty(values) ? values.ToString() : null;
+
+    private static string? Query(HttpRequest request, string name) =>
+        request.Query.TryGetValue(name, out var values) && !string.IsNullOrWhiteSpace(values.ToString()) ? values.ToString().Trim() : null;
+
+    /// <summary>Absolute like Durable's check-status URLs when the request names its host, relative otherwise.</summary>
+    private static string WorkUri(HttpRequest request, string id, string? action = null)
+    {
+        var path = $"{request.PathBase}/api/work/{Uri.EscapeDataString(id)}{(action is null ? string.Empty : "/" + action)}";
+        return request.Host.HasValue ? $"{request.Scheme}://{request.Host}{path}" : path;
+    }
+}

@@ -1,0 +1,40 @@
+using Swarm.Domain.Composition;
+using Microsoft.DurableTask.Client;
+using Swarm.Domain;
+using Swarm.Domain.Events;
+using Swarm.Domain.Remediation;
+using Swarm.Domain.Scrum;
+
+namespace Swarm.Api;
+
+/// <summary>
+/// What the API handlers need, resolved per request: in the embedded host from the request's services, in the
+/// Functions app from the invocation's services (where the Durable client is the invocation's own).
+/// </summary>
+public sealed class SwarmApiServices(
+    SwarmCommands commands,
+    IWorkHistory history,
+    AgentEventRouter router,
+    DurableTaskClient client,
+    AlertIntake alerts,
+    LoadShedding shedding,
+    ILogger<SwarmApiServices> logger)
+{
+    public SwarmCommands Commands => commands;
+    public IWorkHistory History => history;
+    public AgentEventRouter Router => router;
+    public DurableTaskClient Client => client;
+    public AlertIntake Alerts => alerts;
+    public LoadShedding Shedding => shedding;
+    public ILogger Logger => logger;
+}
+
+public static class SwarmApiServiceCollectionExtensions
+{
+    /// <summary>The API handlers' services; the agents (<c>AddSwarmAgents</c>) and a Durable client come from the host.</summary>
+    public static IServiceCollection AddSwarmApi(this IServiceCollection services)
+    {
+        services.AddScoped<SwarmApiServices>();
+        return services;
+    }
+}

@@ -1,0 +1,242 @@
+using Swarm.Domain.Events;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Options;
+using Swarm.Domain.Lean;
+using Swarm.Domain.Remediation;
+using Swarm.Domain.Roberts;
+using Swarm.Domain.Scrum;
+using Swarm.Domain.Telemetry;
+
+namespace Swarm.Domain.Composition;
+
+/// <summary>
+/// Turns each agent event into "start the target agent's orchestration" or "send a command to it". Every
+/// target has a deterministic instance id and every command carries the event id, so a redelivered event
+/// starts nothing twice and changes nothing.
+/// </summary>
+public sealed class AgentEventRouter(AgentMailbox mailbox, IOptions<SwarmOptions> options, ILogger<AgentEventRouter> logger)
+{
+    public async Task RouteAsync(AgentEvent agentEvent, CancellationToken cancellationToken = default)
+    {
+        using var span = SwarmTelemetry.Source.StartActivity(
+            "swarm.event.route", ActivityKind.Consumer, CommandTelemetry.ParseParent(agentEvent.TraceParent, agentEvent.TraceState));
+        span?.SetTag(SwarmAttributes.EventType, agentEvent.Type);
+        span?.SetTag(SwarmAttributes.EventId, agentEvent.Id);
+        span?.SetTag(SwarmAttributes.WorkTeam, agentEvent.Team);
+        span?.SetTag(SwarmAttributes.WorkId, agentEvent.WorkId);
+        try
+        {
+            var target = agentEvent.Type switch
+            {
+                EventTypes.WorkClaimed => await OnWorkClaimedAsync(agentEvent, cancellationToken),
+                EventTypes.MotionPassed or EventTypes.MotionFailed => await OnMotionDecidedAsync(agentEvent, cancellationToken),
+                EventTypes.SprintCompleted => await OnSprintCompletedAsync(agentEvent, cancellationToken),
+                EventTypes.DefectRateExceeded => await OnDefectRateExceededAsync(agentEvent, cancellationToken),
+                EventTypes.ProposalReady => await OnProposalReadyAsync(agentEvent, cancellationToken),
+                EventTypes.AlertFired => await OnAlertFiredAsync(agentEvent, cancellationToken),
+                EventTypes.AlertResolved => await OnAlertResolvedAsync(agentEvent, cancellationToken),
+                EventTypes.LeanProjectRequested => await OnLeanProjectRequestedAsync(agentEvent, cancellationToken),
+                _ => null,
+            };
+            if (target is null)
+            {
+                logger.EventUnrouted(agentEvent.Type, agentEvent.Id);
+            }
+            else
+            {
+                span?.SetTag(SwarmAttributes.InstanceId, target);
+                logger.EventRouted(agentEvent.Type, agentEvent.Id, target);
+            }
+        }
+        catch (Exception error)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, error.Message);
+            span?.AddException(error);
+            throw;
+        }
+    }
+
+    private async Task<string?> OnWorkClaimedAsync(AgentEvent agentEvent, CancellationToken cancellationToken)
+    {
+        var item = agentEvent.Read<WorkItem>();
+        if (!item.NeedsGovernance)
+        {
+            // Bugs and tasks approve themselves and join the backlog from their own orchestration.
+            return null;
+        }
+
+        var motion = new Motion
+        {
+            Id = InstanceIds.ApprovalMotionId(item.Id),
+            Kind = MotionKind.WorkApproval,
+            Title = $"Approve {Naming.Kebab(item.Type)} '{item.Title}' ({Naming.Kebab(item.Priority)}) for team {item.Team}",
+            Team = item.Team,
+            Board = options.Value.Team(item.Team).Members,
+            Timings = GovernanceTimings.From(options.Value.Governance),
+            FromCommittee = true,
+            MovedBy = "work-intake",
+            WorkId = item.Id,
+        };
+        var instanceId = InstanceIds.Motion(motion.Id);
+        await mailbox.StartAsync(SwarmTasks.Orchestrators.Motion, instanceId, motion, cancellationToken);
+        return instanceId;
+    }
+
+    private async Task<string?> OnMotionDecidedAsync(AgentEvent agentEvent, CancellationToken cancellationToken)
+    {
+        var motion = agentEvent.Read<Motion>();
+        var result = motion.Result ?? MotionResult.Failed;
+        var reason = motion.Reason ?? Naming.Kebab(result);
+        switch (motion.Kind)
+        {
+            case MotionKind.WorkApproval when motion.WorkId is { } workId:
+                var instanceId = InstanceIds.Work(workId);
+                await mailbox.SendAsync(
+                    instanceId,
+                    new WorkCommand(result == MotionResult.Passed ? WorkCommandKind.Approve : WorkCommandKind.Reject, agentEvent.Id)
+                    {
+                        Decision = reason,
+                        MotionId = motion.Id,
+                        TraceParent = agentEvent.TraceParent,
+                    },
+                    cancellationToken);
+                return instanceId;
+            case MotionKind.ProcessChange when motion.LeanProjectId is { } projectId:
+                var leanId = InstanceIds.Lean(motion.Team, projectId);
+                await mailbox.SendAsync(
+                    leanId,
+                    new LeanCommand(agentEvent.Id, motion.Id, result == MotionResult.Passed ? BoardDecision.Passed : BoardDecision.Failed, reason) { TraceParent = agentEvent.TraceParent },
+                    cancellationToken);
+                return leanId;
+            default:
+                return null;
+        }
+    }
+
+    private async Task<string?> OnSprintCompletedAsync(AgentEvent agentEvent, CancellationToken cancellationToken)
+    {
+        var sprint = agentEvent.Read<Sprint>();
+        var unfinished = sprint.Backlog.Where(i => sprint.Outcomes.All(o => o.WorkId != i.WorkId)).ToList();
+        var instanceId = InstanceIds.ScrumTeam(sprint.Team);
+        await mailbox.SendAsync(
+            instanceId,
+            new TeamCommand(TeamCommandKind.SprintClosed, agentEvent.Id)
+            {
+                Sprint = sprint.Number,
+                Unfinished = unfinished,
+                TraceParent = agentEvent.TraceParent,
+            },
+            cancellationToken);
+        return instanceId;
+    }
+
+    private async Task<string?> OnDefectRateExceededAsync(AgentEvent agentEvent, CancellationToken cancellationToken)
+    {
+        var sprint = agentEvent.Read<Sprint>();
+        var review = sprint.Review ?? throw new InvalidInputException("payload", $"Event {agentEvent.Id} carries a sprint without a review.");
+        var board = options.Value.Team(sprint.Team).Members;
+        var project = new LeanProject
+        {
+            Id = InstanceIds.DefectProjectId(sprint.Number),
+            Team = sprint.Team,
+            Sprint = sprint.Number,
+            Threshold = review.Threshold,
+            Charter = new Charter(
+                Problem: $"Defect rate {review.DefectRate:P1} in sprint {sprint.Number} of team {sprint.Team} ({review.Failed} of {review.Completed} completed items failed) exceeds {review.Threshold:P0}.",
+                Target: $"Defect rate at most {review.Threshold:P0} in the next sprint.",
+                Sponsor: board[0],
+                Trigger: agentEvent.Type),
+        };
+        var instanceId = InstanceIds.Lean(project.Team, project.Id);
+        await mailbox.StartAsync(SwarmTasks.Orchestrators.LeanProject, instanceId, project, cancellationToken);
+        return instanceId;
+    }
+
+    private async Task<string?> OnProposalReadyAsync(AgentEvent agentEvent, CancellationToken cancellationToken)
+    {
+        var project = agentEvent.Read<LeanProject>();
+        var proposal = project.Proposal ?? throw new InvalidInputException("payload", $"Event {agentEvent.Id} carries a project without a proposal.");
+        var motion = new Motion
+        {
+            Id = project.MotionId ?? InstanceIds.ProcessChangeMotionId(project.Team, project.Id),
+            Kind = MotionKind.ProcessChange,
+            Title = proposal.Title,
+            Proposal = $"{proposal.Change} Expected: {proposal.ExpectedEffect}",
+            Team = project.Team,
+            Board = options.Value.Team(project.Team).Members,
+            Timings = GovernanceTimings.From(options.Value.Governance),
+            FromCommittee = true,
+            MovedBy = $"lean project {project.Id}",
+            LeanProjectId = project.Id,
+            Sprint = project.Sprint,
+        };
+        var instanceId = InstanceIds.Motion(motion.Id);
+        await mailbox.StartAsync(SwarmTasks.Orchestrators.Motion, instanceId, motion, cancellationToken);
+        return instanceId;
+    }
+
+    private async Task<string?> OnAlertFiredAsync(AgentEvent agentEvent, CancellationToken cancellationToken)
+    {
+        var alert = agentEvent.Read<AlertNotification>();
+        var remediation = RemediationPolicy.Plan(alert, options.Value.Remediation.MaxDuration);
+        var instanceId = InstanceIds.Remediation(remediation.Id);
+        await mailbox.StartAsync(SwarmTasks.Orchestrators.Remediation, instanceId, remediation, cancellationToken);
+        return instanceId;
+    }
+
+    private async Task<string?> OnAlertResolvedAsync(AgentEvent agentEvent, CancellationToken cancellationToken)
+    {
+        var alert = agentEvent.Read<AlertNotification>();
+        var instanceId = InstanceIds.Remediation(InstanceIds.RemediationKey(alert.Identity));
+        var resolve = new RemediationCommand(agentEvent.Id, alert.Summary ?? $"{alert.Name} resolved at {alert.EndsAt ?? agentEvent.OccurredAt:O}")
+        {
+            TraceParent = agentEvent.TraceParent,
+        };
+        var existing = await mailbox.Client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken);
+        if (existing is null)
+        {
+            // The resolution overtook the fired notification (or the alert fired before this swarm listened): close the
+            // episode now, so a fired notification arriving later finds it closed instead of acting on a resolved alert.
+            var closed = RemediationPolicy.Plan(alert, options.Value.Remediation.MaxDuration) with { ResolvedFirst = resolve };
+            if (await mailbox.StartAsync(SwarmTasks.Orchestrators.Remediation, instanceId, closed, cancellationToken))
+            {
+                return instanceId;
+            }
+
+            // A concurrent fired delivery started it first: resolve that one.
+            existing = await mailbox.Client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken);
+        }
+
+        if (existing?.RuntimeStatus is not (OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending))
+        {
+            // Already closed (resolved, expired or ended otherwise): resolving it again changes nothing.
+            return null;
+        }
+
+        await mailbox.SendAsync(instanceId, resolve, cancellationToken);
+        return instanceId;
+    }
+
+    private async Task<string?> OnLeanProjectRequestedAsync(AgentEvent agentEvent, CancellationToken cancellationToken)
+    {
+        var remediation = agentEvent.Read<AlertRemediation>();
+        var alert = remediation.Alert;
+        var team = remediation.Team ?? throw new InvalidInputException("payload", $"Event {agentEvent.Id} asks for a Lean project without a team.");
+        var threshold = options.Value.Scrum.DefectRateThreshold;
+        var project = new LeanProject
+        {
+            Id = InstanceIds.AlertProjectId(remediation.Id),
+            Team = team,
+            AlertId = alert.Id,
+            Threshold = threshold,
+            Charter = new Charter(
+                Problem: alert.Summary ?? $"Alert {alert.Name} fired for team {team}: defect rate above {threshold:P0}.",
+                Target: $"Defect rate at most {threshold:P0}; alert {alert.Name} resolved.",
+                Sponsor: options.Value.Team(team).Members[0],
+                Trigger: $"alert {alert.Name} ({alert.Source})"),
+        };
+        var instanceId = InstanceIds.Lean(team, project.Id);
+        await mailbox.StartAsync(SwarmTasks.Orchestrators.LeanProject, instanceId, project, cancellationToken);
+        return instanceId;
+    }
+}

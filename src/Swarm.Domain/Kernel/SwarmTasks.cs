@@ -1,0 +1,64 @@
+namespace Swarm.Domain;
+
+/// <summary>
+/// The one catalog of orchestrator and activity names. Both hosts register exactly these names: the embedded
+/// host through <c>DurableTaskRegistry</c>, the Functions app through its <c>[Function]</c> attributes.
+/// </summary>
+public static class SwarmTasks
+{
+    /// <summary>The external event every agent orchestration listens on; the payload says which command it is.</summary>
+    public const string CommandEvent = "command";
+
+    public static class Orchestrators
+    {
+        public const string WorkItem = "WorkItemOrchestrator";
+        public const string Motion = "MotionOrchestrator";
+        public const string ScrumTeam = "ScrumTeamOrchestrator";
+        public const string Sprint = "SprintOrchestrator";
+        public const string LeanProject = "LeanProjectOrchestrator";
+        public const string Remediation = "RemediationOrchestrator";
+
+        public static readonly IReadOnlyList<string> All = [WorkItem, Motion, ScrumTeam, Sprint, LeanProject, Remediation];
+    }
+
+    public static class Activities
+    {
+        public const string ClaimWork = "ClaimWork";
+        public const string ApplyWorkCommand = "ApplyWorkCommand";
+        public const string ApplyMotionCommand = "ApplyMotionCommand";
+        public const string StartSprint = "StartSprint";
+        public const string ApplySprintCommand = "ApplySprintCommand";
+        public const string CreateLeanProject = "CreateLeanProject";
+        public const string ApplyLeanCommand = "ApplyLeanCommand";
+        public const string ApplyRemediationCommand = "ApplyRemediationCommand";
+
+        public static readonly IReadOnlyList<string> All =
+            [ClaimWork, ApplyWorkCommand, ApplyMotionCommand, StartSprint, ApplySprintCommand, CreateLeanProject, ApplyLeanCommand, ApplyRemediationCommand];
+    }
+}
+
+/// <summary>Deterministic instance ids: the same work, motion, sprint or project always maps to the same orchestration.</summary>
+public static class InstanceIds
+{
+    public static string Work(string workId) => $"work-{workId}";
+    public static string Motion(string motionId) => $"motion-{motionId}";
+    public static string ScrumTeam(string team) => $"scrum-{team}";
+    public static string Sprint(string team, int number) => $"sprint-{team}-{number}";
+    public static string Lean(string team, string projectId) => $"lean-{team}-{projectId}";
+
+    public static string Remediation(string key) => $"remediation-{key}";
+
+    /// <summary>A short, stable key for one alert episode (source, alert id, start time).</summary>
+    public static string RemediationKey(string alertIdentity) => Key(alertIdentity);
+
+    /// <summary>A short, stable key of any text: the first 16 hex digits (64 bits) of its SHA-256, lower case.</summary>
+    public static string Key(string text) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..16];
+
+    public static string ApprovalMotionId(string workId) => $"approve-{workId}";
+    public static string ProcessChangeMotionId(string team, string projectId) => $"change-{team}-{projectId}";
+    public static string DefectProjectId(int sprint) => $"defect-sprint{sprint}";
+
+    /// <summary>The Lean project a remediation asks for: <c>alert-</c> and the first 8 characters of the remediation id.</summary>
+    public static string AlertProjectId(string remediationId) => $"alert-{remediationId[..8]}";
+}

@@ -1,0 +1,32 @@
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Configuration;
+using Swarm.Api;
+using Swarm.Api.Notifications;
+using Swarm.Domain.Composition;
+using Swarm.Domain.Events;
+
+namespace Swarm.Functions;
+
+/// <summary>Composition of the Azure Functions app: the agents, their settings, the bus and the HTTP API's services.</summary>
+public static class SwarmFunctionsHosting
+{
+    /// <summary>
+    /// Registers the agents for the isolated worker with explicit lifetimes. Why every HTTP and activity trigger
+    /// declares <c>[DurableClient]</c>: in the isolated worker the host hands out a Durable client only as a binding of
+    /// one invocation, so services that hold a client are scoped to the invocation and resolve it from
+    /// <see cref="InvocationDurableClient"/>; process-wide state (load shedding's cache, the clock, the notifier) stays a
+    /// singleton and reaches the invocation's client through <see cref="IDurableClientSource"/>.
+    /// </summary>
+    public static IServiceCollection AddSwarmFunctions(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<InvocationDurableClient>();
+        services.AddSingleton<IDurableClientSource>(sp => sp.GetRequiredService<InvocationDurableClient>());
+        services.AddScoped<DurableTaskClient>(sp => sp.GetRequiredService<InvocationDurableClient>().Current);
+        services.AddSwarmAgents(ServiceLifetime.Scoped);
+        services.AddOptions<SwarmOptions>().Bind(configuration.GetSection(SwarmOptions.Section));
+        services.AddRemediationNotices();
+        services.AddScoped<IAgentEventBus, DirectAgentEventBus>();
+        services.AddSwarmApi();
+        return services;
+    }
+}

@@ -1,0 +1,264 @@
+using System.Net;
+using System.Net.Http;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Text;
+
+namespace Swarm.Local.Dashboard;
+
+/// <summary>
+/// The Aspire dashboard as a local OTLP receiver and UI: the self-contained build that the
+/// <c>Aspire.Dashboard.Sdk.linux-x64</c> package puts in the NuGet package folder, run as a child process on
+/// loopback ports without authentication, with its telemetry API on. <c>swarm up</c> and the tests start it.
+/// </summary>
+public sealed class AspireDashboard : IAsyncDisposable
+{
+    /// <summary>Overrides where the dashboard executable is looked for.</summary>
+    public const string PathVariable = "ASPIRE_DASHBOARD_PATH";
+
+    private const string PackageId = "aspire.dashboard.sdk.linux-x64";
+    private const int OutputLines = 200;
+
+    private readonly Process _process;
+    private readonly DirectoryInfo _scratch;
+    private readonly Queue<string> _output = new();
+
+    private AspireDashboard(Process process, DirectoryInfo scratch, Uri frontend, Uri otlpGrpc, Uri otlpHttp)
+    {
+        _process = process;
+        _scratch = scratch;
+        Frontend = frontend;
+        OtlpGrpc = otlpGrpc;
+        OtlpHttp = otlpHttp;
+        Api = new HttpClient { BaseAddress = frontend, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    /// <summary>The UI, and the telemetry API under <c>/api/telemetry</c>.</summary>
+    public Uri Frontend { get; }
+
+    /// <summary>OTLP over gRPC (<c>OTEL_EXPORTER_OTLP_PROTOCOL=grpc</c>).</summary>
+    public Uri OtlpGrpc { get; }
+
+    /// <summary>OTLP over HTTP/protobuf (<c>OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf</c>).</summary>
+    public Uri OtlpHttp { get; }
+
+    public int ProcessId => _process.Id;
+
+    /// <summary>A client of the dashboard's telemetry API (<c>GET /api/telemetry/traces</c>, <c>/logs</c>), which answers in OTLP JSON.</summary>
+    public HttpClient Api { get; }
+
+    /// <summary>What the dashboard printed last, for diagnosing a failed start.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return string.Join('\n', _output);
+            }
+        }
+    }
+
+    /// <summary>The dashboard executable: <c>ASPIRE_DASHBOARD_PATH</c>, else the restored package, else null.</summary>
+    public static string? Locate()
+    {
+        if (Environment.GetEnvironmentVariable(PathVariable) is { Length: > 0 } configured)
+        {
+            return File.Exists(configured) ? configured : null;
+        }
+
+        var metadata = typeof(AspireDashboard).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .ToDictionary(a => a.Key, a => a.Value);
+        var candidates = new List<string>();
+        if (metadata.GetValueOrDefault("AspireDashboardPackage") is { Length: > 0 } restoredAt)
+        {
+            candidates.Add(restoredAt);
+        }
+
+        if (metadata.GetValueOrDefault("AspireDashboardVersion") is { Length: > 0 } version)
+        {
+            var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } folder
+                ? folder
+                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+            candidates.Add(Path.Combine(packages, PackageId, version));
+        }
+
+        return candidates
+            .Select(package => Path.Combine(package, "tools", "Aspire.Dashboard"))
+            .FirstOrDefault(File.Exists);
+    }
+
+    /// <summary>Starts the dashboard on free loopback ports (or the given ones) and returns once its UI, API and OTLP endpoints answer.</summary>
+    public static async Task<AspireDashboard> StartAsync(
+        int frontendPort = 0, int otlpGrpcPort = 0, int otlpHttpPort = 0, TimeSpan? startTimeout = null, CancellationToken cancellationToken = default)
+    {
+        var executable = Locate() ?? throw new FileNotFoundException(
+            $"The Aspire dashboard was not found: restore Swarm.Local (package {PackageId}) or set {PathVariable}.");
+        var frontend = new Uri($"http://127.0.0.1:{Port(frontendPort)}");
+        var otlpGrpc = new Uri($"http://127.0.0.1:{Port(otlpGrpcPort)}");
+        var otlpHttp = new Uri($"http://127.0.0.1:{Port(otlpHttpPort)}");
+
+        var start = new ProcessStartInfo(executable)
+        {
+            WorkingDirectory = Path.GetDirectoryName(executable)!,
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        foreach (var inherited in start.Environment.Keys.Where(k => k.StartsWith("OTEL_", StringComparison.Ordinal) || k.StartsWith("ASPNETCORE_", StringComparison.Ordinal) || k.StartsWith("DOTNET_DASHBOARD", StringComparison.Ordinal)).ToList())
+        {
+            start.Environment.Remove(inherited);
+        }
+
+        start.Environment["ASPNETCORE_URLS"] = frontend.ToString();
+        start.Environment["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = otlpGrpc.ToString();
+        start.Environment["ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL"] = otlpHttp.ToString();
+        start.Environment["ASPIRE_DASHBOARD_API_ENABLED"] = "true";
+        // The dashboard (13.x) stores telemetry in SQLite whatever the mode; None makes it a throwaway database in its temp
+        // folder (below) instead of a run kept under ~/.aspire, which a local receiver has no use for.
+        start.Environment["ASPIRE_DASHBOARD_PERSISTENCE_MODE"] = "None";
+        start.Environment["DASHBOARD__FRONTEND__AUTHMODE"] = "Unsecured";
+        start.Environment["DASHBOARD__OTLP__AUTHMODE"] = "Unsecured";
+        start.Environment["DASHBOARD__API__AUTHMODE"] = "Unsecured";
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        // Its run store is a SQLite file in the temp folder, which a killed process leaves behind: give it one of ours to delete.
+        var scratch = Directory.CreateTempSubdirectory("swarm-dashboard-");
+        start.Environment["TMPDIR"] = scratch.FullName;
+
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        if (!process.Start())
+        {
+            scratch.Delete(recursive: true);
+            throw new InvalidOperationException($"The Aspire dashboard at {executable} did not start.");
+        }
+
+        var dashboard = new AspireDashboard(process, scratch, frontend, otlpGrpc, otlpHttp);
+        process.OutputDataReceived += (_, e) => dashboard.Remember(e.Data);
+        process.ErrorDataReceived += (_, e) => dashboard.Remember(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await dashboard.WaitUntilReadyAsync(startTimeout ?? TimeSpan.FromSeconds(60), cancellationToken);
+            return dashboard;
+        }
+        catch
+        {
+            await dashboard.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Stops the dashboard and everything it started.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        Api.Dispose();
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await _process.WaitForExitAsync(wait.Token);
+            }
+        }
+        catch (Exception error) when (error is InvalidOperationException or OperationCanceledException)
+        {
+            // Already gone, or not gone within the wait: nothing more a caller could do about it.
+        }
+
+        _process.Dispose();
+        try
+        {
+            _scratch.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held by a process that outlived the wait; the temp folder's owner cleans up after it.
+        }
+    }
+
+    private async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            while (true)
+            {
+                if (_process.HasExited)
+                {
+                    throw new InvalidOperationException($"The Aspire dashboard exited with code {_process.ExitCode}:\n{Output}");
+                }
+
+                if (await AnswersAsync(deadline.Token) && await AcceptsAsync(OtlpGrpc, deadline.Token) && await AcceptsAsync(OtlpHttp, deadline.Token))
+                {
+                    return;
+                }
+
+                await Task.Delay(100, deadline.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The Aspire dashboard did not answer within {timeout.TotalSeconds:0} s:\n{Output}");
+        }
+    }
+
+    private async Task<bool> AnswersAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await Api.GetAsync("/api/telemetry/traces", cancellationToken);
+            return response.StatusCode == HttpStatusCode.OK;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task<bool> AcceptsAsync(Uri endpoint, CancellationToken cancellationToken)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync(IPAddress.Loopback, endpoint.Port, cancellationToken);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private void Remember(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.Enqueue(line);
+            while (_output.Count > OutputLines)
+            {
+                _output.Dequeue();
+            }
+        }
+    }
+
+    private static int Port(int requested)
+    {
+        if (requested != 0)
+        {
+            return requested;
+        }
+
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,97 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using DurableTask.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.DurableTask.Testing.Sidecar;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Swarm.Local.Durable;
+
+/// <summary>
+/// Runs the Durable Task gRPC sidecar over the in-memory orchestration service in a private web application,
+/// isolated from the host's configuration, logging noise and telemetry.
+/// </summary>
+internal sealed class EmbeddedDurableSidecar(EmbeddedDurableBackend backend, ILoggerFactory hostLoggerFactory)
+    : IHostedService, IAsyncDisposable
+{
+    private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(5);
+
+    private WebApplication? app;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Kestrel's accept loop and the sidecar's dispatchers capture this execution context; they must not join a caller's trace.
+        Activity.Current = null;
+
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(EmbeddedDurableSidecar).Assembly.GetName().Name,
+        });
+
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            // Every client waiting for an instance holds a stream open; beyond the limit the client opens more connections.
+            kestrel.Limits.Http2.MaxStreamsPerConnection = Math.Max(100, backend.MaxConcurrentWorkItems);
+            kestrel.Listen(IPAddress.Loopback, backend.Port, listen => listen.Protocols = HttpProtocols.Http2);
+        });
+
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // Hosting creates a request Activity whenever this category is enabled at any level, so it stays off entirely.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+        builder.Logging.AddProvider(new ForwardingLoggerProvider(hostLoggerFactory));
+
+        var services = builder.Services;
+        services.RemoveAll<ActivitySource>();
+        services.AddSingleton(SilentDiagnostics.CreateActivitySource("Microsoft.AspNetCore"));
+        services.RemoveAll<DiagnosticListener>();
+        services.RemoveAll<DiagnosticSource>();
+        services.AddSingleton(SilentDiagnostics.CreateDiagnosticListener("Microsoft.AspNetCore"));
+        services.AddSingleton<DiagnosticSource>(sp => sp.GetRequiredService<DiagnosticListener>());
+        services.RemoveAll<IMeterFactory>();
+        services.AddSingleton(SilentDiagnostics.MeterFactory);
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
+
+        services.AddSingleton(sp => new InMemoryOrchestrationService(sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(sp => EmbeddedOrchestrationService.Create(
+            sp.GetRequiredService<InMemoryOrchestrationService>(),
+            backend.MaxConcurrentWorkItems,
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<EmbeddedDurableBackend>()));
+        services.AddSingleton<IOrchestrationService>(sp => sp.GetRequiredService<IEmbeddedOrchestrationService>());
+        services.AddSingleton<IOrchestrationServiceClient>(sp => sp.GetRequiredService<IEmbeddedOrchestrationService>());
+        services.AddSingleton<EmbeddedTaskHubGrpcServer>();
+        services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = null;
+            grpc.MaxSendMessageSize = null;
+        });
+
+        var sidecar = builder.Build();
+        sidecar.MapGrpcService<EmbeddedTaskHubGrpcServer>();
+
+        // The sidecar only calls StartAsync on the service, never CreateIfNotExistsAsync.
+        await sidecar.Services.GetRequiredService<IOrchestrationService>().CreateIfNotExistsAsync();
+        // Built now so its dispatcher hooks the sidecar's lifetime events inside this detached context.
+        _ = sidecar.Services.GetRequiredService<EmbeddedTaskHubGrpcServer>();
+
+        await sidecar.StartAsync(cancellationToken);
+        app = sidecar;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (app is { } sidecar)
+        {
+            app = null;
+            await sidecar.StopAsync(cancellationToken);
+            await sidecar.DisposeAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);
+}

@@ -1,0 +1,87 @@
+using System.Net;
+using System.Net.Sockets;
+using Grpc.Net.Client;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Client.Grpc;
+using Microsoft.DurableTask.Worker;
+using Microsoft.DurableTask.Worker.Grpc;
+using Microsoft.DurableTask.Worker.Grpc.Internal;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Swarm.Local.Durable;
+
+/// <summary>Registers the embedded Durable Task backend with a worker and a client connected to it.</summary>
+public static class EmbeddedDurableTaskServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the in-process Durable Task backend (started before the worker), a Durable Task worker running the
+    /// registered tasks, and a <see cref="DurableTaskClient"/>, all sharing one loopback gRPC channel.
+    /// </summary>
+    public static IServiceCollection AddEmbeddedDurableTask(
+        this IServiceCollection services,
+        Action<DurableTaskRegistry> registerTasks,
+        Action<EmbeddedDurableOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(registerTasks);
+
+        var options = new EmbeddedDurableOptions();
+        configure?.Invoke(options);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.Port);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.Port, IPEndPoint.MaxPort);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConcurrentWorkItems, 1);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.TaskHub);
+
+        var backend = new EmbeddedDurableBackend(
+            options.Port == 0 ? FindFreeLoopbackPort() : options.Port,
+            options.TaskHub,
+            options.MaxConcurrentWorkItems);
+        services.AddSingleton(backend);
+        services.AddSingleton(_ => EmbeddedGrpcChannel.Create(backend.Address));
+        services.AddHostedService(sp => new EmbeddedDurableSidecar(backend, sp.GetRequiredService<ILoggerFactory>()));
+
+        services.AddDurableTaskWorker(worker =>
+        {
+            worker.AddTasks(registerTasks);
+            worker.Configure(o =>
+            {
+                o.Concurrency.MaximumConcurrentOrchestrationWorkItems = backend.MaxConcurrentWorkItems;
+                o.Concurrency.MaximumConcurrentActivityWorkItems = backend.MaxConcurrentWorkItems;
+                o.Concurrency.MaximumConcurrentEntityWorkItems = backend.MaxConcurrentWorkItems;
+                // The legacy categories log every worker event a second time under "Microsoft.DurableTask".
+                o.Logging.UseLegacyCategories = false;
+            });
+            worker.UseGrpc(_ => { });
+            worker.Services.AddOptions<GrpcDurableTaskWorkerOptions>(worker.Name)
+                .Configure<GrpcChannel>((o, channel) =>
+                {
+                    o.Channel = channel;
+                    o.Interceptors.Add(UntracedCallInterceptor.Instance);
+                    // The sidecar sends no health pings, so an idle stream is normal rather than a silent disconnect.
+                    o.SetSilentDisconnectTimeout(TimeSpan.Zero);
+                });
+        });
+
+        services.AddDurableTaskClient(client =>
+        {
+            client.UseGrpc(_ => { });
+            client.Services.AddOptions<GrpcDurableTaskClientOptions>(client.Name)
+                .Configure<GrpcChannel>((o, channel) =>
+                {
+                    o.Channel = channel;
+                    o.Interceptors.Add(UntracedCallInterceptor.Instance);
+                });
+        });
+
+        return services;
+    }
+
+    private static int FindFreeLoopbackPort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+}

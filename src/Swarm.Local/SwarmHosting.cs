@@ -1,0 +1,72 @@
+using Swarm.Api.Notifications;
+using Swarm.Domain.Composition;
+using Swarm.ServiceBus;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Swarm.Domain;
+using Swarm.Domain.Events;
+using Swarm.Local.Bus;
+using Swarm.Local.Demo;
+using Swarm.Local.Durable;
+
+namespace Swarm.Local;
+
+/// <summary>Composition of the local host: the embedded swarm that <c>swarm up</c>, the tests and the benchmarks run.</summary>
+public static class SwarmHosting
+{
+    /// <summary>
+    /// The embedded swarm: the agents, the in-process bus and the embedded Durable Task backend, configured from
+    /// the <c>Swarm</c> section (or <paramref name="configureSwarm"/> when given).
+    /// </summary>
+    public static IServiceCollection AddEmbeddedSwarm(
+        this IServiceCollection services,
+        IConfiguration? configuration = null,
+        Action<SwarmOptions>? configureSwarm = null,
+        Action<EmbeddedDurableOptions>? configureBackend = null)
+    {
+        services.AddSwarmAgents();
+        var options = services.AddOptions<SwarmOptions>();
+        if (configuration is not null)
+        {
+            options.Bind(configuration.GetSection(SwarmOptions.Section));
+        }
+
+        if (configureSwarm is not null)
+        {
+            options.Configure(configureSwarm);
+        }
+
+        services.AddAgentEventBus(configuration);
+        services.AddEmbeddedDurableTask(registry => registry.AddSwarmTasks(), configureBackend);
+        services.AddSingleton<SeedScenario>();
+        services.AddRemediationNotices();
+        return services;
+    }
+
+    /// <summary>
+    /// The bus between agents: Service Bus when <c>ServiceBusConnection__fullyQualifiedNamespace</c> (managed identity,
+    /// optionally <c>ServiceBusConnection__clientId</c>) or a <c>ServiceBusConnection</c> connection string is set;
+    /// the in-process bus otherwise.
+    /// </summary>
+    public static IServiceCollection AddAgentEventBus(this IServiceCollection services, IConfiguration? configuration)
+    {
+        if (configuration is not null && services.AddServiceBusAgentEventBus(configuration))
+        {
+            return services;
+        }
+
+        services.AddSingleton<InProcessAgentEventBus>();
+        services.AddSingleton<IAgentEventBus>(sp => sp.GetRequiredService<InProcessAgentEventBus>());
+        services.AddHostedService(sp => sp.GetRequiredService<InProcessAgentEventBus>());
+        return services;
+    }
+
+    /// <summary>Copies every setting of <paramref name="source"/> onto the bound options (the demo's cadence, a test's).</summary>
+    public static void CopyTo(this SwarmOptions source, SwarmOptions target)
+    {
+        target.Governance = source.Governance;
+        target.Scrum = source.Scrum;
+        target.Teams = source.Teams;
+        target.Remediation = source.Remediation;
+    }
+}

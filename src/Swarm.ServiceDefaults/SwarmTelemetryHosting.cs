@@ -1,0 +1,152 @@
+using Azure.Monitor.OpenTelemetry.Exporter;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Console;
+using OpenTelemetry;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using Swarm.Domain.Telemetry;
+
+namespace Swarm.ServiceDefaults;
+
+/// <summary>
+/// The one OpenTelemetry pipeline every Swarm host uses: resource, tracing, metrics and logs; the Swarm sampler;
+/// Azure Monitor and OTLP export side by side. The local host adds the Prometheus scrape endpoint.
+/// </summary>
+public static class SwarmTelemetryHosting
+{
+    /// <summary>Spans the Durable Task SDK makes for orchestrations, activities and timers in the embedded host.</summary>
+    public const string DurableTaskSource = "Microsoft.DurableTask";
+
+    public const string MetricsPath = "/metrics";
+
+    /// <summary>
+    /// Adds the Swarm telemetry pipeline. <paramref name="defaultServiceName"/> is the host's <c>service.name</c>
+    /// unless <c>OTEL_SERVICE_NAME</c> says otherwise; <paramref name="configure"/> adjusts the options read from
+    /// <paramref name="configuration"/>; <paramref name="configureHost"/> lets a host add its own defaults (the Functions
+    /// worker's <c>UseFunctionsWorkerDefaults()</c>) before Swarm's resource, sampler and exporters, which therefore win.
+    /// </summary>
+    public static IServiceCollection AddSwarmTelemetry(
+        this IServiceCollection services,
+        IConfiguration configuration,
+        string defaultServiceName,
+        Action<SwarmTelemetryOptions>? configure = null,
+        Action<IOpenTelemetryBuilder>? configureHost = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = SwarmTelemetryOptions.From(configuration, defaultServiceName);
+        configure?.Invoke(options);
+        services.AddSingleton(options);
+        if (options.Disabled)
+        {
+            return services;
+        }
+
+        // Azure SDK clients (Service Bus, Storage) publish their spans only behind this switch.
+        AppContext.SetSwitch("Azure.Experimental.EnableActivitySource", true);
+        var credential = AzureMonitorCredential.From(options.AzureMonitorAuthentication);
+        void AzureMonitor(AzureMonitorExporterOptions exporter)
+        {
+            exporter.ConnectionString = options.AzureMonitorConnectionString;
+            exporter.Credential = credential;
+            if (!string.IsNullOrWhiteSpace(options.AzureMonitorStorageDirectory))
+            {
+                exporter.StorageDirectory = options.AzureMonitorStorageDirectory;
+            }
+        }
+
+        var telemetry = services.AddOpenTelemetry();
+        configureHost?.Invoke(telemetry);
+        telemetry.ConfigureResource(resource => resource
+            .AddService(options.ServiceName, serviceNamespace: "swarm", serviceVersion: options.ServiceVersion)
+            .AddDetector(sp => new EnvironmentNameDetector(options.Environment ?? sp.GetService<IHostEnvironment>()?.EnvironmentName))
+            // Last, so OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME override the defaults above.
+            .AddEnvironmentVariableDetector());
+
+        telemetry.WithTracing(tracing =>
+        {
+            tracing
+                .AddSource(SwarmTelemetry.Name, DurableTaskSource, "Azure.*")
+                .AddAspNetCoreInstrumentation(o => o.Filter = context => !context.Request.Path.StartsWithSegments(MetricsPath))
+                .AddHttpClientInstrumentation();
+            if (options.AzureMonitor)
+            {
+                tracing.AddAzureMonitorTraceExporter(AzureMonitor);
+            }
+
+            if (options.OtlpTraces)
+            {
+                tracing.AddOtlpExporter(otlp => otlp.BatchExportProcessorOptions.MaxQueueSize = options.MaxExportQueueSize);
+            }
+
+            // After the Azure Monitor exporter: building its registration sets the exporter's own sampler (5 traces/s by
+            // default), and of two samplers set on one provider the one registered last is the one in effect.
+            tracing.SetSampler(new SwarmSampler(options.SamplingRatio));
+        });
+        telemetry.WithMetrics(metrics =>
+        {
+            metrics
+                .AddMeter(SwarmTelemetry.Name, "System.Runtime")
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation();
+            if (options.AzureMonitor)
+            {
+                metrics.AddAzureMonitorMetricExporter(AzureMonitor);
+            }
+
+            if (options.OtlpMetrics)
+            {
+                metrics.AddOtlpExporter();
+            }
+        });
+
+        telemetry.WithLogging(
+            logging =>
+            {
+                if (options.AzureMonitor)
+                {
+                    logging.AddAzureMonitorLogExporter(AzureMonitor);
+                }
+
+                if (options.OtlpLogs)
+                {
+                    logging.AddOtlpExporter((_, processor) => processor.BatchExportProcessorOptions.MaxQueueSize = options.MaxExportQueueSize);
+                }
+            },
+            logs =>
+            {
+                logs.IncludeFormattedMessage = true;
+                logs.IncludeScopes = true;
+            });
+
+        services.AddLogging(logging =>
+        {
+            // A record already carries the trace and span ids of the span it was written in (OTLP fields, Azure Monitor's
+            // operation id); the hosts' default scope that repeats them as TraceId/SpanId/ParentId attributes only adds
+            // three strings to every record each backend stores and bills.
+            logging.Configure(factory => factory.ActivityTrackingOptions = ActivityTrackingOptions.None);
+
+            // The Durable Task worker logs every dispatch at Information; its spans already tell that story.
+            logging.AddFilter<OpenTelemetryLoggerProvider>(DurableTaskSource, LogLevel.Warning);
+            logging.AddFilter<OpenTelemetryLoggerProvider>("Microsoft.AspNetCore", LogLevel.Warning);
+            logging.AddFilter<OpenTelemetryLoggerProvider>("Grpc", LogLevel.Warning);
+            if (options.JsonConsole)
+            {
+                logging.AddConsole(console => console.FormatterName = SwarmJsonConsoleFormatter.FormatterName)
+                    .AddConsoleFormatter<SwarmJsonConsoleFormatter, ConsoleFormatterOptions>();
+            }
+        });
+
+        return services;
+    }
+
+    private sealed class EnvironmentNameDetector(string? environment) : IResourceDetector
+    {
+        public Resource Detect() => string.IsNullOrWhiteSpace(environment)
+            ? Resource.Empty
+            : new Resource([new KeyValuePair<string, object>("deployment.environment.name", environment.ToLowerInvariant())]);
+    }
+}
