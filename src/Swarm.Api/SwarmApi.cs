@@ -1,3 +1,4 @@
+using Swarm.Domain.Composition;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -80,7 +81,13 @@ public static class SwarmApi
             var body = await JsonBody.ReadAsync<ClaimWorkRequest>(request, cancellationToken);
             var claim = ClaimWork.Parse(body.Type, body.Title, body.Priority, body.Team, body.Points);
             using var span = ClaimTelemetry.Start(claim);
-            var (item, created) = await services.Commands.ClaimAsync(claim, Header(request, IdempotencyKeyHeader), cancellationToken);
+            var key = Header(request, IdempotencyKeyHeader);
+            if (key?.Trim() is { Length: > SwarmCommands.MaxIdempotencyKeyLength })
+            {
+                throw new InvalidInputException(IdempotencyKeyHeader, $"{IdempotencyKeyHeader} is longer than {SwarmCommands.MaxIdempotencyKeyLength} characters.");
+            }
+
+            var (item, created) = await services.Commands.ClaimAsync(claim, key, cancellationToken);
             if (!created)
             {
                 request.HttpContext.Response.Headers[ReplayedHeader] = "true";

@@ -5,7 +5,7 @@ using Swarm.Domain.Scrum;
 namespace Swarm.Domain.Tests;
 
 /// <summary>
-/// Every (state, command) pair of every agent: the legal ones (written out here from AGENTS.md, not read back
+/// Every (state, command) pair of every agent: the legal ones (written out here from docs/agents.md, not read back
 /// from the table) lead to their target; every other pair is an <see cref="IllegalTransitionException"/>.
 /// </summary>
 public sealed class TransitionTableTests

@@ -1,3 +1,4 @@
+using Swarm.Api;
 using Swarm.Domain.Composition;
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Builder;

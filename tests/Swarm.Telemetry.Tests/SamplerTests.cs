@@ -1,3 +1,4 @@
+using Swarm.Api;
 using Azure.Monitor.OpenTelemetry.Exporter;
 using Microsoft.Extensions.Configuration;
 using OpenTelemetry;

@@ -71,7 +71,7 @@ public static class UpCommand
             var failure = await io.Out.Status().StartAsync("starting the swarm…", async status =>
             {
                 // Ports are settled first so the host can be told where to export while the dashboard is still starting.
-                var otlpPort = settings.Dashboard ? FreeIfZero(settings.OtlpPort) : 0;
+                var otlpPort = settings.Dashboard ? LoopbackPort.FreeIfZero(settings.OtlpPort) : 0;
                 var dashboardStart = settings.Dashboard
                     ? AspireDashboard.StartAsync(settings.DashboardPort, otlpPort, settings.OtlpHttpPort, TimeSpan.FromSeconds(60), cancellationToken)
                     : Task.FromResult<AspireDashboard>(null!);
@@ -252,17 +252,6 @@ public static class UpCommand
     private static int Port(int port, string option) =>
         port is >= 0 and <= 65535 ? port : throw new UsageException(option, $"{option}: {port} is not a port (0-65535; 0 picks a free one).");
 
-    private static int FreeIfZero(int port)
-    {
-        if (port != 0)
-        {
-            return port;
-        }
-
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 
     private sealed record UpSettings(int Port, int DashboardPort, int OtlpPort, int OtlpHttpPort, bool Dashboard, bool DemoTimers, string? ApiKey);
 

@@ -13,15 +13,18 @@ namespace Swarm.Domain.Composition;
 /// </summary>
 public sealed class SwarmCommands(AgentMailbox mailbox, LoadShedding shedding, IOptions<SwarmOptions> options, TimeProvider clock)
 {
+    /// <summary>The longest idempotency key a claim accepts, in characters.</summary>
+    public const int MaxIdempotencyKeyLength = 200;
+
     private DurableTaskClient Client => mailbox.Client;
 
     /// <summary>Claims work; the same <paramref name="idempotencyKey"/> always returns the same work item.</summary>
     public async Task<(WorkItem Item, bool Created)> ClaimAsync(ClaimWork claim, string? idempotencyKey, CancellationToken cancellationToken = default)
     {
         var key = string.IsNullOrWhiteSpace(idempotencyKey) ? null : idempotencyKey.Trim();
-        if (key is { Length: > 200 })
+        if (key is { Length: > MaxIdempotencyKeyLength })
         {
-            throw new InvalidInputException("Idempotency-Key", "Idempotency-Key is longer than 200 characters.");
+            throw new InvalidInputException("idempotencyKey", $"The idempotency key is longer than {MaxIdempotencyKeyLength} characters.");
         }
 
         var id = key is null ? Guid.NewGuid().ToString("N")[..16] : InstanceIds.Key(key);
@@ -147,10 +150,10 @@ public sealed class SwarmCommands(AgentMailbox mailbox, LoadShedding shedding, I
             return null;
         }
 
-        var first = instance.ReadInputAs<WorkItem>() ?? throw new ConflictException($"Work item for Idempotency-Key '{key}' has no input.");
+        var first = instance.ReadInputAs<WorkItem>() ?? throw new ConflictException($"Work item for idempotency key '{key}' has no input.");
         if (first.Type != claim.Type || first.Title != claim.Title || first.Priority != claim.Priority || first.Team != claim.Team || first.Points != claim.Points)
         {
-            throw new ConflictException($"Idempotency-Key '{key}' was already used for a different claim (work item {first.Id}).");
+            throw new ConflictException($"Idempotency key '{key}' was already used for a different claim (work item {first.Id}).");
         }
 
         return WorkItemState.From(instance) ?? first;

@@ -29,7 +29,7 @@ public sealed record RootCause(string Cause, int Count, double Share, IReadOnlyL
 
 public sealed record Proposal(string Title, string Change, string ExpectedEffect);
 
-/// <summary>A DMAIC improvement project: the Lean state machine of AGENTS.md.</summary>
+/// <summary>A DMAIC improvement project: the Lean state machine of docs/agents.md.</summary>
 public sealed record LeanProject
 {
     public static readonly TransitionTable<LeanPhase, LeanCommandKind> Machine =

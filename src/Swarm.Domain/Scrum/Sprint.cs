@@ -45,7 +45,7 @@ public sealed record SprintReview(int Velocity, int Completed, int Failed, doubl
     public bool ExceedsThreshold => DefectRate > Threshold;
 }
 
-/// <summary>One team sprint: the Scrum state machine of AGENTS.md.</summary>
+/// <summary>One team sprint: the Scrum state machine of docs/agents.md.</summary>
 public sealed record Sprint
 {
     public static readonly TransitionTable<SprintState, SprintCommandKind> Machine =

@@ -47,7 +47,7 @@ public enum WorkCommandKind
     Complete,
 }
 
-/// <summary>A piece of work as the swarm tracks it: the state machine of AGENTS.md "Work items".</summary>
+/// <summary>A piece of work as the swarm tracks it: the state machine of docs/agents.md "Work items".</summary>
 public sealed record WorkItem
 {
     public static readonly TransitionTable<WorkStatus, WorkCommandKind> Machine =

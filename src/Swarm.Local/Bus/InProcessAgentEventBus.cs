@@ -1,5 +1,7 @@
 using Swarm.Domain.Composition;
 using System.Threading.Channels;
+using Polly;
+using Polly.Retry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Swarm.Domain.Events;
@@ -19,6 +21,29 @@ public sealed class InProcessAgentEventBus(AgentEventRouter router, ILogger<InPr
 
     private readonly Channel<AgentEvent> _queue = Channel.CreateUnbounded<AgentEvent>(new UnboundedChannelOptions { SingleReader = false });
     private readonly List<AgentEvent> _deadLetters = [];
+
+    private static readonly ResiliencePropertyKey<AgentEvent> EventKey = new("swarm.agent_event");
+
+    // Retries with exponential backoff from 100 ms (Polly); the last failure dead-letters the event.
+    private readonly ResiliencePipeline _delivery = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            MaxRetryAttempts = MaxAttempts - 1,
+            Delay = TimeSpan.FromMilliseconds(100),
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = false,
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not OperationCanceledException),
+            OnRetry = args =>
+            {
+                if (args.Outcome.Exception is { } error && args.Context.Properties.TryGetValue(EventKey, out var failed))
+                {
+                    logger.EventDeliveryRetry(error, failed.Type, failed.Id, args.AttemptNumber + 1);
+                }
+
+                return ValueTask.CompletedTask;
+            },
+        })
+        .Build();
 
     /// <summary>Raised after an event has been delivered to its consumer; the demo and tests watch the hand-offs with it.</summary>
     public event Action<AgentEvent>? Delivered;
@@ -59,30 +84,28 @@ public sealed class InProcessAgentEventBus(AgentEventRouter router, ILogger<InPr
 
     private async Task DeliverAsync(AgentEvent agentEvent, CancellationToken stoppingToken)
     {
-        for (var attempt = 1; ; attempt++)
+        var context = ResilienceContextPool.Shared.Get(stoppingToken);
+        context.Properties.Set(EventKey, agentEvent);
+        try
         {
-            try
+            await _delivery.ExecuteAsync(
+                static async (context, state) => await state.router.RouteAsync(state.agentEvent, context.CancellationToken),
+                context,
+                (router, agentEvent));
+            Delivered?.Invoke(agentEvent);
+        }
+        catch (Exception error) when (!stoppingToken.IsCancellationRequested)
+        {
+            logger.EventDeliveryFailed(error, agentEvent.Type, agentEvent.Id, MaxAttempts);
+            lock (_deadLetters)
             {
-                await router.RouteAsync(agentEvent, stoppingToken);
-                Delivered?.Invoke(agentEvent);
-                return;
-            }
-            catch (Exception error) when (!stoppingToken.IsCancellationRequested)
-            {
-                if (attempt >= MaxAttempts)
-                {
-                    logger.EventDeliveryFailed(error, agentEvent.Type, agentEvent.Id, attempt);
-                    lock (_deadLetters)
-                    {
-                        _deadLetters.Add(agentEvent);
-                    }
-
-                    return;
-                }
-
-                logger.EventDeliveryRetry(error, agentEvent.Type, agentEvent.Id, attempt);
-                await Task.Delay(TimeSpan.FromMilliseconds(100 * Math.Pow(2, attempt - 1)), stoppingToken);
+                _deadLetters.Add(agentEvent);
             }
         }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
     }
+
 }

@@ -94,9 +94,9 @@ public sealed class AspireDashboard : IAsyncDisposable
     {
         var executable = Locate() ?? throw new FileNotFoundException(
             $"The Aspire dashboard was not found: restore Swarm.Local (package {PackageId}) or set {PathVariable}.");
-        var frontend = new Uri($"http://127.0.0.1:{Port(frontendPort)}");
-        var otlpGrpc = new Uri($"http://127.0.0.1:{Port(otlpGrpcPort)}");
-        var otlpHttp = new Uri($"http://127.0.0.1:{Port(otlpHttpPort)}");
+        var frontend = new Uri($"http://127.0.0.1:{LoopbackPort.FreeIfZero(frontendPort)}");
+        var otlpGrpc = new Uri($"http://127.0.0.1:{LoopbackPort.FreeIfZero(otlpGrpcPort)}");
+        var otlpHttp = new Uri($"http://127.0.0.1:{LoopbackPort.FreeIfZero(otlpHttpPort)}");
 
         var start = new ProcessStartInfo(executable)
         {
@@ -248,17 +248,5 @@ public sealed class AspireDashboard : IAsyncDisposable
                 _output.Dequeue();
             }
         }
-    }
-
-    private static int Port(int requested)
-    {
-        if (requested != 0)
-        {
-            return requested;
-        }
-
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

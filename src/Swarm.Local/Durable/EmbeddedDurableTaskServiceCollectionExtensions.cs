@@ -35,7 +35,7 @@ public static class EmbeddedDurableTaskServiceCollectionExtensions
         ArgumentException.ThrowIfNullOrWhiteSpace(options.TaskHub);
 
         var backend = new EmbeddedDurableBackend(
-            options.Port == 0 ? FindFreeLoopbackPort() : options.Port,
+            options.Port == 0 ? LoopbackPort.Free() : options.Port,
             options.TaskHub,
             options.MaxConcurrentWorkItems);
         services.AddSingleton(backend);
@@ -76,12 +76,5 @@ public static class EmbeddedDurableTaskServiceCollectionExtensions
         });
 
         return services;
-    }
-
-    private static int FindFreeLoopbackPort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

@@ -1,6 +1,8 @@
+using Swarm.Domain;
+using Swarm.Domain.Scrum;
 using Swarm.Domain.Telemetry;
 
-namespace Swarm.Domain.Scrum;
+namespace Swarm.Api;
 
 /// <summary>The span of a request to claim work, the first span of that work's trace when nothing came before it.</summary>
 public static class ClaimTelemetry
