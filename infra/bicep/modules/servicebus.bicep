@@ -1,5 +1,5 @@
 // The agent-event bus: topic swarm-events and the swarm's subscription, consumed by a ServiceBusProcessor inside the
-// Functions worker (src/Swarm.Hosting/Bus/ServiceBusAgentEventBus.cs). Local (SAS) auth is off; the app's managed
+// Functions worker (src/Swarm.ServiceBus/ServiceBusAgentEventBus.cs). Local (SAS) auth is off; the app's managed
 // identity sends to the topic and receives from its subscriptions.
 
 @description('Azure region.')

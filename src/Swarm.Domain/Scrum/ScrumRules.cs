@@ -1,4 +1,3 @@
-
 namespace Swarm.Domain.Scrum;
 
 /// <summary>Sprint planning and review arithmetic.</summary>

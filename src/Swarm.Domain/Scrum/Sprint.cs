@@ -1,4 +1,3 @@
-
 namespace Swarm.Domain.Scrum;
 
 [JsonConverter(typeof(KebabEnumConverter<SprintState>))]
