@@ -1,3 +1,4 @@
+using System.Globalization;
 using Swarm.Domain.Composition;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -32,6 +33,9 @@ public sealed record RouteAccess(ApiAccess Level);
 public static class SwarmApi
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    /// <summary>The header Azure Functions reads a function key from (also accepted: the <c>code</c> query parameter).</summary>
+    public const string FunctionKeyHeader = "x-functions-key";
     public const string ReplayedHeader = "Idempotent-Replayed";
 
     /// <summary>How long the health probe waits for the Durable backend.</summary>
@@ -59,6 +63,8 @@ public static class SwarmApi
             .WithName("CompleteWork").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
         api.MapPost("/motions/{id}/votes", (HttpRequest request, string id, [FromServices] SwarmApiServices services) => CastVoteAsync(request, id, services))
             .WithName("CastVote").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
+        api.MapGet("/teams/{team}/sprints/{number}", (HttpRequest request, string team, string number, [FromServices] SwarmApiServices services) => GetSprintAsync(request, team, number, services))
+            .WithName("GetSprint").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
         api.MapGet("/agents", (HttpRequest request, [FromServices] SwarmApiServices services) => GetAgentsAsync(request, services))
             .WithName("GetAgents").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
         api.MapPost("/agents/{agent}/events", (HttpRequest request, string agent, [FromServices] SwarmApiServices services) => PublishEventAsync(request, agent, services))
@@ -127,6 +133,28 @@ public static class SwarmApi
     /// <summary><c>GET /api/work/{id}</c>: the work item as its orchestration last reported it.</summary>
     public static Task<IResult> GetWorkAsync(HttpRequest request, string id, SwarmApiServices services) =>
         HandleAsync(request, services, async cancellationToken => Json(await services.Commands.GetWorkAsync(id, cancellationToken)));
+
+    /// <summary>
+    /// <c>GET /api/teams/{team}/sprints/{number}</c>: the sprint as the Scrum agent keeps it (state, backlog, outcomes) and,
+    /// once reviewed, its review — velocity (points done), completed, failed, defect rate (failed ÷ completed) and the
+    /// threshold it was judged against (docs/agents.md). 400 for a malformed team or number, 404 for a sprint never planned.
+    /// </summary>
+    public static Task<IResult> GetSprintAsync(HttpRequest request, string team, string number, SwarmApiServices services) =>
+        HandleAsync(request, services, async cancellationToken =>
+        {
+            var name = team.Trim().ToLowerInvariant();
+            if (!TeamName.IsValid(name))
+            {
+                throw new InvalidInputException("team", $"team '{team}' must be 1-40 characters of a-z, 0-9 and '-'.");
+            }
+
+            if (!int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var sprint) || sprint < 1)
+            {
+                throw new InvalidInputException("number", $"sprint number '{number}' must be a whole number from 1.");
+            }
+
+            return Json(await services.Commands.GetSprintAsync(name, sprint, cancellationToken));
+        });
 
     /// <summary>
     /// <c>POST /api/work/{id}/progress {percent, blocker?}</c>: 202 with the item as it will be once the command is

@@ -19,7 +19,21 @@ public sealed class CliEnvironment(IReadOnlyDictionary<string, string?> variable
 
     public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
+    /// <summary>Where <c>swarm up</c> serves by default: <c>http://127.0.0.1:7071</c>, the port <c>func start</c> uses.</summary>
+    public static readonly Uri DefaultUrl = new($"http://127.0.0.1:{Swarm.Local.Web.SwarmWebApp.DefaultPort}");
+
     public IReadOnlyDictionary<string, string?> Variables { get; } = variables;
+
+    /// <summary>Reads a URL argument: an absolute http(s) URL, with or without the <c>/api</c> suffix; else <see cref="Client.UsageException"/>.</summary>
+    public static Uri ParseUrl(string text, string argument)
+    {
+        if (!Uri.TryCreate(text.Trim(), UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https") || string.IsNullOrEmpty(url.Host))
+        {
+            throw new Client.UsageException(argument, $"{argument}: '{text}' is not an absolute http:// or https:// URL.");
+        }
+
+        return url;
+    }
 
     public string? this[string name] => Variables.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
 

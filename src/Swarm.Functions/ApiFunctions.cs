@@ -49,6 +49,14 @@ public sealed class ApiFunctions(SwarmApiServices api)
         [DurableClient] DurableTaskClient client) =>
         SwarmApi.CastVoteAsync(request, id, api);
 
+    [Function("GetSprint_Http")]
+    public Task<IResult> GetSprint(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "teams/{team}/sprints/{number}")] HttpRequest request,
+        string team,
+        string number,
+        [DurableClient] DurableTaskClient client) =>
+        SwarmApi.GetSprintAsync(request, team, number, api);
+
     [Function("GetAgents_Http")]
     public Task<IResult> GetAgents(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "agents")] HttpRequest request,

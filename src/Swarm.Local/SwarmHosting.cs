@@ -6,7 +6,6 @@ using Microsoft.Extensions.Hosting;
 using Swarm.Domain;
 using Swarm.Domain.Events;
 using Swarm.Local.Bus;
-using Swarm.Local.Demo;
 using Swarm.Local.Durable;
 
 namespace Swarm.Local;
@@ -38,7 +37,6 @@ public static class SwarmHosting
 
         services.AddAgentEventBus(configuration);
         services.AddEmbeddedDurableTask(registry => registry.AddSwarmTasks(), configureBackend);
-        services.AddSingleton<SeedScenario>();
         services.AddRemediationNotices();
         return services;
     }

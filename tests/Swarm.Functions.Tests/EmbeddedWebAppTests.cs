@@ -81,6 +81,23 @@ public sealed class EmbeddedWebAppTests : IAsyncLifetime, IDisposable
         await AssertProblemAsync(unknown, HttpStatusCode.NotFound, null);
     }
 
+    [Fact]
+    public async Task A_sprint_is_a_resource_of_its_team_with_a_clear_error_for_a_bad_or_unknown_one()
+    {
+        using var unknown = await SendAsync(HttpMethod.Get, "/api/teams/alpha/sprints/7", null, r => r.Headers.Add("x-functions-key", Key));
+        using var badNumber = await SendAsync(HttpMethod.Get, "/api/teams/alpha/sprints/seven", null, r => r.Headers.Add("x-functions-key", Key));
+        using var zero = await SendAsync(HttpMethod.Get, "/api/teams/alpha/sprints/0", null, r => r.Headers.Add("x-functions-key", Key));
+        using var badTeam = await SendAsync(HttpMethod.Get, "/api/teams/Alpha_Team!/sprints/1", null, r => r.Headers.Add("x-functions-key", Key));
+        using var noKey = await SendAsync(HttpMethod.Get, "/api/teams/alpha/sprints/1", null);
+
+        await AssertProblemAsync(unknown, HttpStatusCode.NotFound, null);
+        Assert.Contains("alpha/7", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await AssertProblemAsync(badNumber, HttpStatusCode.BadRequest, "number");
+        await AssertProblemAsync(zero, HttpStatusCode.BadRequest, "number");
+        await AssertProblemAsync(badTeam, HttpStatusCode.BadRequest, "team");
+        Assert.Equal(HttpStatusCode.Unauthorized, noKey.StatusCode);
+    }
+
     private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string? field)
     {
         var body = await response.Content.ReadAsStringAsync();

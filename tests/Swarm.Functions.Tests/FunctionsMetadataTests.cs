@@ -21,6 +21,7 @@ public sealed class FunctionsMetadataTests
         { "ReportProgress_Http", "post", "work/{id}/progress", "Function" },
         { "CompleteWork_Http", "post", "work/{id}/complete", "Function" },
         { "CastVote_Http", "post", "motions/{id}/votes", "Function" },
+        { "GetSprint_Http", "get", "teams/{team}/sprints/{number}", "Function" },
         { "GetAgents_Http", "get", "agents", "Function" },
         { "PublishAgentEvent_Http", "post", "agents/{agent}/events", "Function" },
         { "ReceiveAlerts_Http", "post", "alerts", "Function" },

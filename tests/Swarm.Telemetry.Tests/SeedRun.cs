@@ -1,5 +1,5 @@
 using System.Net.Http.Headers;
-using Swarm.Local.Demo;
+using Swarm.Api.Client;
 using Swarm.Local.Durable;
 using Swarm.ServiceDefaults;
 using Swarm.Local.Dashboard;
@@ -15,7 +15,7 @@ public sealed class SeedRun : IAsyncLifetime
     private AspireDashboard? _dashboard;
 
     public AspireDashboard Dashboard => _dashboard!;
-    public ScenarioReport Report { get; private set; } = null!;
+    public DemoReport Report { get; private set; } = null!;
     public int SidecarPort { get; private set; }
     public int HostPort { get; private set; }
     public string Metrics { get; private set; } = string.Empty;
@@ -36,7 +36,7 @@ public sealed class SeedRun : IAsyncLifetime
         {
             SidecarPort = host.Services.GetRequiredService<EmbeddedDurableBackend>().Port;
             HostPort = host.Address.Port;
-            Report = await host.Services.GetRequiredService<SeedScenario>().RunAsync(timeout: TimeSpan.FromSeconds(90));
+            Report = await host.RunSeedScenarioAsync(TimeSpan.FromSeconds(90));
 
             using var http = new HttpClient { BaseAddress = host.Address, Timeout = TimeSpan.FromSeconds(10) };
             Metrics = await http.GetStringAsync(SwarmTelemetryHosting.MetricsPath);

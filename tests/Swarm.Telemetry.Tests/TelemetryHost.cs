@@ -11,10 +11,13 @@ using Swarm.Domain;
 using Swarm.Local;
 using Swarm.ServiceDefaults;
 using Swarm.Local.Dashboard;
+using Swarm.Api;
+using Swarm.Api.Client;
+using Swarm.Domain.Telemetry;
 
 namespace Swarm.Telemetry.Tests;
 
-/// <summary>The embedded host as <c>swarm up</c> composes it: the Swarm telemetry pipeline, <c>/metrics</c> and the embedded swarm on 127.0.0.1.</summary>
+/// <summary>The embedded host as <c>swarm up</c> composes it: the Swarm telemetry pipeline, <c>/metrics</c>, <c>/api</c> and the embedded swarm on 127.0.0.1.</summary>
 public sealed class TelemetryHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -65,13 +68,28 @@ public sealed class TelemetryHost : IAsyncDisposable
             telemetry?.Invoke(o);
         });
         builder.Services.AddEmbeddedSwarm(configureSwarm: SwarmOptions.Demo().CopyTo);
+        builder.Services.AddSwarmApi();
         services?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapSwarmMetrics();
+        app.MapSwarmApi();
         map?.Invoke(app);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new TelemetryHost(app, new Uri(address));
+    }
+
+    /// <summary>
+    /// The seed scenario over this host's API, under a root span <c>swarm.demo.seed_scenario</c> of the Swarm source
+    /// (high priority, so the sampler keeps it); fails after <paramref name="timeout"/>.
+    /// </summary>
+    public async Task<DemoReport> RunSeedScenarioAsync(TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        using var api = new SwarmApiClient(Address, null);
+        using var root = SwarmTelemetry.Source.StartActivity(
+            "swarm.demo.seed_scenario", ActivityKind.Client, parentContext: default, SeedScenario.RootTags(SeedScenario.Team));
+        return await new SeedScenario(api, SeedScenario.Team).RunAsync(deadline.Token);
     }
 
     /// <summary>Hands every finished span and log record to the exporters now rather than at the next batch.</summary>

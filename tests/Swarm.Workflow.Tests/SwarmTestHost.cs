@@ -3,7 +3,11 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Hosting;
+using Swarm.Api;
+using Swarm.Api.Client;
 using Microsoft.Extensions.Logging;
 using Swarm.Domain;
 using Swarm.Domain.Events;
@@ -14,15 +18,18 @@ using Swarm.Local.Bus;
 
 namespace Swarm.Workflow.Tests;
 
-/// <summary>A running embedded swarm for one test class: agents, in-process bus, embedded backend, span capture.</summary>
+/// <summary>
+/// A running embedded swarm for one test class: agents, in-process bus, embedded backend, span capture, and the HTTP
+/// API on a free 127.0.0.1 port (<see cref="Api"/>).
+/// </summary>
 public sealed class SwarmTestHost : IAsyncDisposable
 {
-    private readonly IHost _host;
+    private readonly WebApplication _host;
     private readonly ActivityListener _listener;
     private readonly ConcurrentQueue<Activity> _spans = new();
     private readonly ConcurrentQueue<AgentEvent> _delivered = new();
 
-    private SwarmTestHost(IHost host, ActivityListener listener)
+    private SwarmTestHost(WebApplication host, ActivityListener listener)
     {
         _host = host;
         _listener = listener;
@@ -30,6 +37,9 @@ public sealed class SwarmTestHost : IAsyncDisposable
     }
 
     public IServiceProvider Services => _host.Services;
+
+    /// <summary>A client of this host's <c>/api</c> routes (no function key: none is configured).</summary>
+    public SwarmApiClient Api { get; private set; } = null!;
     public SwarmCommands Commands => Services.GetRequiredService<SwarmCommands>();
     public DurableTaskClient Client => Services.GetRequiredService<DurableTaskClient>();
     public AgentMailbox Mailbox => Services.GetRequiredService<AgentMailbox>();
@@ -55,19 +65,24 @@ public sealed class SwarmTestHost : IAsyncDisposable
     {
         var listener = new ActivityListener
         {
-            ShouldListenTo = source => source.Name is SwarmTelemetry.Name or "Microsoft.DurableTask",
+            // ASP.NET Core's request span is the claim's parent: with it listened to, the caller's traceparent carries over.
+            ShouldListenTo = source => source.Name is SwarmTelemetry.Name or "Microsoft.DurableTask" or "Microsoft.AspNetCore",
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
         };
-        var builder = Host.CreateApplicationBuilder();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Warning);
         var options = FastOptions();
         configure?.Invoke(options);
         builder.Services.AddEmbeddedSwarm(configureSwarm: options.CopyTo);
+        builder.Services.AddSwarmApi();
         var host = builder.Build();
+        host.MapSwarmApi();
         var testHost = new SwarmTestHost(host, listener);
         listener.ActivityStopped = testHost._spans.Enqueue;
         ActivitySource.AddActivityListener(listener);
         await host.StartAsync();
+        testHost.Api = new SwarmApiClient(new Uri(host.Urls.First()), null);
         return testHost;
     }
 
@@ -111,8 +126,13 @@ public sealed class SwarmTestHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _host.StopAsync(TimeSpan.FromSeconds(10));
-        _host.Dispose();
+        Api?.Dispose();
+        using (var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        {
+            await _host.StopAsync(stopping.Token);
+        }
+
+        await _host.DisposeAsync();
         _listener.Dispose();
     }
 }

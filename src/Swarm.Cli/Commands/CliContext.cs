@@ -13,7 +13,7 @@ public sealed class CliContext(CliIo io, CliEnvironment environment)
 
     public Option<string?> Url { get; } = new("--url")
     {
-        Description = $"Base URL of the swarm's API [env: {CliEnvironment.UrlVariable}; default: {SwarmApiClient.DefaultUrl}]",
+        Description = $"Base URL of the swarm's API [env: {CliEnvironment.UrlVariable}; default: {CliEnvironment.DefaultUrl}]",
         Recursive = true,
     };
 
@@ -30,10 +30,10 @@ public sealed class CliContext(CliIo io, CliEnvironment environment)
     };
 
     public Uri UrlOf(ParseResult parse) => parse.GetValue(Url) is { } given
-        ? SwarmApiClient.ParseUrl(given, "--url")
+        ? CliEnvironment.ParseUrl(given, "--url")
         : Environment[CliEnvironment.UrlVariable] is { } configured
-            ? SwarmApiClient.ParseUrl(configured, CliEnvironment.UrlVariable)
-            : SwarmApiClient.DefaultUrl;
+            ? CliEnvironment.ParseUrl(configured, CliEnvironment.UrlVariable)
+            : CliEnvironment.DefaultUrl;
 
     public string? KeyOf(ParseResult parse) => parse.GetValue(Key) ?? Environment[CliEnvironment.KeyVariable];
 

@@ -6,13 +6,12 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Console;
 using OpenTelemetry.Trace;
 using Swarm.Cli.Client;
-using Swarm.Cli.Demo;
 using Swarm.Cli.Local;
 using Swarm.Cli.Output;
 using Swarm.Domain;
 using Swarm.Domain.Telemetry;
 using Swarm.Local;
-using Swarm.Local.Demo;
+using Swarm.Api.Client;
 using Swarm.Local.Web;
 
 namespace Swarm.Cli.Commands;
@@ -59,7 +58,7 @@ public static class DemoCommand
                 return await cli.RunClientAsync(
                     parse,
                     "swarm.cli.demo",
-                    (call, token) => RunScenarioAsync(call.Api, call.Io, scenario, call.Span, call.Stack?.Dashboard, remote: true, token),
+                    (call, token) => RunScenarioAsync(call.Api, call.Io, scenario, call.Stack?.Dashboard, remote: true, token),
                     ct,
                     tags: scenario.RootTags);
             }
@@ -108,7 +107,7 @@ public static class DemoCommand
             using var api = new SwarmApiClient(url, null);
             // The embedded host's pipeline (swarm-local) records this span too: the agents and the driver are one local swarm.
             using var span = CliTelemetry.StartCommand("swarm.cli.demo", scenario.RootTags);
-            return await RunScenarioAsync(api, io, scenario, span, null, remote: false, cancellationToken);
+            return await RunScenarioAsync(api, io, scenario, null, remote: false, cancellationToken);
         }
         finally
         {
@@ -119,7 +118,7 @@ public static class DemoCommand
     }
 
     private static async Task<int> RunScenarioAsync(
-        SwarmApiClient api, Output.CliIo io, ScenarioRun scenario, Activity? span, Uri? dashboard, bool remote, CancellationToken cancellationToken)
+        SwarmApiClient api, Output.CliIo io, ScenarioRun scenario, Uri? dashboard, bool remote, CancellationToken cancellationToken)
     {
         var (team, timeout, json) = (scenario.Team, scenario.Timeout, scenario.Json);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -131,13 +130,13 @@ public static class DemoCommand
             DemoReport report;
             if (json)
             {
-                report = await new HttpSeedScenario(api, team, _ => { }, text => step = text).RunAsync(deadline.Token);
+                report = await new SeedScenario(api, team, _ => { }, text => step = text).RunAsync(deadline.Token);
             }
             else
             {
                 io.Out.MarkupLineInterpolated($"[bold]Swarm seed scenario[/] — team {team}, over the API at {api.ApiRoot}");
                 report = await io.Out.Status().StartAsync("claiming the scenario's work…", status =>
-                    new HttpSeedScenario(
+                    new SeedScenario(
                         api,
                         team,
                         line => io.Out.MarkupLineInterpolated($"[green]»[/] {line}"),
@@ -148,7 +147,6 @@ public static class DemoCommand
                         }).RunAsync(deadline.Token));
             }
 
-            report = report with { TraceId = span is { Recorded: true } ? span.TraceId.ToString() : null };
             if (json)
             {
                 io.OutWriter.WriteLine(JsonSerializer.Serialize(report, Swarm.Domain.Events.SwarmJson.Options));
@@ -208,8 +206,7 @@ public static class DemoCommand
     private sealed record ScenarioRun(string Team, TimeSpan Timeout, bool Json)
     {
         /// <summary>The scenario's work is high priority, said at the start where the sampler reads it: the demo's trace is always kept.</summary>
-        public KeyValuePair<string, object?>[] RootTags =>
-            [new(SwarmAttributes.WorkPriority, "high"), new(SwarmAttributes.WorkTeam, Team)];
+        public KeyValuePair<string, object?>[] RootTags => SeedScenario.RootTags(Team);
     }
 
     /// <summary>Leaves Ctrl+C to the CLI, which ends the run and then stops the host.</summary>

@@ -36,8 +36,8 @@ public static class TraceCommand
                 throw new UsageException("--wait", $"--wait: {seconds} is not a number of seconds (0 or more).");
             }
 
-            var dashboardUrl = parse.GetValue(dashboard) is { } given ? SwarmApiClient.ParseUrl(given, "--dashboard")
-                : cli.Environment[CliEnvironment.DashboardVariable] is { } configured ? SwarmApiClient.ParseUrl(configured, CliEnvironment.DashboardVariable)
+            var dashboardUrl = parse.GetValue(dashboard) is { } given ? CliEnvironment.ParseUrl(given, "--dashboard")
+                : cli.Environment[CliEnvironment.DashboardVariable] is { } configured ? CliEnvironment.ParseUrl(configured, CliEnvironment.DashboardVariable)
                 : null;
             return cli.RunClientAsync(parse, "swarm.cli.trace", async (call, token) =>
             {

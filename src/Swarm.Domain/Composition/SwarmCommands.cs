@@ -62,6 +62,25 @@ public sealed class SwarmCommands(AgentMailbox mailbox, LoadShedding shedding, I
         return (instance is null ? null : WorkItemState.From(instance)) ?? throw new NotFoundException("work item", workId);
     }
 
+    /// <summary>
+    /// Sprint <paramref name="number"/> of <paramref name="team"/> as its orchestration (<c>sprint-{team}-{number}</c>)
+    /// keeps it: the reviewed sprint once it has closed (its output), its current state while it runs (custom status),
+    /// the plan before its first step. Throws <see cref="NotFoundException"/> when the team never planned that sprint.
+    /// </summary>
+    public async Task<Sprint> GetSprintAsync(string team, int number, CancellationToken cancellationToken = default)
+    {
+        var instance = await Client.GetInstanceAsync(InstanceIds.Sprint(team, number), getInputsAndOutputs: true, cancellationToken);
+        var sprint = instance switch
+        {
+            null => null,
+            { RuntimeStatus: OrchestrationRuntimeStatus.Completed, SerializedOutput: not null } => instance.ReadOutputAs<Sprint>(),
+            { SerializedCustomStatus: not null } => instance.ReadCustomStatusAs<Sprint>(),
+            { SerializedInput: not null } => instance.ReadInputAs<SprintPlan>()?.Sprint,
+            _ => null,
+        };
+        return sprint ?? throw new NotFoundException("sprint", $"{team}/{number}");
+    }
+
     /// <summary>Reports progress (and optionally a blocker); the first report moves a planned item in progress.</summary>
     public async Task<WorkItem> ReportProgressAsync(string workId, int percent, string? blocker, string? requestId, CancellationToken cancellationToken = default)
     {

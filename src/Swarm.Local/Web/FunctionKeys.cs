@@ -15,7 +15,7 @@ namespace Swarm.Local.Web;
 public static class FunctionKeys
 {
     public const string Setting = "Swarm:ApiKey";
-    public const string Header = "x-functions-key";
+    public const string Header = SwarmApi.FunctionKeyHeader;
     public const string QueryParameter = "code";
 
     public static IApplicationBuilder UseFunctionKeys(this IApplicationBuilder app, string? apiKey)

@@ -1,30 +1,28 @@
+using System.Text.Json;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using Swarm.Domain.Events;
-using Swarm.Api;
-using Swarm.Local.Web;
 
-namespace Swarm.Cli.Client;
+namespace Swarm.Api.Client;
 
 /// <summary>An answer of the API: its status and body as sent.</summary>
 public sealed record ApiAnswer(int Status, string Body)
 {
+    /// <summary>The body as <typeparamref name="T"/> (the API's JSON: camelCase, kebab-case enums); throws when the body is empty.</summary>
     public T Read<T>() => JsonSerializer.Deserialize<T>(Body, SwarmJson.Options)
         ?? throw new InvalidOperationException($"The server answered {Status} with an empty body.");
 }
 
 /// <summary>
-/// The swarm's HTTP API as the CLI calls it: the routes under <c>{url}/api</c>, the function key as
-/// <c>x-functions-key</c>, problem details turned into <see cref="ServerProblemException"/> and a server that does not
+/// The swarm's HTTP API as a client calls it (the CLI, the seed scenario, tests): the routes under <c>{url}/api</c>,
+/// the function key as <c>x-functions-key</c>, problem details turned into <see cref="ServerProblemException"/> and a server that does not
 /// answer into <see cref="ServerUnreachableException"/>. The caller's span is current, so every request carries its
 /// <c>traceparent</c>.
 /// </summary>
 public sealed class SwarmApiClient : IDisposable
 {
-    public static readonly Uri DefaultUrl = new($"http://127.0.0.1:{SwarmWebApp.DefaultPort}");
-
     private readonly HttpClient _http;
     private readonly string? _key;
 
@@ -46,25 +44,22 @@ public sealed class SwarmApiClient : IDisposable
     /// <summary>Where the routes are: <c>{url}/api/</c>.</summary>
     public Uri ApiRoot { get; }
 
-    /// <summary>Reads <c>--url</c>: an absolute http(s) URL, with or without the <c>/api</c> suffix.</summary>
-    public static Uri ParseUrl(string text, string argument)
-    {
-        if (!Uri.TryCreate(text.Trim(), UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https") || string.IsNullOrEmpty(url.Host))
-        {
-            throw new UsageException(argument, $"{argument}: '{text}' is not an absolute http:// or https:// URL.");
-        }
-
-        return url;
-    }
-
+    /// <summary>The absolute URL of a route given relative to <see cref="ApiRoot"/> (<c>work/{id}</c>).</summary>
     public Uri Resolve(string path) => new(ApiRoot, path.TrimStart('/'));
 
+    /// <summary>GET of <paramref name="path"/>; see <see cref="SendAsync"/> for the errors.</summary>
     public Task<ApiAnswer> GetAsync(string path, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Get, path, null, null, cancellationToken);
 
+    /// <summary>POST of <paramref name="body"/> as JSON to <paramref name="path"/>, with an <c>Idempotency-Key</c> when given.</summary>
     public Task<ApiAnswer> PostAsync(string path, object body, string? idempotencyKey, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Post, path, body, idempotencyKey, cancellationToken);
 
+    /// <summary>
+    /// Sends one request and returns a success answer; throws <see cref="ServerProblemException"/> for any other status
+    /// (with the problem details' fields when the body has them) and <see cref="ServerUnreachableException"/> when
+    /// nothing answers within the client's timeout (30 s unless given).
+    /// </summary>
     public async Task<ApiAnswer> SendAsync(HttpMethod method, string path, object? body, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var url = Resolve(path);
@@ -72,7 +67,7 @@ public sealed class SwarmApiClient : IDisposable
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         if (_key is not null)
         {
-            request.Headers.Add(FunctionKeys.Header, _key);
+            request.Headers.Add(SwarmApi.FunctionKeyHeader, _key);
         }
 
         if (idempotencyKey is not null)
@@ -112,6 +107,7 @@ public sealed class SwarmApiClient : IDisposable
         }
     }
 
+    /// <inheritdoc/>
     public void Dispose() => _http.Dispose();
 
     private static Uri RootOf(Uri url)
@@ -175,4 +171,47 @@ public sealed class SwarmApiClient : IDisposable
 
     private static string? Text(JsonElement root, string name) =>
         root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+}
+
+/// <summary>The server answered with a failure (RFC 9457 problem details, or another non-success status).</summary>
+public sealed class ServerProblemException(int status, string title, string? detail, string? field, string? code, string? traceId, string body, Uri url)
+    : Exception($"{status} {title}{(detail is null ? string.Empty : $": {detail}")}")
+{
+    /// <summary>The HTTP status code.</summary>
+    public int Status { get; } = status;
+
+    /// <summary>The problem's title, or the status's reason phrase.</summary>
+    public string Title { get; } = title;
+
+    /// <summary>The problem's detail, or the start of a non-JSON body.</summary>
+    public string? Detail { get; } = detail;
+
+    /// <summary>The request field the problem is about (the API's <c>field</c> extension).</summary>
+    public string? Field { get; } = field;
+
+    /// <summary>The API's error code (<c>invalid_input</c>, <c>not_found</c>, …).</summary>
+    public string? Code { get; } = code;
+
+    /// <summary>The trace the server recorded the request in.</summary>
+    public string? TraceId { get; } = traceId;
+
+    /// <summary>The answer as the server sent it, which <c>--json</c> prints.</summary>
+    public string Body { get; } = body;
+
+    /// <summary>The URL requested.</summary>
+    public Uri Url { get; } = url;
+}
+
+/// <summary>Nothing answered at <see cref="Url"/>: connection refused, unknown host, or no answer in time.</summary>
+public sealed class ServerUnreachableException(Uri url, string reason, Exception? inner = null, string? hint = null)
+    : Exception($"cannot reach {url} ({reason})", inner)
+{
+    /// <summary>The URL requested.</summary>
+    public Uri Url { get; } = url;
+
+    /// <summary>Why nothing answered, in a few words (<c>connection refused</c>, <c>no answer within 30 s</c>).</summary>
+    public string Reason { get; } = reason;
+
+    /// <summary>What to do about it.</summary>
+    public string Hint { get; } = hint ?? "Is `swarm up` running there? Point the CLI elsewhere with --url or SWARM_URL.";
 }
