@@ -55,7 +55,6 @@ public static class SwarmHosting
 
         services.AddSingleton<InProcessAgentEventBus>();
         services.AddSingleton<IAgentEventBus>(sp => sp.GetRequiredService<InProcessAgentEventBus>());
-        services.AddHostedService(sp => sp.GetRequiredService<InProcessAgentEventBus>());
         return services;
     }
 

@@ -120,7 +120,6 @@ public sealed class DurableFunctionTests
                 services.AddOptions<SwarmOptions>().Configure(EmbeddedSwarm.FastOptions().CopyTo);
                 services.AddSingleton<InProcessAgentEventBus>();
                 services.AddSingleton<IAgentEventBus>(sp => sp.GetRequiredService<InProcessAgentEventBus>());
-                services.AddHostedService(sp => sp.GetRequiredService<InProcessAgentEventBus>());
                 services.AddRemediationNotices();
                 services.AddEmbeddedDurableTask(registry => registry.AddSwarmFunctionMethods());
                 services.Configure<DurableTaskWorkerOptions>(o => o.DataConverter = new JsonDataConverter(SwarmJson.Options));

@@ -1,8 +1,6 @@
 using Swarm.Domain.Composition;
-using System.Threading.Channels;
 using Polly;
 using Polly.Retry;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Swarm.Domain.Events;
 using Swarm.Domain.Telemetry;
@@ -10,21 +8,23 @@ using Swarm.Domain.Telemetry;
 namespace Swarm.Local.Bus;
 
 /// <summary>
-/// The embedded default bus: events queue in memory and a few consumers hand each to the router, retrying
-/// with backoff. Delivery is at-least-once, like Service Bus; the router and the agents make it idempotent.
+/// The embedded default bus: an event is handed to the router inside the call that publishes it — the publishing
+/// activity — retried with exponential backoff from 100 ms for up to <see cref="MaxAttempts"/> attempts (a Polly
+/// pipeline). When every attempt fails the event is recorded in <see cref="DeadLetters"/> and the error is thrown to
+/// the publisher, so the activity fails and its orchestration sees it. Nothing waits in memory after the activity
+/// has completed, so a crash of the host cannot lose a hand-off that the backend already recorded as done: the
+/// activity either completed after routing, or runs again after the restart (docs/handoffs.md). Delivery is
+/// at-least-once, like Service Bus; the router and the agents make it idempotent.
 /// </summary>
-public sealed class InProcessAgentEventBus(AgentEventRouter router, ILogger<InProcessAgentEventBus> logger)
-    : BackgroundService, IAgentEventBus
+public sealed class InProcessAgentEventBus(AgentEventRouter router, ILogger<InProcessAgentEventBus> logger) : IAgentEventBus
 {
-    public const int Consumers = 4;
-    public const int MaxAttempts = 6;
+    /// <summary>Attempts to route one event before it is dead-lettered: 4 (about 0.7 s of backoff in all).</summary>
+    public const int MaxAttempts = 4;
 
-    private readonly Channel<AgentEvent> _queue = Channel.CreateUnbounded<AgentEvent>(new UnboundedChannelOptions { SingleReader = false });
     private readonly List<AgentEvent> _deadLetters = [];
 
     private static readonly ResiliencePropertyKey<AgentEvent> EventKey = new("swarm.agent_event");
 
-    // Retries with exponential backoff from 100 ms (Polly); the last failure dead-letters the event.
     private readonly ResiliencePipeline _delivery = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
         {
@@ -48,6 +48,7 @@ public sealed class InProcessAgentEventBus(AgentEventRouter router, ILogger<InPr
     /// <summary>Raised after an event has been delivered to its consumer; the demo and tests watch the hand-offs with it.</summary>
     public event Action<AgentEvent>? Delivered;
 
+    /// <summary>Events every attempt failed to route, oldest first (their publishers saw the error).</summary>
     public IReadOnlyList<AgentEvent> DeadLetters
     {
         get
@@ -59,32 +60,11 @@ public sealed class InProcessAgentEventBus(AgentEventRouter router, ILogger<InPr
         }
     }
 
-    public ValueTask PublishAsync(AgentEvent agentEvent, CancellationToken cancellationToken = default)
+    /// <summary>Routes <paramref name="agentEvent"/> now; throws the last error when every attempt failed.</summary>
+    public async ValueTask PublishAsync(AgentEvent agentEvent, CancellationToken cancellationToken = default)
     {
         logger.EventPublished(agentEvent.Type, agentEvent.Id);
-        return _queue.Writer.WriteAsync(agentEvent, cancellationToken);
-    }
-
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(Enumerable.Range(0, Consumers).Select(_ => ConsumeAsync(stoppingToken)));
-
-    private async Task ConsumeAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            await foreach (var agentEvent in _queue.Reader.ReadAllAsync(stoppingToken))
-            {
-                await DeliverAsync(agentEvent, stoppingToken);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
-
-    private async Task DeliverAsync(AgentEvent agentEvent, CancellationToken stoppingToken)
-    {
-        var context = ResilienceContextPool.Shared.Get(stoppingToken);
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(EventKey, agentEvent);
         try
         {
@@ -92,20 +72,22 @@ public sealed class InProcessAgentEventBus(AgentEventRouter router, ILogger<InPr
                 static async (context, state) => await state.router.RouteAsync(state.agentEvent, context.CancellationToken),
                 context,
                 (router, agentEvent));
-            Delivered?.Invoke(agentEvent);
         }
-        catch (Exception error) when (!stoppingToken.IsCancellationRequested)
+        catch (Exception error) when (error is not OperationCanceledException)
         {
             logger.EventDeliveryFailed(error, agentEvent.Type, agentEvent.Id, MaxAttempts);
             lock (_deadLetters)
             {
                 _deadLetters.Add(agentEvent);
             }
+
+            throw;
         }
         finally
         {
             ResilienceContextPool.Shared.Return(context);
         }
-    }
 
+        Delivered?.Invoke(agentEvent);
+    }
 }
