@@ -30,3 +30,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   # (and run chromium headless against the dashboard of a `swarm up` they start).
   sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# Azurite (npm), the local Azure Storage emulator `swarm up` runs the Durable backend on: installed into
+# local/azurite/node_modules at the version local/azurite/package.json pins (3.35.0, the last to run on Node 20).
+if ! command -v npm >/dev/null 2>&1; then
+  echo "npm (Node.js) is required to install Azurite" >&2
+  exit 1
+fi
+wanted=$(node -p "require('./local/azurite/package.json').dependencies.azurite")
+installed=$(node -p "try { require('./local/azurite/node_modules/azurite/package.json').version } catch { '' }")
+if [ "$installed" != "$wanted" ] || [ ! -x local/azurite/node_modules/.bin/azurite ]; then
+  echo "installing azurite $wanted (npm)"
+  npm install --prefix local/azurite --no-package-lock --no-audit --no-fund --loglevel=error >/dev/null
+fi

@@ -20,8 +20,22 @@ public sealed record WorkList(int Count, IReadOnlyList<WorkItem> Items);
 /// <summary><c>POST /api/agents/{agent}/events</c>: the event was handed to its consumer.</summary>
 public sealed record EventAccepted(string Id, string Type, string Agent);
 
-/// <summary><c>GET /api/health</c>.</summary>
-public sealed record HealthReport(string Status, string Backend);
+/// <summary>
+/// <c>GET /api/health</c>: <c>status</c> is <c>healthy</c>, <c>degraded</c> (the Durable backend answers but a
+/// local server does not; <see cref="Servers"/> names it) or <c>unhealthy</c> (the backend does not answer: 503);
+/// <c>backend</c> is <c>reachable</c> or <c>unreachable</c>; <see cref="Durable"/> says what the backend is.
+/// </summary>
+public sealed record HealthReport(string Status, string Backend, DurableBackendInfo? Durable = null, IReadOnlyList<ServerHealth>? Servers = null);
+
+/// <summary>
+/// What runs the orchestrations: <c>kind</c> <c>azure-storage</c> (the Durable Task Framework's Azure Storage provider,
+/// what the Functions host uses; state survives restarts) or <c>in-memory</c> (state ends with the process), the task
+/// hub, and where the storage is (an endpoint or account name; never a key). Hosts register one as a singleton.
+/// </summary>
+public sealed record DurableBackendInfo(string Kind, string TaskHub, string? Storage = null);
+
+/// <summary>One local server of the host (Azurite, the dashboard, Prometheus, Alertmanager): <c>healthy</c>, <c>degraded</c> or <c>unhealthy</c>, and why.</summary>
+public sealed record ServerHealth(string Name, string Status, string? Detail);
 
 /// <summary>The answer to <c>POST /api/alerts</c>: one receipt per alert in the delivery.</summary>
 public sealed record AlertsAccepted(int Received, IReadOnlyList<Swarm.Domain.Remediation.AlertReceipt> Alerts);

@@ -249,16 +249,32 @@ public static class SwarmApi
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(request.HttpContext.RequestAborted);
         timeout.CancelAfter(HealthTimeout);
+        var servers = await ServersAsync(services, timeout.Token);
         try
         {
             await services.Client.GetInstanceAsync("swarm-health-probe", getInputsAndOutputs: false, timeout.Token);
-            return Json(new HealthReport("healthy", "reachable"));
+            var status = servers?.Any(s => s.Status != "healthy") == true ? "degraded" : "healthy";
+            return Json(new HealthReport(status, "reachable", services.Durable, servers));
         }
         catch (Exception error)
         {
             services.Logger.HealthProbeFailed(error);
-            return TypedResults.Json(new HealthReport("unhealthy", "unreachable"), SwarmJson.Options, statusCode: StatusCodes.Status503ServiceUnavailable);
+            return TypedResults.Json(
+                new HealthReport("unhealthy", "unreachable", services.Durable, servers), SwarmJson.Options, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
+    }
+
+    private static async Task<IReadOnlyList<ServerHealth>?> ServersAsync(SwarmApiServices services, CancellationToken cancellationToken)
+    {
+        if (services.HealthChecks is not { } checks)
+        {
+            return null;
+        }
+
+        var report = await checks.CheckHealthAsync(cancellationToken);
+        return [.. report.Entries
+            .OrderBy(e => e.Key, StringComparer.Ordinal)
+            .Select(e => new ServerHealth(e.Key, Naming.Kebab(e.Value.Status), e.Value.Description))];
     }
 
     private static async Task<IResult> HandleAsync(HttpRequest request, SwarmApiServices services, Func<CancellationToken, Task<IResult>> handle)

@@ -1,4 +1,5 @@
 using Swarm.Domain.Composition;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.DurableTask.Client;
 using Swarm.Domain;
 using Swarm.Domain.Events;
@@ -18,8 +19,16 @@ public sealed class SwarmApiServices(
     DurableTaskClient client,
     AlertIntake alerts,
     LoadShedding shedding,
-    ILogger<SwarmApiServices> logger)
+    ILogger<SwarmApiServices> logger,
+    DurableBackendInfo? durable = null,
+    HealthCheckService? healthChecks = null)
 {
+    /// <summary>What runs the orchestrations, when the host says so.</summary>
+    public DurableBackendInfo? Durable => durable;
+
+    /// <summary>The host's health checks of its local servers (the embedded host registers them; Functions has none).</summary>
+    public HealthCheckService? HealthChecks => healthChecks;
+
     public SwarmCommands Commands => commands;
     public IWorkHistory History => history;
     public AgentEventRouter Router => router;

@@ -14,8 +14,16 @@ namespace Swarm.Local;
 public static class SwarmHosting
 {
     /// <summary>
+    /// Configuration section of the embedded Durable backend (<see cref="EmbeddedDurableOptions"/>): <c>TaskHub</c>,
+    /// <c>Port</c>, <c>MaxConcurrentWorkItems</c> and, for the Azure Storage provider, <c>AzureStorage:ConnectionString</c>
+    /// or <c>AzureStorage:AccountName</c> (+ <c>ClientId</c>), <c>WorkerId</c>, <c>PartitionCount</c>, <c>MaxQueuePollingInterval</c>.
+    /// Without <c>AzureStorage</c> the backend is in memory.
+    /// </summary>
+    public const string DurableSection = "Swarm:Durable";
+
+    /// <summary>
     /// The embedded swarm: the agents, the in-process bus and the embedded Durable Task backend, configured from
-    /// the <c>Swarm</c> section (or <paramref name="configureSwarm"/> when given).
+    /// the <c>Swarm</c> section (or <paramref name="configureSwarm"/> when given) and <see cref="DurableSection"/>.
     /// </summary>
     public static IServiceCollection AddEmbeddedSwarm(
         this IServiceCollection services,
@@ -36,7 +44,11 @@ public static class SwarmHosting
         }
 
         services.AddAgentEventBus(configuration);
-        services.AddEmbeddedDurableTask(registry => registry.AddSwarmTasks(), configureBackend);
+        services.AddEmbeddedDurableTask(registry => registry.AddSwarmTasks(), backend =>
+        {
+            configuration?.GetSection(DurableSection).Bind(backend);
+            configureBackend?.Invoke(backend);
+        });
         services.AddRemediationNotices();
         return services;
     }

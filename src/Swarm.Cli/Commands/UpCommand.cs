@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Console;
 using OpenTelemetry.Trace;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Swarm.Cli.Client;
 using Swarm.Cli.Local;
 using Swarm.Cli.Output;
@@ -14,6 +15,8 @@ using Swarm.Local;
 using Swarm.ServiceDefaults;
 using Swarm.Local.Dashboard;
 using Swarm.Local.Web;
+using Swarm.Local.Durable;
+using Swarm.Local.Servers;
 
 namespace Swarm.Cli.Commands;
 
@@ -40,20 +43,43 @@ public static class UpCommand
             Description = "Governance and Scrum windows in seconds (objection 2 s, planning 4 s, sprints 60 s; team alpha from sprint 42), as `swarm demo` needs",
         };
         var apiKey = new Option<string?>("--api-key") { Description = $"Require this function key on every route but health [{FunctionKeys.Setting}]" };
-        var command = new Command("up", "Run the local stack: the API on 127.0.0.1:7071 (like `func start`) and the Aspire dashboard; Ctrl+C stops everything.")
+        var inMemory = new Option<bool>("--in-memory")
         {
-            port, dashboardPort, otlpPort, otlpHttpPort, noDashboard, demoTimers, apiKey,
+            Description = "Run the orchestrations in memory instead of on Azure Storage (Azurite): quicker to start, but every work item, vote, sprint and remediation is lost on exit",
+        };
+        var join = new Option<bool>("--join")
+        {
+            Description = "Join the swarm up already running in SWARM_HOME: same storage and task hub, its dashboard; the two share the work through the task hub's partition leases",
+        };
+        var noAlerting = new Option<bool>("--no-alerting") { Description = "Do not start Prometheus and Alertmanager" };
+        var prometheusPort = new Option<int>("--prometheus-port") { Description = "Prometheus port (0: 9090 when free, else a free one)" };
+        var alertmanagerPort = new Option<int>("--alertmanager-port") { Description = "Alertmanager port (0: 9093 when free, else a free one)" };
+        var command = new Command("up", "Run the local stack: the API on 127.0.0.1:7071 (like `func start`) on the Durable Task Azure Storage backend with Azurite, the Aspire dashboard, Prometheus and Alertmanager; Ctrl+C stops everything.")
+        {
+            port, dashboardPort, otlpPort, otlpHttpPort, noDashboard, demoTimers, apiKey, inMemory, join, noAlerting, prometheusPort, alertmanagerPort,
         };
         command.SetAction((parse, ct) =>
         {
+            if (parse.GetValue(join) && parse.GetValue(inMemory))
+            {
+                throw new UsageException("--join", "--join shares another swarm up's storage; it cannot be combined with --in-memory.");
+            }
+
             var settings = new UpSettings(
                 Port(parse.GetValue(port), "--port"),
                 Port(parse.GetValue(dashboardPort), "--dashboard-port"),
                 Port(parse.GetValue(otlpPort), "--otlp-port"),
                 Port(parse.GetValue(otlpHttpPort), "--otlp-http-port"),
-                !parse.GetValue(noDashboard) && !cli.Environment.HasOtlpEndpoint,
+                !parse.GetValue(noDashboard) && !cli.Environment.HasOtlpEndpoint && !parse.GetValue(join),
                 parse.GetValue(demoTimers),
-                parse.GetValue(apiKey));
+                parse.GetValue(apiKey))
+            {
+                InMemory = parse.GetValue(inMemory),
+                Join = parse.GetValue(join),
+                Alerting = !parse.GetValue(noAlerting) && !parse.GetValue(join),
+                PrometheusPort = Port(parse.GetValue(prometheusPort), "--prometheus-port"),
+                AlertmanagerPort = Port(parse.GetValue(alertmanagerPort), "--alertmanager-port"),
+            };
             return RunAsync(cli, settings, ct);
         });
         return command;
@@ -62,28 +88,71 @@ public static class UpCommand
     private static async Task<int> RunAsync(CliContext cli, UpSettings settings, CancellationToken cancellationToken)
     {
         var io = cli.Io;
+        var home = cli.Environment.Home;
         var started = Stopwatch.GetTimestamp();
         AspireDashboard? dashboard = null;
+        AlertingServers? alerting = null;
+        Azurite? azurite = null;
         WebApplication? app = null;
         LocalStack? stack = null;
+        string? lost = null;
+        using var lostSignal = new CancellationTokenSource();
         try
         {
             var failure = await io.Out.Status().StartAsync("starting the swarm…", async status =>
             {
+                await StopLeftoversAsync(io, home, settings.Port);
+                Uri? otlp = null;
+                if (settings.Join)
+                {
+                    var running = LocalStack.Live(home).FirstOrDefault(s => s.Api.Port != settings.Port);
+                    if (running is null)
+                    {
+                        return $"--join: no swarm up is running in {home} to join; start one first (or set {CliEnvironment.HomeVariable}).";
+                    }
+
+                    otlp = running.Otlp;
+                }
+
+                DurableStorageOptions? storage = null;
+                if (!settings.InMemory)
+                {
+                    status.Status("starting the Durable backend's storage…");
+                    (storage, azurite, var problem) = await StorageAsync(cli, settings, cancellationToken);
+                    if (problem is not null)
+                    {
+                        return problem;
+                    }
+                }
+
                 // Ports are settled first so the host can be told where to export while the dashboard is still starting.
                 var otlpPort = settings.Dashboard ? LoopbackPort.FreeIfZero(settings.OtlpPort) : 0;
+                otlp ??= settings.Dashboard ? new Uri($"http://127.0.0.1:{otlpPort}") : null;
                 var dashboardStart = settings.Dashboard
                     ? AspireDashboard.StartAsync(settings.DashboardPort, otlpPort, settings.OtlpHttpPort, TimeSpan.FromSeconds(60), cancellationToken)
                     : Task.FromResult<AspireDashboard>(null!);
+                status.Status("starting the host…");
                 try
                 {
-                    app = BuildHost(cli, settings, settings.Dashboard ? new Uri($"http://127.0.0.1:{otlpPort}") : null);
+                    app = BuildHost(cli, settings, otlp, storage);
                     await app.StartAsync(cancellationToken);
                 }
                 catch (IOException error)
                 {
                     await Settle(dashboardStart, d => dashboard = d);
                     return $"the API cannot listen on 127.0.0.1:{settings.Port} ({error.Message}); is another `swarm up` running? Choose another port with --port.";
+                }
+
+                var supervisor = app.Services.GetRequiredService<LocalServerSupervisor>();
+                supervisor.Lost += reason =>
+                {
+                    lost = reason;
+                    lostSignal.Cancel();
+                };
+                if (azurite is not null)
+                {
+                    var watched = azurite;
+                    supervisor.Watch("azurite", watched.IsReachableAsync, ct => watched.RestartAsync(TimeSpan.FromSeconds(30), ct), essential: true);
                 }
 
                 status.Status(settings.Dashboard ? "starting the Aspire dashboard…" : "starting…");
@@ -96,6 +165,30 @@ public static class UpCommand
                     return $"the dashboard did not start: {error.Message}\nRun with --no-dashboard to go without it.";
                 }
 
+                if (dashboard is not null)
+                {
+                    var frontend = new Uri(dashboard.Frontend, "/api/telemetry/traces");
+                    supervisor.Watch("dashboard", ct => LocalProcess.AnswersAsync(frontend, ct), dashboard.Process.RestartAsync, essential: false);
+                }
+
+                if (settings.Alerting)
+                {
+                    status.Status("starting Prometheus and Alertmanager…");
+                    try
+                    {
+                        alerting = await AlertingServers.StartAsync(
+                            home, new Uri(app.Urls.First()).Port, settings.ApiKey, settings.DemoTimers, settings.PrometheusPort, settings.AlertmanagerPort, cancellationToken);
+                    }
+                    catch (Exception error) when (error is InvalidOperationException or TimeoutException)
+                    {
+                        return $"alerting did not start: {error.Message.Split('\n')[0]}\nRun with --no-alerting to go without Prometheus and Alertmanager.";
+                    }
+
+                    var servers = alerting;
+                    supervisor.Watch("prometheus", servers.Prometheus.IsReadyAsync, servers.Prometheus.RestartAsync, essential: false);
+                    supervisor.Watch("alertmanager", servers.Alertmanager.IsReadyAsync, servers.Alertmanager.RestartAsync, essential: false);
+                }
+
                 return null;
             });
             if (failure is not null)
@@ -105,35 +198,54 @@ public static class UpCommand
             }
 
             var api = new Uri(app!.Urls.First());
-            stack = new LocalStack(Environment.ProcessId, api, dashboard?.Frontend, dashboard?.OtlpGrpc, dashboard?.ProcessId, DateTimeOffset.UtcNow);
-            var statePath = stack.Write(cli.Environment.Home);
-            Announce(cli, settings, stack, app, statePath, Stopwatch.GetElapsedTime(started));
+            stack = new LocalStack(Environment.ProcessId, api, dashboard?.Frontend, dashboard?.OtlpGrpc, dashboard?.ProcessId, DateTimeOffset.UtcNow)
+            {
+                Prometheus = alerting?.PrometheusUrl,
+                Alertmanager = alerting?.AlertmanagerUrl,
+                PrometheusProcessId = alerting?.Prometheus.ProcessId,
+                AlertmanagerProcessId = alerting?.Alertmanager.ProcessId,
+                Backend = app.Services.GetRequiredService<EmbeddedDurableBackend>().Kind,
+            };
+            var statePath = stack.Write(home);
+            Announce(cli, settings, stack, app, azurite, statePath, Stopwatch.GetElapsedTime(started));
 
-            await WaitForStopAsync(app, cancellationToken);
+            using var stopOrLost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lostSignal.Token);
+            await WaitForStopAsync(app, stopOrLost.Token);
+            if (lost is not null)
+            {
+                io.Fail($"swarm: {lost}; stopping, since the Durable backend cannot run without it.");
+                return ExitCodes.Failure;
+            }
+
             return ExitCodes.Ok;
         }
         finally
         {
-            if (app is not null || dashboard is not null)
+            if (app is not null || dashboard is not null || azurite is not null)
             {
                 io.Out.MarkupLine("[grey]stopping…[/]");
             }
 
-            stack?.Remove(cli.Environment.Home);
+            stack?.Remove(home);
             if (app is not null)
             {
-                using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(30));
                 try
                 {
                     await app.StopAsync(stopping.Token);
                 }
                 catch (OperationCanceledException)
                 {
-                    io.Fail("swarm: the host did not stop within 15 s");
+                    io.Fail("swarm: the host did not stop within 30 s");
                 }
 
                 // Disposing the host flushes its telemetry, while the dashboard still listens.
                 await app.DisposeAsync();
+            }
+
+            if (alerting is not null)
+            {
+                await alerting.DisposeAsync();
             }
 
             if (dashboard is not null)
@@ -141,19 +253,97 @@ public static class UpCommand
                 await dashboard.DisposeAsync();
             }
 
+            if (azurite is not null)
+            {
+                // Another swarm up of this home on the same Azurite takes it over instead of losing its storage.
+                await azurite.ReleaseAsync(LocalStack.Live(home).Select(s => s.ProcessId));
+                await azurite.DisposeAsync();
+            }
+
             if (stack is not null)
             {
-                io.Out.MarkupLine("[green]stopped[/]: API, embedded backend" + (stack.Dashboard is null ? string.Empty : ", dashboard") + "; state file removed");
+                var stoppedWhat = new List<string> { "API", "embedded backend" };
+                stoppedWhat.AddRange(stack.Dashboard is null ? [] : ["dashboard"]);
+                stoppedWhat.AddRange(stack.Prometheus is null ? [] : ["Prometheus", "Alertmanager"]);
+                io.Out.MarkupLine($"[green]stopped[/]: {string.Join(", ", stoppedWhat)}; state file removed");
             }
         }
     }
 
-    private static WebApplication BuildHost(CliContext cli, UpSettings settings, Uri? otlp)
+    /// <summary>
+    /// The Durable backend's storage: a storage account when <c>AzureWebJobsStorage</c> (a connection string) or
+    /// <c>AzureWebJobsStorage__accountName</c> (identity) is set, as in the Functions app; else this home's Azurite,
+    /// started or reused. The third item is why it could not be had.
+    /// </summary>
+    private static async Task<(DurableStorageOptions? Storage, Azurite? Azurite, string? Problem)> StorageAsync(
+        CliContext cli, UpSettings settings, CancellationToken cancellationToken)
+    {
+        var workerId = $"swarm-{Environment.MachineName}-{settings.Port}";
+        if (cli.Environment["AzureWebJobsStorage"] is { } connectionString)
+        {
+            return (new DurableStorageOptions { ConnectionString = connectionString, WorkerId = workerId }, null, null);
+        }
+
+        if (cli.Environment["AzureWebJobsStorage__accountName"] is { } accountName)
+        {
+            return (new DurableStorageOptions { AccountName = accountName, ClientId = cli.Environment["AzureWebJobsStorage__clientId"], WorkerId = workerId }, null, null);
+        }
+
+        try
+        {
+            var azurite = await Azurite.StartOrReuseAsync(cli.Environment.Home, TimeSpan.FromSeconds(30), cancellationToken);
+            return (new DurableStorageOptions { ConnectionString = azurite.ConnectionString, WorkerId = workerId }, azurite, null);
+        }
+        catch (Exception error) when (error is FileNotFoundException or InvalidOperationException or TimeoutException)
+        {
+            return (null, null, $"Azurite did not start: {error.Message.Split('\n')[0]}\nRun with --in-memory to go without durable state, or set AzureWebJobsStorage.");
+        }
+    }
+
+    /// <summary>Stops the servers a <c>swarm up</c> on this port left running when it was killed, so their ports are free again.</summary>
+    private static async Task StopLeftoversAsync(Output.CliIo io, string home, int port)
+    {
+        if (LocalStack.Leftover(home, port) is not { } leftover)
+        {
+            return;
+        }
+
+        var stopped = new List<string>();
+        foreach (var (name, processId, marker) in new (string, int?, string)[]
+                 {
+                     ("dashboard", leftover.DashboardProcessId, "Aspire.Dashboard"),
+                     ("Prometheus", leftover.PrometheusProcessId, "prometheus"),
+                     ("Alertmanager", leftover.AlertmanagerProcessId, "alertmanager"),
+                 })
+        {
+            if (processId is { } pid && await LocalProcess.StopLeftoverAsync(pid, marker))
+            {
+                stopped.Add($"{name} (pid {pid})");
+            }
+        }
+
+        File.Delete(LocalStack.PathFor(home, port));
+        if (stopped.Count > 0)
+        {
+            io.Out.MarkupLineInterpolated($"[grey]stopped what the swarm up of pid {leftover.ProcessId} left running: {string.Join(", ", stopped)}[/]");
+        }
+    }
+
+    private static WebApplication BuildHost(CliContext cli, UpSettings settings, Uri? otlp, DurableStorageOptions? storage)
     {
         var configuration = new Dictionary<string, string?>
         {
             [SwarmWebApp.PortSetting] = settings.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [$"{SwarmHosting.DurableSection}:TaskHub"] = TaskHub(cli),
         };
+        if (storage is not null)
+        {
+            configuration[$"{SwarmHosting.DurableSection}:AzureStorage:ConnectionString"] = storage.ConnectionString;
+            configuration[$"{SwarmHosting.DurableSection}:AzureStorage:AccountName"] = storage.AccountName;
+            configuration[$"{SwarmHosting.DurableSection}:AzureStorage:ClientId"] = storage.ClientId;
+            configuration[$"{SwarmHosting.DurableSection}:AzureStorage:WorkerId"] = storage.WorkerId;
+        }
+
         // The console is the CLI's: narrated transitions and warnings, not JSON lines — unless asked for.
         if (cli.Environment["Swarm__Telemetry__JsonConsole"] is null)
         {
@@ -186,9 +376,19 @@ public static class UpCommand
                 })
                 .AddFilter<ConsoleLoggerProvider>(null, LogLevel.Warning)
                 // The sidecar warns of races the agents settle by design (an orchestration already started by a concurrent hand-off).
-                .AddFilter<ConsoleLoggerProvider>("Microsoft.DurableTask", LogLevel.Error);
+                .AddFilter<ConsoleLoggerProvider>("Microsoft.DurableTask", LogLevel.Error)
+                // The Azure Storage provider warns of messages it discards by design (an event to an instance that has completed).
+                .AddFilter<ConsoleLoggerProvider>("DurableTask.AzureStorage", LogLevel.Error);
             // Signals are the CLI's: it stops the host and then the dashboard, in that order.
             builder.Services.AddSingleton<IHostLifetime, CliLifetime>();
+            builder.Services.AddSingleton<LocalServerSupervisor>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<LocalServerSupervisor>());
+            var checks = builder.Services.AddHealthChecks();
+            foreach (var server in ServerNames(settings, storage))
+            {
+                checks.Add(new HealthCheckRegistration(server, sp => sp.GetRequiredService<LocalServerSupervisor>().CheckOf(server), HealthStatus.Unhealthy, null));
+            }
+
             builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddProcessor(new TransitionNarrator(cli.Io.Out, timestamps: true)));
             if (settings.DemoTimers)
             {
@@ -197,7 +397,34 @@ public static class UpCommand
         });
     }
 
-    private static void Announce(CliContext cli, UpSettings settings, LocalStack stack, WebApplication app, string statePath, TimeSpan elapsed)
+    /// <summary>The task hub: <c>SWARM_TASK_HUB</c> as in host.json, else <c>swarmlocal</c> (local.settings.example.json's).</summary>
+    private static string TaskHub(CliContext cli) =>
+        cli.Environment["SWARM_TASK_HUB"] is { } hub
+            ? TaskHubName.IsValid(hub) ? hub : throw new UsageException("SWARM_TASK_HUB", $"SWARM_TASK_HUB: {TaskHubName.Rule(hub)}")
+            : "swarmlocal";
+
+    /// <summary>The local servers this run watches, named as <c>/api/health</c> reports them.</summary>
+    private static IEnumerable<string> ServerNames(UpSettings settings, DurableStorageOptions? storage)
+    {
+        if (storage?.ConnectionString?.Contains($"AccountName={Azurite.AccountName};", StringComparison.Ordinal) == true
+            && storage.ConnectionString.Contains("127.0.0.1", StringComparison.Ordinal))
+        {
+            yield return "azurite";
+        }
+
+        if (settings.Dashboard)
+        {
+            yield return "dashboard";
+        }
+
+        if (settings.Alerting)
+        {
+            yield return "prometheus";
+            yield return "alertmanager";
+        }
+    }
+
+    private static void Announce(CliContext cli, UpSettings settings, LocalStack stack, WebApplication app, Azurite? azurite, string statePath, TimeSpan elapsed)
     {
         var io = cli.Io;
         var api = stack.Api;
@@ -217,9 +444,27 @@ public static class UpCommand
             table.AddRow("[bold]telemetry[/]", Markup.Escape(options.Disabled ? "off (OTEL_SDK_DISABLED)" : exporting));
         }
 
+        var backend = app.Services.GetRequiredService<EmbeddedDurableBackend>();
+        table.AddRow("[bold]backend[/]", backend.Storage is null
+            ? "[yellow]in memory — every orchestration is lost on exit[/]"
+            : Markup.Escape($"Durable Task Azure Storage, task hub {backend.TaskHub}, "
+                + (azurite is not null
+                    ? $"Azurite {azurite.BlobEndpoint.GetLeftPart(UriPartial.Authority)} (data {azurite.Location}{(azurite.Reused ? "; reused" : string.Empty)})"
+                    : app.Services.GetRequiredService<Swarm.Api.DurableBackendInfo>().Storage)));
+        if (stack.Prometheus is { } prometheus)
+        {
+            table.AddRow("[bold]Prometheus[/]", $"[link]{prometheus}[/] [grey](scrapes /metrics, rules.yml{(settings.DemoTimers ? " in seconds" : string.Empty)})[/]");
+            table.AddRow("[bold]Alertmanager[/]", $"[link]{stack.Alertmanager}[/] [grey](delivers to /api/alerts)[/]");
+        }
+
         table.AddRow("[bold]timers[/]", settings.DemoTimers ? "demo (seconds)" : "production (days; --demo-timers for seconds)");
         table.AddRow("[bold]function key[/]", string.IsNullOrWhiteSpace(app.Configuration[FunctionKeys.Setting]) ? "not required" : "required");
         io.Out.MarkupLineInterpolated($"[bold green]swarm up[/] — ready in {elapsed.TotalSeconds:0.0} s");
+        if (backend.Storage is null)
+        {
+            io.Out.MarkupLine("[yellow]--in-memory: the orchestrations' state lives in this process only and is lost when it stops[/]");
+        }
+
         io.Out.Write(table);
         io.Out.MarkupLineInterpolated($"[grey]state: {statePath}[/]");
         io.Out.MarkupLine("try [bold]swarm work claim feature \"Sprint 42\" high --team alpha[/] or [bold]swarm demo[/]");
@@ -253,7 +498,14 @@ public static class UpCommand
         port is >= 0 and <= 65535 ? port : throw new UsageException(option, $"{option}: {port} is not a port (0-65535; 0 picks a free one).");
 
 
-    private sealed record UpSettings(int Port, int DashboardPort, int OtlpPort, int OtlpHttpPort, bool Dashboard, bool DemoTimers, string? ApiKey);
+    private sealed record UpSettings(int Port, int DashboardPort, int OtlpPort, int OtlpHttpPort, bool Dashboard, bool DemoTimers, string? ApiKey)
+    {
+        public bool InMemory { get; init; }
+        public bool Join { get; init; }
+        public bool Alerting { get; init; }
+        public int PrometheusPort { get; init; }
+        public int AlertmanagerPort { get; init; }
+    }
 
     /// <summary>Leaves Ctrl+C and SIGTERM to the CLI, which stops the host and then the dashboard.</summary>
     private sealed class CliLifetime : IHostLifetime

@@ -9,6 +9,21 @@ namespace Swarm.Cli.Local;
 /// </summary>
 public sealed record LocalStack(int ProcessId, Uri Api, Uri? Dashboard, Uri? Otlp, int? DashboardProcessId, DateTimeOffset StartedAt)
 {
+    /// <summary>Prometheus's URL, when this stack runs it.</summary>
+    public Uri? Prometheus { get; init; }
+
+    /// <summary>Alertmanager's URL, when this stack runs it.</summary>
+    public Uri? Alertmanager { get; init; }
+
+    /// <summary>The Prometheus process, when this stack runs it.</summary>
+    public int? PrometheusProcessId { get; init; }
+
+    /// <summary>The Alertmanager process, when this stack runs it.</summary>
+    public int? AlertmanagerProcessId { get; init; }
+
+    /// <summary><c>azure-storage</c> or <c>in-memory</c>.</summary>
+    public string? Backend { get; init; }
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public static string PathFor(string home, int port) => Path.Combine(home, $"up-{port}.json");
@@ -26,6 +41,31 @@ public sealed record LocalStack(int ProcessId, Uri Api, Uri? Dashboard, Uri? Otl
         {
             var stack = JsonSerializer.Deserialize<LocalStack>(File.ReadAllText(path), Json);
             return stack is not null && IsAlive(stack.ProcessId) ? stack : null;
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The stack file of <paramref name="port"/> when the <c>swarm up</c> that wrote it is gone (killed, or crashed).</summary>
+    public static LocalStack? Leftover(string home, int port)
+    {
+        var stack = Read(PathFor(home, port));
+        return stack is not null && !IsAlive(stack.ProcessId) ? stack : null;
+    }
+
+    /// <summary>Every <c>swarm up</c> of <paramref name="home"/> that is still running.</summary>
+    public static IReadOnlyList<LocalStack> Live(string home) =>
+        Directory.Exists(home)
+            ? [.. Directory.EnumerateFiles(home, "up-*.json").Select(Read).OfType<LocalStack>().Where(s => IsAlive(s.ProcessId))]
+            : [];
+
+    private static LocalStack? Read(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<LocalStack>(File.ReadAllText(path), Json);
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException or JsonException)
         {

@@ -114,5 +114,21 @@ public sealed class WorkSteps(
         }
 
         SwarmTelemetry.WorkItems.Add(1, tags);
+        if (item.Status == WorkStatus.Claimed)
+        {
+            // The completion series start at 0 when the item is claimed: Prometheus' increase() needs a sample before
+            // the first completion, or a sprint's first failure never shows in the defect rate ("avoid missing
+            // metrics", Prometheus instrumentation practices).
+            foreach (var ending in Enum.GetValues<CompletionStatus>())
+            {
+                SwarmTelemetry.WorkItems.Add(0, new TagList
+                {
+                    { SwarmAttributes.Status, Naming.Kebab(WorkStatus.Completed) },
+                    { SwarmAttributes.Type, Naming.Kebab(item.Type) },
+                    { SwarmAttributes.Team, item.Team },
+                    { SwarmAttributes.CompletionStatus, Naming.Kebab(ending) },
+                });
+            }
+        }
     }
 }

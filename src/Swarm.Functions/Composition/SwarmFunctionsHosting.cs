@@ -27,6 +27,8 @@ public static class SwarmFunctionsHosting
         services.AddRemediationNotices();
         services.AddScoped<IAgentEventBus, DirectAgentEventBus>();
         services.AddSwarmApi();
+        // host.json names no storage provider, so the Functions host runs the Durable Task Framework's Azure Storage one.
+        services.AddSingleton(new DurableBackendInfo("azure-storage", configuration["SWARM_TASK_HUB"] ?? "(SWARM_TASK_HUB unset)"));
         return services;
     }
 }

@@ -1,6 +1,5 @@
-using System.Net;
 using System.Net.Http;
-using System.Net.Sockets;
+using Swarm.Local.Servers;
 using System.Reflection;
 using System.Text;
 
@@ -17,13 +16,11 @@ public sealed class AspireDashboard : IAsyncDisposable
     public const string PathVariable = "ASPIRE_DASHBOARD_PATH";
 
     private const string PackageId = "aspire.dashboard.sdk.linux-x64";
-    private const int OutputLines = 200;
 
-    private readonly Process _process;
+    private readonly LocalProcess _process;
     private readonly DirectoryInfo _scratch;
-    private readonly Queue<string> _output = new();
 
-    private AspireDashboard(Process process, DirectoryInfo scratch, Uri frontend, Uri otlpGrpc, Uri otlpHttp)
+    private AspireDashboard(LocalProcess process, DirectoryInfo scratch, Uri frontend, Uri otlpGrpc, Uri otlpHttp)
     {
         _process = process;
         _scratch = scratch;
@@ -42,22 +39,16 @@ public sealed class AspireDashboard : IAsyncDisposable
     /// <summary>OTLP over HTTP/protobuf (<c>OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf</c>).</summary>
     public Uri OtlpHttp { get; }
 
-    public int ProcessId => _process.Id;
+    public int ProcessId => _process.ProcessId;
+
+    /// <summary>The dashboard's process, watched: <see cref="LocalProcess.Exited"/> tells when it dies.</summary>
+    public LocalProcess Process => _process;
 
     /// <summary>A client of the dashboard's telemetry API (<c>GET /api/telemetry/traces</c>, <c>/logs</c>), which answers in OTLP JSON.</summary>
     public HttpClient Api { get; }
 
     /// <summary>What the dashboard printed last, for diagnosing a failed start.</summary>
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return string.Join('\n', _output);
-            }
-        }
-    }
+    public string Output => _process.Output;
 
     /// <summary>The dashboard executable: <c>ASPIRE_DASHBOARD_PATH</c>, else the restored package, else null.</summary>
     public static string? Locate()
@@ -98,14 +89,7 @@ public sealed class AspireDashboard : IAsyncDisposable
         var otlpGrpc = new Uri($"http://127.0.0.1:{LoopbackPort.FreeIfZero(otlpGrpcPort)}");
         var otlpHttp = new Uri($"http://127.0.0.1:{LoopbackPort.FreeIfZero(otlpHttpPort)}");
 
-        var start = new ProcessStartInfo(executable)
-        {
-            WorkingDirectory = Path.GetDirectoryName(executable)!,
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-        };
+        var start = new ProcessStartInfo(executable) { WorkingDirectory = Path.GetDirectoryName(executable)! };
         foreach (var inherited in start.Environment.Keys.Where(k => k.StartsWith("OTEL_", StringComparison.Ordinal) || k.StartsWith("ASPNETCORE_", StringComparison.Ordinal) || k.StartsWith("DOTNET_DASHBOARD", StringComparison.Ordinal)).ToList())
         {
             start.Environment.Remove(inherited);
@@ -126,26 +110,22 @@ public sealed class AspireDashboard : IAsyncDisposable
         var scratch = Directory.CreateTempSubdirectory("swarm-dashboard-");
         start.Environment["TMPDIR"] = scratch.FullName;
 
-        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        if (!process.Start())
-        {
-            scratch.Delete(recursive: true);
-            throw new InvalidOperationException($"The Aspire dashboard at {executable} did not start.");
-        }
-
-        var dashboard = new AspireDashboard(process, scratch, frontend, otlpGrpc, otlpHttp);
-        process.OutputDataReceived += (_, e) => dashboard.Remember(e.Data);
-        process.ErrorDataReceived += (_, e) => dashboard.Remember(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var traces = new Uri(frontend, "/api/telemetry/traces");
         try
         {
-            await dashboard.WaitUntilReadyAsync(startTimeout ?? TimeSpan.FromSeconds(60), cancellationToken);
-            return dashboard;
+            var process = await LocalProcess.StartAsync(
+                "dashboard",
+                start,
+                async ct => await LocalProcess.AnswersAsync(traces, ct)
+                    && await LocalProcess.AcceptsAsync(otlpGrpc.Port, ct)
+                    && await LocalProcess.AcceptsAsync(otlpHttp.Port, ct),
+                startTimeout ?? TimeSpan.FromSeconds(60),
+                cancellationToken);
+            return new AspireDashboard(process, scratch, frontend, otlpGrpc, otlpHttp);
         }
         catch
         {
-            await dashboard.DisposeAsync();
+            DeleteScratch(scratch);
             throw;
         }
     }
@@ -154,99 +134,19 @@ public sealed class AspireDashboard : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Api.Dispose();
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                await _process.WaitForExitAsync(wait.Token);
-            }
-        }
-        catch (Exception error) when (error is InvalidOperationException or OperationCanceledException)
-        {
-            // Already gone, or not gone within the wait: nothing more a caller could do about it.
-        }
+        await _process.DisposeAsync();
+        DeleteScratch(_scratch);
+    }
 
-        _process.Dispose();
+    private static void DeleteScratch(DirectoryInfo scratch)
+    {
         try
         {
-            _scratch.Delete(recursive: true);
+            scratch.Delete(recursive: true);
         }
         catch (IOException)
         {
             // A file still held by a process that outlived the wait; the temp folder's owner cleans up after it.
-        }
-    }
-
-    private async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        try
-        {
-            while (true)
-            {
-                if (_process.HasExited)
-                {
-                    throw new InvalidOperationException($"The Aspire dashboard exited with code {_process.ExitCode}:\n{Output}");
-                }
-
-                if (await AnswersAsync(deadline.Token) && await AcceptsAsync(OtlpGrpc, deadline.Token) && await AcceptsAsync(OtlpHttp, deadline.Token))
-                {
-                    return;
-                }
-
-                await Task.Delay(100, deadline.Token);
-            }
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new TimeoutException($"The Aspire dashboard did not answer within {timeout.TotalSeconds:0} s:\n{Output}");
-        }
-    }
-
-    private async Task<bool> AnswersAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var response = await Api.GetAsync("/api/telemetry/traces", cancellationToken);
-            return response.StatusCode == HttpStatusCode.OK;
-        }
-        catch (HttpRequestException)
-        {
-            return false;
-        }
-    }
-
-    private static async Task<bool> AcceptsAsync(Uri endpoint, CancellationToken cancellationToken)
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            await socket.ConnectAsync(IPAddress.Loopback, endpoint.Port, cancellationToken);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-
-    private void Remember(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.Enqueue(line);
-            while (_output.Count > OutputLines)
-            {
-                _output.Dequeue();
-            }
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Net;
+using DurableTask.AzureStorage;
 using DurableTask.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -13,15 +14,17 @@ using Microsoft.Extensions.Logging;
 namespace Swarm.Local.Durable;
 
 /// <summary>
-/// Runs the Durable Task gRPC sidecar over the in-memory orchestration service in a private web application,
-/// isolated from the host's configuration, logging noise and telemetry.
+/// Runs the Durable Task gRPC sidecar over the orchestration service — the Azure Storage provider, or the in-memory
+/// service — in a private web application, isolated from the host's configuration, logging noise and telemetry.
 /// </summary>
 internal sealed class EmbeddedDurableSidecar(EmbeddedDurableBackend backend, ILoggerFactory hostLoggerFactory)
     : IHostedService, IAsyncDisposable
 {
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan ServiceStopTimeout = TimeSpan.FromSeconds(30);
 
     private WebApplication? app;
+    private IEmbeddedOrchestrationService? service;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -42,6 +45,8 @@ internal sealed class EmbeddedDurableSidecar(EmbeddedDurableBackend backend, ILo
         });
 
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // The Azure Storage provider logs every queue poll and lease renewal at Information.
+        builder.Logging.AddFilter("DurableTask.AzureStorage", LogLevel.Warning);
         // Hosting creates a request Activity whenever this category is enabled at any level, so it stays off entirely.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Logging.AddProvider(new ForwardingLoggerProvider(hostLoggerFactory));
@@ -57,11 +62,18 @@ internal sealed class EmbeddedDurableSidecar(EmbeddedDurableBackend backend, ILo
         services.AddSingleton(SilentDiagnostics.MeterFactory);
         services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
 
-        services.AddSingleton(sp => new InMemoryOrchestrationService(sp.GetRequiredService<ILoggerFactory>()));
-        services.AddSingleton(sp => EmbeddedOrchestrationService.Create(
-            sp.GetRequiredService<InMemoryOrchestrationService>(),
-            backend.MaxConcurrentWorkItems,
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger<EmbeddedDurableBackend>()));
+        services.AddSingleton(sp =>
+        {
+            var loggerFactory = sp.GetRequiredService<ILoggerFactory>();
+            var logger = loggerFactory.CreateLogger<EmbeddedDurableBackend>();
+            return backend.Storage is { } storage
+                ? EmbeddedOrchestrationService.Create(
+                    new AzureStorageOrchestrationService(AzureStorageBackend.Settings(backend, storage, loggerFactory)),
+                    backend.MaxConcurrentWorkItems, dropsMessagesToMissingInstances: false, polls: true, logger)
+                : EmbeddedOrchestrationService.Create(
+                    new InMemoryOrchestrationService(loggerFactory),
+                    backend.MaxConcurrentWorkItems, dropsMessagesToMissingInstances: true, polls: false, logger);
+        });
         services.AddSingleton<IOrchestrationService>(sp => sp.GetRequiredService<IEmbeddedOrchestrationService>());
         services.AddSingleton<IOrchestrationServiceClient>(sp => sp.GetRequiredService<IEmbeddedOrchestrationService>());
         services.AddSingleton<EmbeddedTaskHubGrpcServer>();
@@ -74,8 +86,10 @@ internal sealed class EmbeddedDurableSidecar(EmbeddedDurableBackend backend, ILo
         var sidecar = builder.Build();
         sidecar.MapGrpcService<EmbeddedTaskHubGrpcServer>();
 
-        // The sidecar only calls StartAsync on the service, never CreateIfNotExistsAsync.
-        await sidecar.Services.GetRequiredService<IOrchestrationService>().CreateIfNotExistsAsync();
+        // The sidecar only calls StartAsync on the service, never CreateIfNotExistsAsync (the hub's queues, tables,
+        // containers and partition leases on Azure Storage).
+        service = sidecar.Services.GetRequiredService<IEmbeddedOrchestrationService>();
+        await service.CreateIfNotExistsAsync();
         // Built now so its dispatcher hooks the sidecar's lifetime events inside this detached context.
         _ = sidecar.Services.GetRequiredService<EmbeddedTaskHubGrpcServer>();
 
@@ -88,8 +102,14 @@ internal sealed class EmbeddedDurableSidecar(EmbeddedDurableBackend backend, ILo
         if (app is { } sidecar)
         {
             app = null;
+            var proxy = EmbeddedOrchestrationService.Of(service!);
+            proxy.RequestStop();
             await sidecar.StopAsync(cancellationToken);
+            // The sidecar stops its dispatchers and the service in an async-void handler of ApplicationStopping, after
+            // StopAsync has returned: wait for the service (the release of its partition leases) before disposing it.
+            await Task.WhenAny(proxy.Stopped, Task.Delay(ServiceStopTimeout, CancellationToken.None));
             await sidecar.DisposeAsync();
+            proxy.DisposeService();
         }
     }
 

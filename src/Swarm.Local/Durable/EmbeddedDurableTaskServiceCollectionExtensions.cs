@@ -33,12 +33,18 @@ public static class EmbeddedDurableTaskServiceCollectionExtensions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.Port, IPEndPoint.MaxPort);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxConcurrentWorkItems, 1);
         ArgumentException.ThrowIfNullOrWhiteSpace(options.TaskHub);
+        if (options.AzureStorage is not null && !TaskHubName.IsValid(options.TaskHub))
+        {
+            throw new ArgumentException(TaskHubName.Rule(options.TaskHub), nameof(configure));
+        }
 
         var backend = new EmbeddedDurableBackend(
             options.Port == 0 ? LoopbackPort.Free() : options.Port,
             options.TaskHub,
-            options.MaxConcurrentWorkItems);
+            options.MaxConcurrentWorkItems,
+            options.AzureStorage);
         services.AddSingleton(backend);
+        services.AddSingleton(new Swarm.Api.DurableBackendInfo(backend.Kind, backend.TaskHub, StorageOf(options.AzureStorage)));
         services.AddSingleton(_ => EmbeddedGrpcChannel.Create(backend.Address));
         services.AddHostedService(sp => new EmbeddedDurableSidecar(backend, sp.GetRequiredService<ILoggerFactory>()));
 
@@ -76,5 +82,28 @@ public static class EmbeddedDurableTaskServiceCollectionExtensions
         });
 
         return services;
+    }
+
+    /// <summary>Where the hub is stored, without credentials: the blob endpoint of a connection string, or the account name.</summary>
+    private static string? StorageOf(DurableStorageOptions? storage)
+    {
+        if (storage is null)
+        {
+            return null;
+        }
+
+        if (!string.IsNullOrEmpty(storage.AccountName))
+        {
+            return $"account {storage.AccountName}";
+        }
+
+        var parts = (storage.ConnectionString ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => p.Split('=', 2))
+            .Where(p => p.Length == 2)
+            .ToDictionary(p => p[0].Trim(), p => p[1].Trim(), StringComparer.OrdinalIgnoreCase);
+        return parts.TryGetValue("BlobEndpoint", out var blob) ? blob
+            : parts.TryGetValue("AccountName", out var account) ? $"account {account}"
+            : parts.ContainsKey("UseDevelopmentStorage") ? "development storage (Azurite on its default ports)"
+            : "a connection string";
     }
 }

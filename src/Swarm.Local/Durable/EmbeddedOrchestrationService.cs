@@ -4,7 +4,6 @@ using System.Runtime.ExceptionServices;
 using DurableTask.Core;
 using DurableTask.Core.History;
 using DurableTask.Core.Query;
-using Microsoft.DurableTask.Testing.Sidecar;
 using Microsoft.Extensions.Logging;
 
 namespace Swarm.Local.Durable;
@@ -14,8 +13,8 @@ internal interface IEmbeddedOrchestrationService
     : IOrchestrationService, IOrchestrationServiceClient, IOrchestrationServiceQueryClient, IOrchestrationServicePurgeClient;
 
 /// <summary>
-/// Forwards the sidecar's calls to <see cref="InMemoryOrchestrationService"/>, correcting the behaviours of the
-/// preview package that would stall, spin or lose work; everything else passes through untouched.
+/// Forwards the sidecar's calls to the orchestration service behind it (the in-memory service or the Azure Storage
+/// provider), correcting what the preview sidecar gets wrong with either; everything else passes through untouched.
 /// </summary>
 [SuppressMessage("Performance", "CA1852", Justification = "DispatchProxy derives the proxy type from this class at run time.")]
 internal partial class EmbeddedOrchestrationService : DispatchProxy
@@ -24,36 +23,126 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
     private static readonly OrchestrationStatus[] ActiveStatuses =
         [OrchestrationStatus.Pending, OrchestrationStatus.Running, OrchestrationStatus.Suspended];
 
-    private InMemoryOrchestrationService inner = null!;
+    private static readonly TimeSpan WaitPoll = TimeSpan.FromMilliseconds(100);
+
+    private readonly Lock gate = new();
+    private readonly TaskCompletionSource stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Implements the four interfaces of IEmbeddedOrchestrationService, though not that interface itself.
+    private object inner = null!;
     private ILogger logger = null!;
     private int maxConcurrentWorkItems;
+    private bool dropsMessagesToMissingInstances;
+    private bool polls;
+    private bool stopRequested;
+    private Task? startTask;
 
+    /// <summary>Completes once the service has stopped (its partition leases released), or at once if it never started.</summary>
+    public Task Stopped => stopped.Task;
+
+    /// <summary>
+    /// Wraps <paramref name="inner"/>. <paramref name="dropsMessagesToMissingInstances"/>: the service re-queues a
+    /// message to an instance that does not exist forever (the in-memory one), so the proxy drops it as durable
+    /// backends do. <paramref name="polls"/>: the service's <c>WaitForOrchestrationAsync</c> polls its store every 2 s
+    /// (Azure Storage), so the proxy polls every 100 ms instead.
+    /// </summary>
     public static IEmbeddedOrchestrationService Create(
-        InMemoryOrchestrationService inner, int maxConcurrentWorkItems, ILogger logger)
+        object inner, int maxConcurrentWorkItems, bool dropsMessagesToMissingInstances, bool polls, ILogger logger)
     {
+        if (inner is not (IOrchestrationService and IOrchestrationServiceClient and IOrchestrationServiceQueryClient and IOrchestrationServicePurgeClient))
+        {
+            throw new ArgumentException($"{inner.GetType().Name} lacks a service contract the sidecar needs.", nameof(inner));
+        }
+
         var proxy = Create<IEmbeddedOrchestrationService, EmbeddedOrchestrationService>();
         var self = (EmbeddedOrchestrationService)(object)proxy;
         self.inner = inner;
         self.maxConcurrentWorkItems = maxConcurrentWorkItems;
+        self.dropsMessagesToMissingInstances = dropsMessagesToMissingInstances;
+        self.polls = polls;
         self.logger = logger;
         return proxy;
     }
+
+    /// <summary>The proxy object behind <paramref name="service"/>.</summary>
+    public static EmbeddedOrchestrationService Of(IEmbeddedOrchestrationService service) => (EmbeddedOrchestrationService)(object)service;
+
+    /// <summary>From now on a late <c>StartAsync</c> (the sidecar starts the service when a worker first connects) does nothing.</summary>
+    public void RequestStop()
+    {
+        lock (gate)
+        {
+            stopRequested = true;
+        }
+    }
+
+    /// <summary>Disposes the service behind the proxy (the Azure Storage provider holds clients and timers).</summary>
+    public void DisposeService() => (inner as IDisposable)?.Dispose();
 
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
         ArgumentNullException.ThrowIfNull(targetMethod);
         args ??= [];
-        return targetMethod.Name switch
+        switch (targetMethod.Name)
         {
             // The stock caps equal the core count and make the sidecar's dispatcher sleep 500 ms whenever they are reached.
-            "get_" + nameof(IOrchestrationService.MaxConcurrentTaskOrchestrationWorkItems)
-                or "get_" + nameof(IOrchestrationService.MaxConcurrentTaskActivityWorkItems) => maxConcurrentWorkItems,
-            nameof(IOrchestrationService.LockNextTaskOrchestrationWorkItemAsync) =>
-                LockNextStartedWorkItemAsync((TimeSpan)args[0]!, (CancellationToken)args[1]!),
-            nameof(IOrchestrationServiceClient.CreateTaskOrchestrationAsync) when args is [_, null] =>
-                Forward(targetMethod, [args[0], ActiveStatuses]),
-            _ => Forward(targetMethod, args),
-        };
+            case "get_" + nameof(IOrchestrationService.MaxConcurrentTaskOrchestrationWorkItems)
+                or "get_" + nameof(IOrchestrationService.MaxConcurrentTaskActivityWorkItems):
+                return maxConcurrentWorkItems;
+            case nameof(IOrchestrationService.LockNextTaskOrchestrationWorkItemAsync) when dropsMessagesToMissingInstances:
+                return LockNextStartedWorkItemAsync((TimeSpan)args[0]!, (CancellationToken)args[1]!);
+            // The client sends no reuse policy; without one the Azure Storage provider would overwrite a running instance.
+            case nameof(IOrchestrationServiceClient.CreateTaskOrchestrationAsync) when args is [_, null]:
+                return Forward(targetMethod, [args[0], ActiveStatuses]);
+            case nameof(IOrchestrationServiceClient.WaitForOrchestrationAsync) when polls:
+                return WaitAsync((string)args[0]!, (string?)args[1], (TimeSpan)args[2]!, (CancellationToken)args[3]!);
+            // The sidecar starts the service once a worker connects — even while the host is stopping — and stops it
+            // even when it never started, which the Azure Storage provider answers with a NullReferenceException in the
+            // sidecar's async-void handler, ending the process.
+            case nameof(IOrchestrationService.StartAsync):
+                lock (gate)
+                {
+                    return stopRequested ? Task.CompletedTask : startTask = (Task)Forward(targetMethod, args)!;
+                }
+
+            case nameof(IOrchestrationService.StopAsync):
+                Task? start;
+                lock (gate)
+                {
+                    stopRequested = true;
+                    start = startTask;
+                }
+
+                return StopAfterStartAsync(start, targetMethod, args);
+            default:
+                return Forward(targetMethod, args);
+        }
+    }
+
+    private async Task StopAfterStartAsync(Task? start, MethodInfo stop, object?[] args)
+    {
+        try
+        {
+            if (start is null)
+            {
+                return;
+            }
+
+            try
+            {
+                await start;
+            }
+            catch (Exception error)
+            {
+                LogStartFailed(logger, error);
+                return;
+            }
+
+            await (Task)Forward(stop, args)!;
+        }
+        finally
+        {
+            stopped.TrySetResult();
+        }
     }
 
     private object? Forward(MethodInfo targetMethod, object?[] args)
@@ -78,7 +167,7 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
     {
         while (true)
         {
-            var workItem = await inner.LockNextTaskOrchestrationWorkItemAsync(timeout, cancellationToken);
+            var workItem = await ((IOrchestrationService)inner).LockNextTaskOrchestrationWorkItemAsync(timeout, cancellationToken);
             if (workItem is null
                 || workItem.OrchestrationRuntimeState?.ExecutionStartedEvent is not null
                 || workItem.NewMessages.Any(m => m.Event is ExecutionStartedEvent))
@@ -87,11 +176,38 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
             }
 
             LogDroppedMessages(logger, workItem.NewMessages.Count, workItem.InstanceId);
-            await inner.ReleaseTaskOrchestrationWorkItemAsync(workItem);
+            await ((IOrchestrationService)inner).ReleaseTaskOrchestrationWorkItemAsync(workItem);
+        }
+    }
+
+    /// <summary>Waits for an instance to finish, polling its state every 100 ms; null after <paramref name="timeout"/>.</summary>
+    private async Task<OrchestrationState?> WaitAsync(string instanceId, string? executionId, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = timeout == Timeout.InfiniteTimeSpan ? DateTime.MaxValue : DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var client = (IOrchestrationServiceClient)inner;
+            var state = await client.GetOrchestrationStateAsync(instanceId, executionId);
+            if (state is { OrchestrationStatus: not (OrchestrationStatus.Running or OrchestrationStatus.Pending or OrchestrationStatus.Suspended or OrchestrationStatus.ContinuedAsNew) })
+            {
+                // The stock wait fetches inputs and outputs the provider moved to blobs; with a zero timeout it returns at once.
+                return await client.WaitForOrchestrationAsync(instanceId, executionId!, TimeSpan.Zero, cancellationToken);
+            }
+
+            if (DateTime.UtcNow >= deadline)
+            {
+                return null;
+            }
+
+            await Task.Delay(WaitPoll, cancellationToken);
         }
     }
 
     [LoggerMessage(EventId = 1, EventName = "EmbeddedDurableMessagesDropped", Level = LogLevel.Warning,
         Message = "Dropped {Count} message(s) sent to orchestration instance '{InstanceId}', which does not exist.")]
     private static partial void LogDroppedMessages(ILogger logger, int count, string instanceId);
+
+    [LoggerMessage(EventId = 2, EventName = "EmbeddedDurableStartFailed", Level = LogLevel.Error,
+        Message = "The Durable backend's orchestration service failed to start.")]
+    private static partial void LogStartFailed(ILogger logger, Exception error);
 }

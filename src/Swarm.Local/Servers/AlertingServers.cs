@@ -1,0 +1,177 @@
+using System.Text.RegularExpressions;
+
+namespace Swarm.Local.Servers;
+
+/// <summary>
+/// Prometheus and Alertmanager (Debian packages <c>prometheus</c> and <c>prometheus-alertmanager</c>, installed by
+/// <c>scripts/install-prereqs.sh</c>) for <c>swarm up</c>: Prometheus scrapes the host's <c>/metrics</c> and evaluates
+/// <c>local/prometheus/rules.yml</c>; Alertmanager routes with <c>local/alertmanager/alertmanager.yml</c> to the host's
+/// <c>/api/alerts</c>, with its function key. The repository's files are compiled into this assembly and rewritten
+/// for the ports in use (and, for demo timers, by <see cref="WithDemoTimers"/>), so there is one copy of each.
+/// Both listen on 127.0.0.1 only and keep their data in <c>{home}/alerting-{api port}</c>.
+/// </summary>
+public sealed partial class AlertingServers : IAsyncDisposable
+{
+    /// <summary>Prometheus's usual port, used when free.</summary>
+    public const int DefaultPrometheusPort = 9090;
+
+    /// <summary>Alertmanager's usual port, used when free.</summary>
+    public const int DefaultAlertmanagerPort = 9093;
+
+    private AlertingServers(LocalProcess prometheus, LocalProcess alertmanager, Uri prometheusUrl, Uri alertmanagerUrl)
+    {
+        Prometheus = prometheus;
+        Alertmanager = alertmanager;
+        PrometheusUrl = prometheusUrl;
+        AlertmanagerUrl = alertmanagerUrl;
+    }
+
+    /// <summary>The Prometheus process.</summary>
+    public LocalProcess Prometheus { get; }
+
+    /// <summary>The Alertmanager process.</summary>
+    public LocalProcess Alertmanager { get; }
+
+    /// <summary>Prometheus's UI and HTTP API.</summary>
+    public Uri PrometheusUrl { get; }
+
+    /// <summary>Alertmanager's UI and HTTP API.</summary>
+    public Uri AlertmanagerUrl { get; }
+
+    /// <summary>One of the repository's files under <c>local/</c>, as compiled in (<c>prometheus/rules.yml</c>, …).</summary>
+    public static string Repository(string path)
+    {
+        var name = path.Replace('/', '.');
+        using var stream = typeof(AlertingServers).Assembly.GetManifestResourceStream($"local.{name}")
+            ?? throw new FileNotFoundException($"local/{path} is not compiled into {typeof(AlertingServers).Assembly.GetName().Name}.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>
+    /// The rules and routing with every window and wait in seconds, for <c>--demo-timers</c>: range windows
+    /// <c>[20s]</c>, <c>for: 1s</c>, Alertmanager's <c>group_wait</c> and <c>group_interval</c> 1 s. Derived from the one
+    /// file, never a second copy.
+    /// </summary>
+    public static string WithDemoTimers(string yaml)
+    {
+        yaml = RangeWindow().Replace(yaml, "[20s]");
+        yaml = ForClause().Replace(yaml, "for: 1s");
+        return yaml
+            .Replace("group_wait: 10s", "group_wait: 1s", StringComparison.Ordinal)
+            .Replace("group_interval: 1m", "group_interval: 1s", StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// <c>local/prometheus/prometheus.yml</c> for a host at <paramref name="apiPort"/> and an Alertmanager at
+    /// <paramref name="alertmanagerPort"/>; scrapes and evaluations every second with <paramref name="demoTimers"/>.
+    /// </summary>
+    public static string PrometheusConfig(int apiPort, int alertmanagerPort, bool demoTimers)
+    {
+        var yaml = Repository("prometheus/prometheus.yml")
+            .Replace("127.0.0.1:9093", $"127.0.0.1:{alertmanagerPort}", StringComparison.Ordinal)
+            .Replace("127.0.0.1:7071", $"127.0.0.1:{apiPort}", StringComparison.Ordinal);
+        return demoTimers
+            ? yaml.Replace("scrape_interval: 15s", "scrape_interval: 1s", StringComparison.Ordinal)
+                .Replace("evaluation_interval: 15s", "evaluation_interval: 1s", StringComparison.Ordinal)
+            : yaml;
+    }
+
+    /// <summary>
+    /// <c>local/alertmanager/alertmanager.yml</c> delivering to the host at <paramref name="apiPort"/>, with
+    /// <paramref name="apiKey"/> as a bearer token when the host requires a function key.
+    /// </summary>
+    public static string AlertmanagerConfig(int apiPort, string? apiKey, bool demoTimers)
+    {
+        var yaml = Repository("alertmanager/alertmanager.yml")
+            .Replace("http://127.0.0.1:7071/api/alerts", $"http://127.0.0.1:{apiPort}/api/alerts", StringComparison.Ordinal);
+        if (!string.IsNullOrWhiteSpace(apiKey))
+        {
+            yaml = yaml.Replace(
+                "        # http_config:\n        #   authorization:\n        #     type: Bearer\n        #     credentials: <the Swarm:ApiKey value>",
+                $"        http_config:\n          authorization:\n            type: Bearer\n            credentials: {apiKey}",
+                StringComparison.Ordinal);
+        }
+
+        return demoTimers ? WithDemoTimers(yaml) : yaml;
+    }
+
+    /// <summary>
+    /// Starts Alertmanager, then Prometheus, for the host at <paramref name="apiPort"/>, each on its usual port when
+    /// free (else a free one) or on the port given. Throws <see cref="InvalidOperationException"/> when a server is not
+    /// installed or exits at start, <see cref="TimeoutException"/> when one is not ready within 30 s.
+    /// </summary>
+    public static async Task<AlertingServers> StartAsync(
+        string home, int apiPort, string? apiKey, bool demoTimers, int prometheusPort = 0, int alertmanagerPort = 0, CancellationToken cancellationToken = default)
+    {
+        var work = Path.Combine(home, $"alerting-{apiPort}");
+        Directory.CreateDirectory(work);
+        alertmanagerPort = alertmanagerPort != 0 ? alertmanagerPort : await UsualOrFreeAsync(DefaultAlertmanagerPort, cancellationToken);
+        prometheusPort = prometheusPort != 0 ? prometheusPort : await UsualOrFreeAsync(DefaultPrometheusPort, cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(work, "alertmanager.yml"), AlertmanagerConfig(apiPort, apiKey, demoTimers), cancellationToken);
+        var rules = Repository("prometheus/rules.yml");
+        await File.WriteAllTextAsync(Path.Combine(work, "rules.yml"), demoTimers ? WithDemoTimers(rules) : rules, cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(work, "prometheus.yml"), PrometheusConfig(apiPort, alertmanagerPort, demoTimers), cancellationToken);
+
+        var alertmanagerUrl = new Uri($"http://127.0.0.1:{alertmanagerPort}");
+        var alertmanager = await StartServerAsync(
+            "alertmanager",
+            "prometheus-alertmanager",
+            [$"--config.file={work}/alertmanager.yml", $"--storage.path={work}/alertmanager-data", $"--web.listen-address=127.0.0.1:{alertmanagerPort}", "--cluster.listen-address="],
+            alertmanagerUrl,
+            cancellationToken);
+        try
+        {
+            var prometheusUrl = new Uri($"http://127.0.0.1:{prometheusPort}");
+            var prometheus = await StartServerAsync(
+                "prometheus",
+                "prometheus",
+                [$"--config.file={work}/prometheus.yml", $"--storage.tsdb.path={work}/prometheus-data", $"--web.listen-address=127.0.0.1:{prometheusPort}"],
+                prometheusUrl,
+                cancellationToken);
+            return new AlertingServers(prometheus, alertmanager, prometheusUrl, alertmanagerUrl);
+        }
+        catch
+        {
+            await alertmanager.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        await Prometheus.DisposeAsync();
+        await Alertmanager.DisposeAsync();
+    }
+
+    private static async Task<LocalProcess> StartServerAsync(string name, string executable, string[] arguments, Uri url, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(executable);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var ready = new Uri(url, "/-/ready");
+        try
+        {
+            return await LocalProcess.StartAsync(name, start, ct => LocalProcess.AnswersAsync(ready, ct), TimeSpan.FromSeconds(30), cancellationToken);
+        }
+        catch (InvalidOperationException error) when (error.InnerException is System.ComponentModel.Win32Exception)
+        {
+            throw new InvalidOperationException(
+                $"{executable} is not installed: run scripts/install-prereqs.sh (Debian packages prometheus, prometheus-alertmanager), or start with --no-alerting.",
+                error);
+        }
+    }
+
+    private static async Task<int> UsualOrFreeAsync(int usual, CancellationToken cancellationToken) =>
+        await LocalProcess.AcceptsAsync(usual, cancellationToken) ? LoopbackPort.Free() : usual;
+
+    [GeneratedRegex(@"\[(\d+[smhd])\]")]
+    private static partial Regex RangeWindow();
+
+    [GeneratedRegex(@"for: \d+[smhd]")]
+    private static partial Regex ForClause();
+}

@@ -1,0 +1,313 @@
+using System.Net;
+using System.Net.Http;
+using System.Net.Sockets;
+
+namespace Swarm.Local.Servers;
+
+/// <summary>
+/// A local server run as a child process (Azurite, Prometheus, Alertmanager, the Aspire dashboard): started with its
+/// output kept (the last 200 lines), ready when a probe says so, watched (<see cref="Exited"/>), and stopped with
+/// SIGTERM, then SIGKILL of its whole tree after <see cref="GracePeriod"/>.
+/// </summary>
+public sealed class LocalProcess : IAsyncDisposable
+{
+    /// <summary>How long a server has to exit after SIGTERM before it and its children are killed: 5 s.</summary>
+    public static readonly TimeSpan GracePeriod = TimeSpan.FromSeconds(5);
+
+    private const int OutputLines = 200;
+
+    private readonly Queue<string> _output = new();
+    private readonly ProcessStartInfo _start;
+    private readonly Func<CancellationToken, Task<bool>> _ready;
+    private readonly TimeSpan _timeout;
+    private Process _process = null!;
+    private int _stopping;
+
+    private LocalProcess(string name, ProcessStartInfo start, Func<CancellationToken, Task<bool>> ready, TimeSpan timeout)
+    {
+        Name = name;
+        _start = start;
+        _ready = ready;
+        _timeout = timeout;
+    }
+
+    /// <summary>Raised once when the process exits without having been asked to stop (a crash, or killed from outside).</summary>
+    public event Action<LocalProcess>? Exited;
+
+    /// <summary>The server's name as reports show it (<c>azurite</c>, <c>prometheus</c>, …).</summary>
+    public string Name { get; }
+
+    /// <summary>The operating system's process id.</summary>
+    public int ProcessId => _process.Id;
+
+    /// <summary>Whether the process has exited.</summary>
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The exit code once exited, else null.</summary>
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+
+    /// <summary>The last 200 lines the process wrote to stdout and stderr, oldest first.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return string.Join('\n', _output);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts <paramref name="start"/> (output is redirected here) and waits until <paramref name="ready"/> answers
+    /// true, polling every 100 ms. Throws <see cref="InvalidOperationException"/> (with its output) when the process
+    /// exits first and <see cref="TimeoutException"/> when it is not ready within <paramref name="timeout"/>; either
+    /// way the process is stopped.
+    /// </summary>
+    public static async Task<LocalProcess> StartAsync(
+        string name, ProcessStartInfo start, Func<CancellationToken, Task<bool>> ready, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        start.UseShellExecute = false;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.RedirectStandardInput = true;
+        var server = new LocalProcess(name, start, ready, timeout);
+        try
+        {
+            await server.LaunchAsync(cancellationToken);
+        }
+        catch
+        {
+            server._process?.Dispose();
+            throw;
+        }
+
+        return server;
+    }
+
+    /// <summary>Whether the server answers its readiness probe now.</summary>
+    public Task<bool> IsReadyAsync(CancellationToken cancellationToken) => _ready(cancellationToken);
+
+    /// <summary>
+    /// Starts the server again with the same command, environment and probe, after stopping what is left of it;
+    /// throws as <see cref="StartAsync"/> does.
+    /// </summary>
+    public async Task RestartAsync(CancellationToken cancellationToken = default)
+    {
+        Interlocked.Exchange(ref _stopping, 1);
+        await TerminateAsync(_process);
+        _process.Dispose();
+        lock (_output)
+        {
+            _output.Clear();
+        }
+
+        await LaunchAsync(cancellationToken);
+    }
+
+    private async Task LaunchAsync(CancellationToken cancellationToken)
+    {
+        var process = new Process { StartInfo = _start, EnableRaisingEvents = true };
+        process.OutputDataReceived += (_, e) => Remember(e.Data);
+        process.ErrorDataReceived += (_, e) => Remember(e.Data);
+        process.Exited += (_, _) =>
+        {
+            if (Volatile.Read(ref _stopping) == 0)
+            {
+                Exited?.Invoke(this);
+            }
+        };
+        try
+        {
+            if (!process.Start())
+            {
+                throw new InvalidOperationException($"{Name} ({_start.FileName}) did not start.");
+            }
+        }
+        catch (System.ComponentModel.Win32Exception error)
+        {
+            process.Dispose();
+            throw new InvalidOperationException($"{Name} ({_start.FileName}) could not be started: {error.Message}", error);
+        }
+
+        _process = process;
+        Interlocked.Exchange(ref _stopping, 0);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await WaitUntilReadyAsync(_ready, _timeout, cancellationToken);
+        }
+        catch
+        {
+            Interlocked.Exchange(ref _stopping, 1);
+            await TerminateAsync(process);
+            throw;
+        }
+    }
+
+    /// <summary>Whether something accepts TCP connections on 127.0.0.1:<paramref name="port"/>.</summary>
+    public static async Task<bool> AcceptsAsync(int port, CancellationToken cancellationToken)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync(IPAddress.Loopback, port, cancellationToken);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Whether a GET of <paramref name="url"/> answers 2xx within 2 s.</summary>
+    public static async Task<bool> AnswersAsync(Uri url, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        try
+        {
+            using var response = await http.GetAsync(url, cancellationToken);
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception error) when (error is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Stops a server a previous run left behind (its process id recorded in a state file) — but only when that
+    /// process is still alive and its command line contains <paramref name="commandLineContains"/>, so a reused process
+    /// id of something else is never touched. SIGTERM, then SIGKILL after <see cref="GracePeriod"/>. True when it stopped one.
+    /// </summary>
+    public static async Task<bool> StopLeftoverAsync(int processId, string commandLineContains)
+    {
+        if (!CommandLineOf(processId)?.Contains(commandLineContains, StringComparison.Ordinal) ?? true)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var process = Process.GetProcessById(processId);
+            await TerminateAsync(process);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The command line of a live process (arguments joined by spaces), or null when it is gone.</summary>
+    public static string? CommandLineOf(int processId)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{processId}/cmdline").Replace('\0', ' ').Trim();
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Stops the process: SIGTERM, then SIGKILL of its tree after <see cref="GracePeriod"/>. Does not raise <see cref="Exited"/>.</summary>
+    public async Task StopAsync()
+    {
+        Interlocked.Exchange(ref _stopping, 1);
+        await TerminateAsync(_process);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _process.Dispose();
+    }
+
+    private static async Task TerminateAsync(Process process)
+    {
+        try
+        {
+            if (process.HasExited)
+            {
+                return;
+            }
+
+            using (var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+                   {
+                       UseShellExecute = false,
+                       RedirectStandardError = true,
+                   }))
+            {
+                if (kill is not null)
+                {
+                    await kill.WaitForExitAsync();
+                }
+            }
+
+            using var grace = new CancellationTokenSource(GracePeriod);
+            try
+            {
+                await process.WaitForExitAsync(grace.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await process.WaitForExitAsync(wait.Token);
+            }
+        }
+        catch (Exception error) when (error is InvalidOperationException or OperationCanceledException or System.ComponentModel.Win32Exception)
+        {
+            // Already gone, or not gone within the wait: nothing more a caller could do about it.
+        }
+    }
+
+    private async Task WaitUntilReadyAsync(Func<CancellationToken, Task<bool>> ready, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            while (true)
+            {
+                if (_process.HasExited)
+                {
+                    await _process.WaitForExitAsync(CancellationToken.None);
+                    throw new InvalidOperationException($"{Name} exited with code {_process.ExitCode}:\n{Output}");
+                }
+
+                if (await ready(deadline.Token))
+                {
+                    return;
+                }
+
+                await Task.Delay(100, deadline.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"{Name} was not ready within {timeout.TotalSeconds:0} s:\n{Output}");
+        }
+    }
+
+    private void Remember(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.Enqueue(line);
+            while (_output.Count > OutputLines)
+            {
+                _output.Dequeue();
+            }
+        }
+    }
+}
