@@ -10,8 +10,11 @@ public sealed class UpStack : IAsyncDisposable
 {
     private readonly StringBuilder _output = new();
 
-    private UpStack(Process process, int port, string home)
+    private readonly bool _ownsHome;
+
+    private UpStack(Process process, int port, string home, bool ownsHome)
     {
+        _ownsHome = ownsHome;
         Process = process;
         Port = port;
         Home = home;
@@ -47,15 +50,20 @@ public sealed class UpStack : IAsyncDisposable
 
     public Dictionary<string, string?> Environment => new() { ["SWARM_HOME"] = Home };
 
-    public static async Task<UpStack> StartAsync(params string[] extra)
+    public static Task<UpStack> StartAsync(params string[] extra) =>
+        StartAsync(Directory.CreateTempSubdirectory("swarm-up-test-").FullName, Cli.FreePort(), ownsHome: true, extra);
+
+    /// <summary>
+    /// <c>swarm up</c> on <paramref name="port"/> with <paramref name="home"/> as its <c>SWARM_HOME</c>; the home is
+    /// deleted on dispose only when <paramref name="ownsHome"/> (a test that restarts a stack on the same data owns it).
+    /// </summary>
+    public static async Task<UpStack> StartAsync(string home, int port, bool ownsHome, params string[] extra)
     {
-        var port = Cli.FreePort();
-        var home = Directory.CreateTempSubdirectory("swarm-up-test-").FullName;
         var started = Stopwatch.StartNew();
         var process = Cli.Start(
             ["up", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--dashboard-port", "0", "--otlp-port", "0", "--otlp-http-port", "0", "--demo-timers", .. extra],
             new() { ["SWARM_HOME"] = home });
-        var stack = new UpStack(process, port, home);
+        var stack = new UpStack(process, port, home, ownsHome);
         try
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
@@ -116,6 +124,11 @@ public sealed class UpStack : IAsyncDisposable
         }
 
         Process.Dispose();
+        if (!_ownsHome)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(Home, recursive: true);

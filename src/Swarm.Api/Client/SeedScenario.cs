@@ -92,7 +92,7 @@ public sealed class SeedScenario(SwarmApiClient api, string team, Action<string>
             Waiting($"work item {id}: reporting progress, then completing it…");
             await api.PostAsync($"work/{id}/progress", new ProgressRequest(50, null), $"seed-{runId}-progress-{id}", ct);
             await WaitForWorkAsync(id, w => w.Status == WorkStatus.InProgress, ct);
-            await api.PostAsync($"work/{id}/complete", new CompleteRequest(Naming.Kebab(status), reason), null, ct);
+            await CompleteAsync(id, status, reason, ct);
             Progress($"work item {id} completed: {Naming.Kebab(status)}{(reason is null ? string.Empty : $" ({reason})")}");
         }
 
@@ -146,6 +146,26 @@ public sealed class SeedScenario(SwarmApiClient api, string team, Action<string>
         var answer = await api.PostAsync(
             "work", new ClaimWorkRequest(Naming.Kebab(claim.Type), claim.Title, Naming.Kebab(claim.Priority), claim.Team, claim.Points), idempotencyKey, ct);
         return answer.Read<WorkAccepted>().WorkItem;
+    }
+
+    /// <summary>
+    /// Completes an item once: a completion re-sent after the host restarted mid-request may find the item completed
+    /// already (409), which is the outcome asked for when its completion matches.
+    /// </summary>
+    private async Task CompleteAsync(string id, CompletionStatus status, string? reason, CancellationToken ct)
+    {
+        try
+        {
+            await api.PostAsync($"work/{id}/complete", new CompleteRequest(Naming.Kebab(status), reason), null, ct);
+        }
+        catch (ServerProblemException conflict) when (conflict.Status == 409)
+        {
+            var item = (await api.GetAsync($"work/{id}", ct)).Read<WorkItem>();
+            if (item.Status != WorkStatus.Completed || item.Completion != status)
+            {
+                throw;
+            }
+        }
     }
 
     private Task<WorkItem> WaitForWorkAsync(string id, Func<WorkItem, bool> condition, CancellationToken ct) =>

@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
+using Polly;
+using Polly.Retry;
 using Swarm.Domain.Events;
 
 namespace Swarm.Api.Client;
@@ -63,27 +65,20 @@ public sealed class SwarmApiClient : IDisposable
     public async Task<ApiAnswer> SendAsync(HttpMethod method, string path, object? body, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var url = Resolve(path);
-        using var request = new HttpRequestMessage(method, url);
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        if (_key is not null)
-        {
-            request.Headers.Add(SwarmApi.FunctionKeyHeader, _key);
-        }
-
-        if (idempotencyKey is not null)
-        {
-            request.Headers.Add(SwarmApi.IdempotencyKeyHeader, idempotencyKey);
-        }
-
-        if (body is not null)
-        {
-            request.Content = new StringContent(JsonSerializer.Serialize(body, SwarmJson.Options), Encoding.UTF8, "application/json");
-        }
-
+        var content = body is null ? null : JsonSerializer.Serialize(body, SwarmJson.Options);
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
         HttpResponseMessage response;
         try
         {
-            response = await _http.SendAsync(request, cancellationToken);
+            response = await Reconnect().ExecuteAsync(
+                async (context, state) =>
+                {
+                    // A request message is sent once: each attempt builds its own.
+                    using var request = state.self.Request(state.method, state.url, state.content, state.idempotencyKey);
+                    return await state.self._http.SendAsync(request, context.CancellationToken);
+                },
+                context,
+                (self: this, method, url, content, idempotencyKey));
         }
         catch (HttpRequestException error)
         {
@@ -92,6 +87,10 @@ public sealed class SwarmApiClient : IDisposable
         catch (TaskCanceledException error) when (!cancellationToken.IsCancellationRequested)
         {
             throw new ServerUnreachableException(url, $"no answer within {_http.Timeout.TotalSeconds:0} s", error);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
         }
 
         using (response)
@@ -105,6 +104,57 @@ public sealed class SwarmApiClient : IDisposable
 
             throw Problem(status, response.ReasonPhrase, text, url);
         }
+    }
+
+    /// <summary>
+    /// How long to keep trying while nothing answers (connection refused or reset, as while a host restarts): every
+    /// 500 ms until this much time has passed since the first failure. Zero (the default) fails at once. Requests
+    /// are re-sent whole, so a POST should carry an <c>Idempotency-Key</c>.
+    /// </summary>
+    public TimeSpan RetryUnreachableFor { get; init; }
+
+    private ResiliencePipeline<HttpResponseMessage> Reconnect()
+    {
+        if (RetryUnreachableFor <= TimeSpan.Zero)
+        {
+            return ResiliencePipeline<HttpResponseMessage>.Empty;
+        }
+
+        var firstFailure = (long?)null;
+        return new ResiliencePipelineBuilder<HttpResponseMessage>()
+            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            {
+                MaxRetryAttempts = int.MaxValue,
+                Delay = TimeSpan.FromMilliseconds(500),
+                BackoffType = DelayBackoffType.Constant,
+                UseJitter = false,
+                ShouldHandle = args => ValueTask.FromResult(
+                    args.Outcome.Exception is HttpRequestException
+                    && Stopwatch.GetElapsedTime(firstFailure ??= Stopwatch.GetTimestamp()) < RetryUnreachableFor),
+            })
+            .Build();
+    }
+
+    private HttpRequestMessage Request(HttpMethod method, Uri url, string? content, string? idempotencyKey)
+    {
+        var request = new HttpRequestMessage(method, url);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        if (_key is not null)
+        {
+            request.Headers.Add(SwarmApi.FunctionKeyHeader, _key);
+        }
+
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add(SwarmApi.IdempotencyKeyHeader, idempotencyKey);
+        }
+
+        if (content is not null)
+        {
+            request.Content = new StringContent(content, Encoding.UTF8, "application/json");
+        }
+
+        return request;
     }
 
     /// <inheritdoc/>

@@ -50,12 +50,13 @@ public sealed class CliContext(CliIo io, CliEnvironment environment)
         CancellationToken cancellationToken,
         Func<Activity?>? startSpan = null,
         IEnumerable<KeyValuePair<string, object?>>? tags = null,
-        bool exportToStack = true)
+        bool exportToStack = true,
+        TimeSpan retryUnreachableFor = default)
     {
         var url = UrlOf(parse);
         var stack = LocalStack.Find(Environment.Home, url);
         using var telemetry = CliTelemetry.Start(Environment, exportToStack ? stack : null);
-        using var api = new SwarmApiClient(url, KeyOf(parse));
+        using var api = new SwarmApiClient(url, KeyOf(parse)) { RetryUnreachableFor = retryUnreachableFor };
         using var span = startSpan?.Invoke() ?? CliTelemetry.StartCommand(spanName, tags);
         if (span is not null)
         {

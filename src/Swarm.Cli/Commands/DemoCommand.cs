@@ -60,7 +60,9 @@ public static class DemoCommand
                     "swarm.cli.demo",
                     (call, token) => RunScenarioAsync(call.Api, call.Io, scenario, call.Stack?.Dashboard, remote: true, token),
                     ct,
-                    tags: scenario.RootTags);
+                    tags: scenario.RootTags,
+                    // A host that restarts mid-run (swarm up killed and started again) resumes the run where it was.
+                    retryUnreachableFor: scenario.Timeout);
             }
 
             if (!LocalStack.IsLoopback(url))

@@ -243,22 +243,11 @@ public static class UpCommand
                 await app.DisposeAsync();
             }
 
-            if (alerting is not null)
-            {
-                await alerting.DisposeAsync();
-            }
-
-            if (dashboard is not null)
-            {
-                await dashboard.DisposeAsync();
-            }
-
-            if (azurite is not null)
-            {
-                // Another swarm up of this home on the same Azurite takes it over instead of losing its storage.
-                await azurite.ReleaseAsync(LocalStack.Live(home).Select(s => s.ProcessId));
-                await azurite.DisposeAsync();
-            }
+            // The servers stop side by side: each gets SIGTERM and up to 5 s before it is killed.
+            await Task.WhenAll(
+                alerting is null ? Task.CompletedTask : alerting.DisposeAsync().AsTask(),
+                dashboard is null ? Task.CompletedTask : dashboard.DisposeAsync().AsTask(),
+                azurite is null ? Task.CompletedTask : ReleaseAsync(azurite, home));
 
             if (stack is not null)
             {
@@ -298,6 +287,13 @@ public static class UpCommand
         {
             return (null, null, $"Azurite did not start: {error.Message.Split('\n')[0]}\nRun with --in-memory to go without durable state, or set AzureWebJobsStorage.");
         }
+    }
+
+    /// <summary>Stops this run's Azurite — unless another swarm up of this home uses it, which then takes it over.</summary>
+    private static async Task ReleaseAsync(Azurite azurite, string home)
+    {
+        await azurite.ReleaseAsync(LocalStack.Live(home).Select(s => s.ProcessId));
+        await azurite.DisposeAsync();
     }
 
     /// <summary>Stops the servers a <c>swarm up</c> on this port left running when it was killed, so their ports are free again.</summary>

@@ -21,15 +21,17 @@ internal sealed class EmbeddedDurableSidecar(EmbeddedDurableBackend backend, ILo
     : IHostedService, IAsyncDisposable
 {
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan ServiceStopTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ServiceStopTimeout = TimeSpan.FromSeconds(3);
 
     private WebApplication? app;
     private IEmbeddedOrchestrationService? service;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        // Kestrel's accept loop and the sidecar's dispatchers capture this execution context; they must not join a caller's trace.
+        // Kestrel's accept loop and the sidecar's dispatchers capture this execution context; they must not join a caller's trace,
+        // and the storage provider's own HTTP calls (a queue poll every second) must not become traces of their own.
         Activity.Current = null;
+        using var untraced = OpenTelemetry.SuppressInstrumentationScope.Begin();
 
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
         {
@@ -84,6 +86,13 @@ internal sealed class EmbeddedDurableSidecar(EmbeddedDurableBackend backend, ILo
         });
 
         var sidecar = builder.Build();
+        // Kestrel runs connections without the caller's execution context: each call suppresses instrumentation itself,
+        // so that the storage provider's HTTP calls made while serving it are not traced.
+        sidecar.Use(async (context, next) =>
+        {
+            using var untracedCall = OpenTelemetry.SuppressInstrumentationScope.Begin();
+            await next(context);
+        });
         sidecar.MapGrpcService<EmbeddedTaskHubGrpcServer>();
 
         // The sidecar only calls StartAsync on the service, never CreateIfNotExistsAsync (the hub's queues, tables,
@@ -107,7 +116,12 @@ internal sealed class EmbeddedDurableSidecar(EmbeddedDurableBackend backend, ILo
             await sidecar.StopAsync(cancellationToken);
             // The sidecar stops its dispatchers and the service in an async-void handler of ApplicationStopping, after
             // StopAsync has returned: wait for the service (the release of its partition leases) before disposing it.
-            await Task.WhenAny(proxy.Stopped, Task.Delay(ServiceStopTimeout, CancellationToken.None));
+            if (await Task.WhenAny(proxy.Stopped, Task.Delay(ServiceStopTimeout, CancellationToken.None)) != proxy.Stopped)
+            {
+                // Its dispatchers wait for a work item whose worker has stopped: stop the service without them.
+                await proxy.ForceStopAsync();
+            }
+
             await sidecar.DisposeAsync();
             proxy.DisposeService();
         }

@@ -34,6 +34,7 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
     private bool dropsMessagesToMissingInstances;
     private bool polls;
     private bool stopRequested;
+    private int stopping;
     private Task? startTask;
 
     /// <summary>Completes once the service has stopped (its partition leases released), or at once if it never started.</summary>
@@ -75,6 +76,22 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
         }
     }
 
+    /// <summary>
+    /// Stops the service now, whatever the sidecar's dispatchers are waiting for (a work item whose worker has gone
+    /// never completes, and the sidecar stops the service only after its dispatchers).
+    /// </summary>
+    public Task ForceStopAsync()
+    {
+        Task? start;
+        lock (gate)
+        {
+            stopRequested = true;
+            start = startTask;
+        }
+
+        return StopAfterStartAsync(start);
+    }
+
     /// <summary>Disposes the service behind the proxy (the Azure Storage provider holds clients and timers).</summary>
     public void DisposeService() => (inner as IDisposable)?.Dispose();
 
@@ -112,14 +129,20 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
                     start = startTask;
                 }
 
-                return StopAfterStartAsync(start, targetMethod, args);
+                return StopAfterStartAsync(start);
             default:
                 return Forward(targetMethod, args);
         }
     }
 
-    private async Task StopAfterStartAsync(Task? start, MethodInfo stop, object?[] args)
+    private async Task StopAfterStartAsync(Task? start)
     {
+        if (Interlocked.Exchange(ref stopping, 1) == 1)
+        {
+            await stopped.Task;
+            return;
+        }
+
         try
         {
             if (start is null)
@@ -137,7 +160,9 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
                 return;
             }
 
-            await (Task)Forward(stop, args)!;
+            // Forced: the worker has already gone, so a graceful stop would wait for work items that can no longer
+            // complete; the backend re-delivers them to the next host (at-least-once, which the agents tolerate).
+            await ((IOrchestrationService)inner).StopAsync(isForced: true);
         }
         finally
         {

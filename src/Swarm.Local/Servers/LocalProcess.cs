@@ -164,6 +164,8 @@ public sealed class LocalProcess : IAsyncDisposable
     /// <summary>Whether a GET of <paramref name="url"/> answers 2xx within 2 s.</summary>
     public static async Task<bool> AnswersAsync(Uri url, CancellationToken cancellationToken)
     {
+        // A probe every 2 s is not worth a trace each.
+        using var untraced = OpenTelemetry.SuppressInstrumentationScope.Begin();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         try
         {

@@ -1,0 +1,99 @@
+using Swarm.Api;
+using Swarm.Api.Client;
+using Swarm.Domain;
+using Swarm.Domain.Scrum;
+
+namespace Swarm.Cli.Tests;
+
+/// <summary>
+/// <c>swarm up</c> on the Azure Storage backend (Azurite) killed with SIGKILL in the middle of the seed scenario, then
+/// started again on the same data: every orchestration resumes and the scenario, whose client waits through the
+/// restart, finishes with the same outcome as an uninterrupted run, each transition applied once.
+/// </summary>
+[Collection(UpCollection.Name)]
+public sealed class CrashRecoveryTests
+{
+    [Fact]
+    public async Task After_kill_9_a_new_swarm_up_on_the_same_data_resumes_the_seed_scenario_with_each_transition_once()
+    {
+        const string team = "crash";
+        var home = Directory.CreateTempSubdirectory("swarm-crash-test-").FullName;
+        var port = Cli.FreePort();
+        try
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+            using var api = new SwarmApiClient(new Uri($"http://127.0.0.1:{port}"), null) { RetryUnreachableFor = TimeSpan.FromMinutes(2) };
+            var progress = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            Task<DemoReport> scenario;
+            var first = await UpStack.StartAsync(home, port, ownsHome: false, "--no-dashboard", "--no-alerting");
+            try
+            {
+                scenario = new SeedScenario(api, team, progress.Enqueue).RunAsync(deadline.Token);
+
+                // Mid-sprint: every item planned into a running sprint, whose end is a durable timer.
+                using var probe = new SwarmApiClient(new Uri(first.Api), null);
+                var planned = await EventuallyAsync(
+                    async () => (await probe.GetAsync($"work?team={team}", deadline.Token)).Read<WorkList>(),
+                    list => list.Count == 5 && list.Items.All(i => i.Sprint is not null),
+                    deadline.Token);
+                Assert.False(scenario.IsCompleted, string.Join('\n', progress));
+
+                first.Process.Kill(entireProcessTree: false);
+                await first.Process.WaitForExitAsync(deadline.Token);
+            }
+            finally
+            {
+                await first.DisposeAsync();
+            }
+
+            // The killed run's Azurite is still running with the data: the next run finds it in SWARM_HOME.
+            await using var second = await UpStack.StartAsync(home, port, ownsHome: false, "--no-dashboard", "--no-alerting");
+            Assert.Contains("reused", second.Output, StringComparison.Ordinal);
+
+            var report = await scenario;
+
+            Assert.Equal(5, report.Work.Count);
+            Assert.All(report.Work, w => Assert.Equal(WorkStatus.Completed, w.Status));
+            Assert.Single(report.Work, w => w.Completion == CompletionStatus.Failed);
+            Assert.Equal(11, report.Sprint.Velocity);
+            Assert.Equal(0.2, report.Sprint.DefectRate, 6);
+            Assert.StartsWith("process change passed: adopted: 4 yes, 1 no, 0 abstain", report.Project.Outcome, StringComparison.Ordinal);
+
+            // Each transition once: the sprint recorded each item's outcome once, and the agents hold one of everything.
+            var sprint = (await api.GetAsync($"teams/{team}/sprints/{report.Sprint.Number}", deadline.Token)).Read<Sprint>();
+            Assert.Equal(SprintState.Closed, sprint.State);
+            Assert.Equal(5, sprint.Outcomes.Count);
+            Assert.Equal(5, sprint.Outcomes.Select(o => o.WorkId).Distinct().Count());
+            var all = (await api.GetAsync($"work?team={team}", deadline.Token)).Read<WorkList>();
+            Assert.Equal(5, all.Count);
+            var agents = (await api.GetAsync("agents", deadline.Token)).Read<AgentStates>();
+            Assert.Single(agents.Lean.Projects, p => p.Team == team);
+            Assert.DoesNotContain(agents.Roberts.OpenMotions, m => m.Team == team);
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(home, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left for the temp folder's owner.
+            }
+        }
+    }
+
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> condition, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var value = await read();
+            if (condition(value))
+            {
+                return value;
+            }
+
+            await Task.Delay(200, cancellationToken);
+        }
+    }
+}
