@@ -83,6 +83,69 @@ public sealed class CrashRecoveryTests
         }
     }
 
+    [Fact]
+    public async Task A_joined_host_on_the_same_task_hub_finishes_the_scenario_after_the_first_host_is_killed()
+    {
+        const string team = "scale";
+        var home = Directory.CreateTempSubdirectory("swarm-scale-test-").FullName;
+        try
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+            var first = await UpStack.StartAsync(home, Cli.FreePort(), ownsHome: false, "--no-dashboard", "--no-alerting");
+            UpStack? second = null;
+            try
+            {
+                second = await UpStack.StartAsync(home, Cli.FreePort(), ownsHome: false, "--join");
+                Assert.Contains("reused", second.Output, StringComparison.Ordinal);
+                Assert.DoesNotContain("Prometheus", second.Output, StringComparison.Ordinal);
+
+                // The scenario talks to the second host; the orchestrations run wherever the hub's partitions are leased.
+                using var api = new SwarmApiClient(new Uri(second.Api), null);
+                var scenario = new SeedScenario(api, team).RunAsync(deadline.Token);
+                await EventuallyAsync(
+                    async () => (await api.GetAsync($"work?team={team}", deadline.Token)).Read<WorkList>(),
+                    list => list.Count == 5 && list.Items.All(i => i.Sprint is not null),
+                    deadline.Token);
+
+                first.Process.Kill(entireProcessTree: false);
+                await first.Process.WaitForExitAsync(deadline.Token);
+
+                // The first host's leases expire (30 s) and the second takes its partitions over.
+                var report = await scenario;
+
+                Assert.Equal(5, report.Work.Count);
+                Assert.All(report.Work, w => Assert.Equal(WorkStatus.Completed, w.Status));
+                Assert.Equal(11, report.Sprint.Velocity);
+                Assert.StartsWith("process change passed", report.Project.Outcome, StringComparison.Ordinal);
+                var sprint = (await api.GetAsync($"teams/{team}/sprints/{report.Sprint.Number}", deadline.Token)).Read<Sprint>();
+                Assert.Equal(5, sprint.Outcomes.Select(o => o.WorkId).Distinct().Count());
+                Assert.Equal(5, sprint.Outcomes.Count);
+            }
+            finally
+            {
+                await first.DisposeAsync();
+                if (second is not null)
+                {
+                    await second.DisposeAsync();
+                }
+            }
+
+            // The last host to stop stopped the Azurite the killed one had started.
+            Assert.False(File.Exists(Path.Combine(home, "azurite.json")), "azurite.json is left behind: Azurite may still run");
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(home, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left for the temp folder's owner.
+            }
+        }
+    }
+
     private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> condition, CancellationToken cancellationToken)
     {
         while (true)

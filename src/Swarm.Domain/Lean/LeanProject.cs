@@ -25,7 +25,17 @@ public sealed record Charter(string Problem, string Target, string Sponsor, stri
 
 public sealed record Measurement(int Completed, int Failed, double DefectRate, double MeanCycleTimeSeconds, int ItemsInHistory);
 
-public sealed record RootCause(string Cause, int Count, double Share, IReadOnlyList<string> WorkIds);
+/// <summary>
+/// One cause of failure found in the analyze phase: how many failed items gave it (<see cref="Count"/>), their share of
+/// all failures (0–1), and up to <see cref="MaxWorkIds"/> of their work ids in order, as examples. The ids are capped
+/// so the project's state stays within the Azure Storage provider's custom-status limit (about 32 K characters)
+/// however many items it measures (docs/durable-backend.md).
+/// </summary>
+public sealed record RootCause(string Cause, int Count, double Share, IReadOnlyList<string> WorkIds)
+{
+    /// <summary>The most work ids a root cause lists: 20.</summary>
+    public const int MaxWorkIds = 20;
+}
 
 public sealed record Proposal(string Title, string Change, string ExpectedEffect);
 

@@ -30,7 +30,7 @@ public static class LeanRules
 
         return failed
             .GroupBy(w => Normalise(w.FailureReason))
-            .Select(g => new RootCause(g.Key, g.Count(), (double)g.Count() / failed.Count, g.Select(w => w.Id).Order(StringComparer.Ordinal).ToList()))
+            .Select(g => new RootCause(g.Key, g.Count(), (double)g.Count() / failed.Count, g.Select(w => w.Id).Order(StringComparer.Ordinal).Take(RootCause.MaxWorkIds).ToList()))
             .OrderByDescending(c => c.Count)
             .ThenBy(c => c.Cause, StringComparer.Ordinal)
             .ToList();

@@ -22,6 +22,8 @@ internal static class AzureStorageBackend
         UseAppLease = false,
         PartitionCount = storage.PartitionCount,
         MaxQueuePollingInterval = storage.MaxQueuePollingInterval,
+        ControlQueueVisibilityTimeout = storage.MessageVisibilityTimeout,
+        WorkItemQueueVisibilityTimeout = storage.MessageVisibilityTimeout,
         MaxConcurrentTaskOrchestrationWorkItems = backend.MaxConcurrentWorkItems,
         MaxConcurrentTaskActivityWorkItems = backend.MaxConcurrentWorkItems,
         // The sidecar's dispatcher never keeps a session open, so extended sessions would change nothing.

@@ -58,4 +58,12 @@ public sealed class DurableStorageOptions
     /// message after a quiet spell by up to 30 s, while 25 ms costs a third of a core when idle (measured).
     /// </summary>
     public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long a dequeued control-queue or work-item message stays invisible to other hosts: 30 s locally. A host
+    /// that dies mid-episode leaves its messages invisible this long before the next host can process them; the
+    /// provider's default of 5 min would stall a restarted <c>swarm up</c> for minutes. The agents' episodes and
+    /// activities take well under a second, so 30 s never expires under a live host.
+    /// </summary>
+    public TimeSpan MessageVisibilityTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

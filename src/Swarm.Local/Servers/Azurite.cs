@@ -173,7 +173,9 @@ public sealed class Azurite : IAsyncDisposable
     public async Task ReleaseAsync(IEnumerable<int> othersUsingIt)
     {
         var current = Read(_home);
-        if (current is null || current.ProcessId != _state.ProcessId || current.OwnerProcessId != Environment.ProcessId)
+        // Another live run owns it: that one stops it. An owner that died (killed) leaves it to whoever releases last.
+        if (current is null || current.ProcessId != _state.ProcessId
+            || (current.OwnerProcessId != Environment.ProcessId && IsAlive(current.OwnerProcessId)))
         {
             return;
         }
