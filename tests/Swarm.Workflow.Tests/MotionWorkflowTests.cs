@@ -4,14 +4,17 @@ using Swarm.Domain.Roberts;
 
 namespace Swarm.Workflow.Tests;
 
-public sealed class MotionWorkflowTests : IAsyncLifetime
+public class MotionWorkflowTests : IAsyncLifetime
 {
     private static readonly string[] Board = ["chair", "secretary", "treasurer", "member-a", "member-b"];
     private SwarmTestHost _swarm = null!;
 
-    public async Task InitializeAsync() => _swarm = await SwarmTestHost.StartAsync();
+    public async Task InitializeAsync() => _swarm = await StartHostAsync();
 
     public async Task DisposeAsync() => await _swarm.DisposeAsync();
+
+    /// <summary>The host the tests run on: the in-memory backend here, the Azure Storage provider in a subclass.</summary>
+    protected virtual Task<SwarmTestHost> StartHostAsync(Action<SwarmOptions>? configure = null) => SwarmTestHost.StartAsync(configure);
 
     [Fact]
     public async Task General_consent_adopts_a_motion_nobody_objects_to()
@@ -69,7 +72,7 @@ public sealed class MotionWorkflowTests : IAsyncLifetime
     {
         var motion = NewMotion(MotionKind.WorkApproval, fromCommittee: true) with
         {
-            Timings = new GovernanceTimings(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)),
+            Timings = new GovernanceTimings(Window, Window, Window),
         };
         await StartAsync(motion);
         await WaitForStateAsync(motion.Id, MotionState.Seconded);
@@ -124,14 +127,21 @@ public sealed class MotionWorkflowTests : IAsyncLifetime
         await Assert.ThrowsAsync<NotFoundException>(() => _swarm.Commands.VoteAsync("no-such-motion", "chair", VoteChoice.Yes, null));
     }
 
-    private static Motion NewMotion(MotionKind kind, bool fromCommittee) => new()
+    /// <summary>
+    /// The seconding and objection windows: long enough for a test to act inside them. The in-memory backend starts a
+    /// window within milliseconds of the motion opening; a durable backend's queue polling delays its messages, so
+    /// its tests use longer windows.
+    /// </summary>
+    protected virtual TimeSpan Window => TimeSpan.FromSeconds(1);
+
+    private Motion NewMotion(MotionKind kind, bool fromCommittee) => new()
     {
         Id = $"test-{Guid.NewGuid():N}"[..20],
         Kind = kind,
         Title = "Adopt a test rule",
         Team = "gamma",
         Board = Board,
-        Timings = new GovernanceTimings(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10)),
+        Timings = new GovernanceTimings(Window, Window, Window * 10),
         FromCommittee = fromCommittee,
         MovedBy = "chair",
     };

@@ -8,14 +8,17 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Swarm.Workflow.Tests;
 
-public sealed class RemediationWorkflowTests : IAsyncLifetime
+public class RemediationWorkflowTests : IAsyncLifetime
 {
     private SwarmTestHost _swarm = null!;
 
-    public async Task InitializeAsync() => _swarm = await SwarmTestHost.StartAsync(o =>
+    public async Task InitializeAsync() => _swarm = await StartHostAsync(o =>
         o.Remediation = new RemediationOptions { MaxDuration = TimeSpan.FromMinutes(5), RetryAfter = TimeSpan.FromSeconds(30) });
 
     public async Task DisposeAsync() => await _swarm.DisposeAsync();
+
+    /// <summary>The host the tests run on: the in-memory backend here, the Azure Storage provider in a subclass.</summary>
+    protected virtual Task<SwarmTestHost> StartHostAsync(Action<SwarmOptions>? configure = null) => SwarmTestHost.StartAsync(configure);
 
     private AlertIntake Intake => _swarm.Services.GetRequiredService<AlertIntake>();
 

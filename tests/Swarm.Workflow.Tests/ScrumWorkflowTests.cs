@@ -4,17 +4,20 @@ using Swarm.Domain.Scrum;
 
 namespace Swarm.Workflow.Tests;
 
-public sealed class ScrumWorkflowTests : IAsyncLifetime
+public class ScrumWorkflowTests : IAsyncLifetime
 {
     private SwarmTestHost _swarm = null!;
 
-    public async Task InitializeAsync() => _swarm = await SwarmTestHost.StartAsync(o =>
+    public async Task InitializeAsync() => _swarm = await StartHostAsync(o =>
     {
         o.Teams["delta"] = new TeamOptions { FirstSprint = 7 };
         o.Teams["omega"] = new TeamOptions { FirstSprint = 3 };
     });
 
     public async Task DisposeAsync() => await _swarm.DisposeAsync();
+
+    /// <summary>The host the tests run on: the in-memory backend here, the Azure Storage provider in a subclass.</summary>
+    protected virtual Task<SwarmTestHost> StartHostAsync(Action<SwarmOptions>? configure = null) => SwarmTestHost.StartAsync(configure);
 
     [Fact]
     public async Task A_sprint_above_the_defect_threshold_hands_its_failures_to_lean()

@@ -10,12 +10,15 @@ using Swarm.Domain.Events;
 
 namespace Swarm.Workflow.Tests;
 
-public sealed class SeedScenarioTests
+public class SeedScenarioTests
 {
+    /// <summary>The host the scenario runs on: the in-memory backend here, the Azure Storage provider in a subclass.</summary>
+    protected virtual Task<SwarmTestHost> StartHostAsync(Action<SwarmOptions> configure) => SwarmTestHost.StartAsync(configure);
+
     [Fact]
     public async Task Seed_scenario_runs_every_agent_to_its_final_state_in_one_trace()
     {
-        await using var swarm = await SwarmTestHost.StartAsync(o => SwarmOptions.Demo().CopyTo(o));
+        await using var swarm = await StartHostAsync(o => SwarmOptions.Demo().CopyTo(o));
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(90));
 
         // The one script of the seed scenario, over HTTP as any client drives it; this span is the run's root.

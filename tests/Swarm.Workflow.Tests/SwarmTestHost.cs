@@ -15,6 +15,7 @@ using Swarm.Domain.Telemetry;
 using Swarm.Local;
 using Swarm.ServiceBus;
 using Swarm.Local.Bus;
+using Swarm.Local.Durable;
 
 namespace Swarm.Workflow.Tests;
 
@@ -61,7 +62,12 @@ public sealed class SwarmTestHost : IAsyncDisposable
         Scrum = new ScrumOptions { PlanningWindow = TimeSpan.FromSeconds(2), SprintLength = TimeSpan.FromSeconds(60) },
     };
 
-    public static async Task<SwarmTestHost> StartAsync(Action<SwarmOptions>? configure = null)
+    /// <summary>
+    /// Starts a host with <see cref="FastOptions"/> adjusted by <paramref name="configure"/>, on the in-memory backend
+    /// or, given <paramref name="storage"/>, on the Azure Storage provider (its own task hub per host).
+    /// </summary>
+    public static async Task<SwarmTestHost> StartAsync(
+        Action<SwarmOptions>? configure = null, DurableStorageOptions? storage = null, Action<IServiceCollection>? services = null)
     {
         var listener = new ActivityListener
         {
@@ -74,7 +80,15 @@ public sealed class SwarmTestHost : IAsyncDisposable
         builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Warning);
         var options = FastOptions();
         configure?.Invoke(options);
-        builder.Services.AddEmbeddedSwarm(configureSwarm: options.CopyTo);
+        builder.Services.AddEmbeddedSwarm(configureSwarm: options.CopyTo, configureBackend: backend =>
+        {
+            if (storage is not null)
+            {
+                backend.AzureStorage = storage;
+                backend.TaskHub = $"test{Guid.NewGuid():N}"[..24];
+            }
+        });
+        services?.Invoke(builder.Services);
         builder.Services.AddSwarmApi();
         var host = builder.Build();
         host.MapSwarmApi();
