@@ -17,7 +17,12 @@ public static class AlertDeliveryHarness
     public static async Task<int> RunAsync(string[] args)
     {
         var deliveries = BenchmarkArgs.Option(args, "--deliveries", 200);
-        await using var app = SwarmWebApp.Build(["--Swarm:Port=0", "--Logging:LogLevel:Default=Error"]);
+        await using var backend = await BenchmarkBackend.StartAsync(args);
+        string[] storage = backend.ConnectionString is { } connectionString
+            ? [$"--Swarm:Durable:TaskHub={BenchmarkBackend.NewTaskHub()}", $"--Swarm:Durable:AzureStorage:ConnectionString={connectionString}"]
+            : [];
+        Console.WriteLine($"figure: backend = {backend.Name}");
+        await using var app = SwarmWebApp.Build(["--Swarm:Port=0", "--Logging:LogLevel:Default=Error", .. storage]);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var client = app.Services.GetRequiredService<DurableTaskClient>();

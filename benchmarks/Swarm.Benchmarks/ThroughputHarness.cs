@@ -13,8 +13,9 @@ using Swarm.Local.Durable;
 namespace Swarm.Benchmarks;
 
 /// <summary>
-/// Throughput and latency on the embedded backend, side by side in one run: (a) a bare five-activity
-/// orchestration and (b) the full swarm chain, each at 1 and at 16 in flight.
+/// Throughput and latency on the embedded backend (<c>--backend memory|azurite</c>), side by side in one run: (a) a
+/// bare five-activity orchestration and (b) the full swarm chain, each at 1 and at 16 in flight; on Azurite also (c)
+/// the same bare chain on the Durable Task Framework's own worker and client without the sidecar, and the ratio.
 /// </summary>
 public static class ThroughputHarness
 {
@@ -26,6 +27,8 @@ public static class ThroughputHarness
         var seconds = BenchmarkArgs.Option(args, "--seconds", 10);
         var window = TimeSpan.FromSeconds(seconds);
         var figures = new List<string>();
+        await using var backend = await BenchmarkBackend.StartAsync(args);
+        figures.Add($"figure: backend = {backend.Name}");
 
         using (var bare = await StartAsync(services => services.AddEmbeddedDurableTask(registry =>
                {
@@ -40,7 +43,7 @@ public static class ThroughputHarness
                        return value;
                    });
                    registry.AddActivityFunc<int, int>(Echo, (_, value) => value);
-               })))
+               }, backend.Configure)))
         {
             var client = bare.Services.GetRequiredService<DurableTaskClient>();
             Func<int, int, Task> bareOnce = async (slot, iteration) =>
@@ -60,7 +63,18 @@ public static class ThroughputHarness
             await bare.StopAsync();
         }
 
-        using (var swarm = await StartAsync(services => services.AddEmbeddedSwarm(configureSwarm: SwarmChain.Configure)))
+        if (backend.ConnectionString is { } storage)
+        {
+            // The same chain on the provider with the Durable Task Framework's own worker and client: the baseline.
+            await using var raw = await RawAzureStorageChain.StartAsync(storage, backend.Polling);
+            Func<int, int, Task> rawOnce = (_, iteration) => raw.RunOnceAsync(iteration);
+            await MeasureAsync("raw-dtfx-chain", 16, TimeSpan.FromSeconds(4), rawOnce, null);
+            await MeasureAsync("raw-dtfx-chain", 1, TimeSpan.FromSeconds(1), rawOnce, null);
+            figures.AddRange(await MeasureAsync("raw-dtfx-chain", 1, window, rawOnce, "orchestrations"));
+            figures.AddRange(await MeasureAsync("raw-dtfx-chain", 16, window, rawOnce, "orchestrations"));
+        }
+
+        using (var swarm = await StartAsync(services => services.AddEmbeddedSwarm(configureSwarm: SwarmChain.Configure, configureBackend: backend.Configure)))
         {
             var commands = swarm.Services.GetRequiredService<SwarmCommands>();
             var client = swarm.Services.GetRequiredService<DurableTaskClient>();
@@ -76,8 +90,18 @@ public static class ThroughputHarness
             Console.WriteLine(figure);
         }
 
+        if (Throughput(figures, "bare-chain 16-in-flight") is { } sidecar && Throughput(figures, "raw-dtfx-chain 16-in-flight") is { } baseline)
+        {
+            Console.WriteLine(BenchmarkArgs.Figure("sidecar / raw throughput 16-in-flight", sidecar / baseline, "ratio", "0.00"));
+        }
+
         return 0;
     }
+
+    private static double? Throughput(IEnumerable<string> figures, string label) =>
+        figures.FirstOrDefault(f => f.StartsWith($"figure: {label} throughput = ", StringComparison.Ordinal)) is { } line
+            ? double.Parse(line.Split(" = ")[1].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)
+            : null;
 
     private static async Task<IReadOnlyList<string>> MeasureAsync(string name, int inFlight, TimeSpan window, Func<int, int, Task> once, string? unit)
     {

@@ -23,7 +23,10 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
     private static readonly OrchestrationStatus[] ActiveStatuses =
         [OrchestrationStatus.Pending, OrchestrationStatus.Running, OrchestrationStatus.Suspended];
 
-    private static readonly TimeSpan WaitPoll = TimeSpan.FromMilliseconds(100);
+    // Waiting for completion polls the instances table at 10 ms, doubling to at most 100 ms: a short orchestration is
+    // seen done within ~10 ms of finishing, and a long one costs the storage at most ten reads a second per waiter.
+    private static readonly TimeSpan FirstWaitPoll = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan MaxWaitPoll = TimeSpan.FromMilliseconds(100);
 
     private readonly Lock gate = new();
     private readonly TaskCompletionSource stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -44,7 +47,7 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
     /// Wraps <paramref name="inner"/>. <paramref name="dropsMessagesToMissingInstances"/>: the service re-queues a
     /// message to an instance that does not exist forever (the in-memory one), so the proxy drops it as durable
     /// backends do. <paramref name="polls"/>: the service's <c>WaitForOrchestrationAsync</c> polls its store every 2 s
-    /// (Azure Storage), so the proxy polls every 100 ms instead.
+    /// (Azure Storage), so the proxy polls from every 10 ms, backing off to 100 ms.
     /// </summary>
     public static IEmbeddedOrchestrationService Create(
         object inner, int maxConcurrentWorkItems, bool dropsMessagesToMissingInstances, bool polls, ILogger logger)
@@ -205,10 +208,11 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
         }
     }
 
-    /// <summary>Waits for an instance to finish, polling its state every 100 ms; null after <paramref name="timeout"/>.</summary>
+    /// <summary>Waits for an instance to finish, polling its state from every 10 ms up to every 100 ms; null after <paramref name="timeout"/>.</summary>
     private async Task<OrchestrationState?> WaitAsync(string instanceId, string? executionId, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = timeout == Timeout.InfiniteTimeSpan ? DateTime.MaxValue : DateTime.UtcNow + timeout;
+        var poll = FirstWaitPoll;
         while (true)
         {
             var client = (IOrchestrationServiceClient)inner;
@@ -224,7 +228,8 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
                 return null;
             }
 
-            await Task.Delay(WaitPoll, cancellationToken);
+            await Task.Delay(poll, cancellationToken);
+            poll = TimeSpan.FromTicks(Math.Min(poll.Ticks * 2, MaxWaitPoll.Ticks));
         }
     }
 
