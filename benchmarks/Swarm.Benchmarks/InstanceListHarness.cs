@@ -1,0 +1,81 @@
+using Microsoft.DurableTask;
+using System.Diagnostics;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Swarm.Domain;
+using Swarm.Domain.Scrum;
+using Swarm.Local.Web;
+
+namespace Swarm.Benchmarks;
+
+/// <summary>
+/// <c>GET /api/work</c>, <c>GET /api/work?team=</c> and <c>GET /api/agents</c> with <c>--instances N</c> (default 5,000)
+/// finished work items in the task hub, on <c>--backend memory|azurite</c>. The instances are work-item orchestrations
+/// started with a completed item (one episode each, as a hub that has run for a while holds them); 20 requests of
+/// each route are timed over HTTP.
+/// </summary>
+public static class InstanceListHarness
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var count = BenchmarkArgs.Option(args, "--instances", 5000);
+        await using var backend = await BenchmarkBackend.StartAsync(args);
+        string[] storage = backend.ConnectionString is { } connectionString
+            ? [$"--Swarm:Durable:TaskHub={BenchmarkBackend.NewTaskHub()}", $"--Swarm:Durable:AzureStorage:ConnectionString={connectionString}"]
+            : [];
+        await using var app = SwarmWebApp.Build(["--Swarm:Port=0", "--Logging:LogLevel:Default=Error", "--Swarm:Telemetry:Prometheus=false", .. storage]);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var client = app.Services.GetRequiredService<DurableTaskClient>();
+
+        var seeding = Stopwatch.StartNew();
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, 16).Select(async _ =>
+        {
+            while (Interlocked.Increment(ref next) is var i && i < count)
+            {
+                var item = new WorkItem
+                {
+                    Id = $"bench{i:D6}",
+                    Type = WorkType.Task,
+                    Title = $"Finished item {i}",
+                    Priority = WorkPriority.Medium,
+                    Team = $"team-{i % 10}",
+                    Points = 2,
+                    Status = WorkStatus.Completed,
+                    Completion = i % 10 == 0 ? CompletionStatus.Failed : CompletionStatus.Success,
+                    ClaimedAt = DateTimeOffset.UtcNow.AddDays(-1),
+                };
+                await client.ScheduleNewOrchestrationInstanceAsync(
+                    SwarmTasks.Orchestrators.WorkItem, item, new StartOrchestrationOptions(InstanceIds.Work(item.Id)));
+            }
+        }));
+        // Every instance has run its one episode once the last one has.
+        await client.WaitForInstanceCompletionAsync(InstanceIds.Work($"bench{count - 1:D6}"));
+        Console.WriteLine($"figure: backend = {backend.Name}");
+        Console.WriteLine(BenchmarkArgs.Figure("instances seeded", count, "work items"));
+        Console.WriteLine(BenchmarkArgs.Figure("instances seeding time", seeding.Elapsed.TotalSeconds, "s"));
+
+        using var http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromMinutes(2) };
+        foreach (var route in new[] { "/api/work", "/api/work?team=team-3", "/api/agents" })
+        {
+            await http.GetStringAsync(route);
+            var times = new List<double>();
+            for (var i = 0; i < 20; i++)
+            {
+                var started = Stopwatch.GetTimestamp();
+                await http.GetStringAsync(route);
+                times.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+
+            times.Sort();
+            Console.WriteLine(BenchmarkArgs.Figure($"GET {route} p50", ClosedLoop.Percentile(times, 0.50), "ms", "0"));
+            Console.WriteLine(BenchmarkArgs.Figure($"GET {route} p95", ClosedLoop.Percentile(times, 0.95), "ms", "0"));
+        }
+
+        await app.StopAsync();
+        return 0;
+    }
+}
