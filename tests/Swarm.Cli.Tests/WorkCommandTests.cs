@@ -183,6 +183,25 @@ public sealed class WorkCommandTests(EmbeddedHost host)
     }
 
     [Fact]
+    public async Task Agents_shows_the_remediations_under_way()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(host.Url) };
+        var fingerprint = Guid.NewGuid().ToString("N")[..16];
+        using var delivered = await http.PostAsync(new Uri("/api/alerts", UriKind.Relative), new StringContent($$"""
+            {"version":"4","groupKey":"cli","status":"firing","receiver":"swarm",
+             "alerts":[{"status":"firing","labels":{"alertname":"WorkItemsStuck","team":"t-remedy","severity":"warning"},
+                        "annotations":{"summary":"stuck"},"startsAt":"2026-11-29T10:00:00Z","fingerprint":"{{fingerprint}}"}]}
+            """, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(202, (int)delivered.StatusCode);
+
+        var result = await Cli.EventuallyAsync(() => Run("agents"), r => r.Out.Contains("t-remedy", StringComparison.Ordinal), Settle);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("remediation", result.Out, StringComparison.Ordinal);
+        Assert.Contains("WorkItemsStuck", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_trace_begins_in_the_cli_the_server_continues_the_commands_trace()
     {
         var id = $"missing-{Guid.NewGuid():N}";

@@ -128,6 +128,21 @@ public static class Render
                 project.Sprint?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-", Markup.Escape(project.Outcome ?? "-"));
         }
 
+        var remediation = new Table().Border(TableBorder.Rounded).Title("[bold]remediation[/] — self-healing")
+            .AddColumn("remediation").AddColumn("alert").AddColumn("kind").AddColumn("target").AddColumn("state").AddColumn("started");
+        foreach (var active in states.Remediation.Active)
+        {
+            remediation.AddRow(
+                Markup.Escape(active.Id), Markup.Escape(active.Alert), Naming.Kebab(active.Kind),
+                Markup.Escape(active.Team ?? active.AgentName ?? "-"), $"[yellow]{Naming.Kebab(active.State)}[/]",
+                active.StartedAt?.ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? "-");
+        }
+
+        foreach (var circuit in states.Remediation.Shedding)
+        {
+            remediation.AddRow(Markup.Escape(circuit.RemediationId), Markup.Escape(circuit.Alert), "shed-load", Markup.Escape(circuit.Team), "[red]shedding load[/]", "-");
+        }
+
         var work = new Table().Border(TableBorder.Rounded).Title("[bold]work[/]").AddColumn("status").AddColumn(new TableColumn("items").RightAligned());
         foreach (var (status, count) in states.Work.ByStatus)
         {
@@ -140,6 +155,7 @@ public static class Render
             Or(scrum, "[bold]scrum[/] — no team has work yet"),
             Or(sprints, "[grey]no sprint running[/]"),
             Or(lean, "[bold]lean[/] — no improvement project"),
+            Or(remediation, "[bold]remediation[/] — nothing being remediated"),
             Or(work, "[bold]work[/] — none claimed"));
     }
 
