@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the swarm locally: `swarm up --demo-timers` — the API on 127.0.0.1:7071, the embedded Durable backend and
-# in-process bus, and the Aspire dashboard; Ctrl+C stops it all. With arguments, runs that `swarm` command instead
+# Runs the swarm locally: `swarm up --demo-timers` — the API on 127.0.0.1:7071 on the Durable Task Azure Storage
+# backend with Azurite (state kept in $SWARM_HOME, default ~/.swarm), the in-process bus, the Aspire dashboard,
+# Prometheus and Alertmanager; Ctrl+C stops it all. With arguments, runs that `swarm` command instead
 # (scripts/run.sh demo, scripts/run.sh work list).
 set -euo pipefail
 cd "$(dirname "$0")/.."
