@@ -20,7 +20,9 @@ public sealed class TransitionNarrator(IAnsiConsole console, bool timestamps) : 
         var from = data.GetTagItem(SwarmAttributes.TransitionFrom) as string;
         var agent = data.GetTagItem(SwarmAttributes.AgentName) as string;
         var subject = data.GetTagItem(SwarmAttributes.MotionId) ?? data.GetTagItem(SwarmAttributes.LeanProjectId)
-            ?? data.GetTagItem(SwarmAttributes.WorkId) ?? $"sprint {data.GetTagItem(SwarmAttributes.SprintNumber)}";
+            ?? data.GetTagItem(SwarmAttributes.WorkId)
+            ?? (data.GetTagItem(SwarmAttributes.AlertName) is string alert ? $"{alert} {data.GetTagItem(SwarmAttributes.WorkTeam)}".Trim() : null)
+            ?? $"sprint {data.GetTagItem(SwarmAttributes.SprintNumber)}";
         var time = timestamps ? data.StartTimeUtc.Add(data.Duration).ToLocalTime().ToString("HH:mm:ss ", CultureInfo.InvariantCulture) : string.Empty;
         console.MarkupLineInterpolated(
             $"  [grey]{time}{agent,-14}[/] {data.DisplayName,-28} [yellow]{from} → {to}[/] [grey]{subject}[/]");
