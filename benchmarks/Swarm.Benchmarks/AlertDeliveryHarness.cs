@@ -18,11 +18,8 @@ public static class AlertDeliveryHarness
     {
         var deliveries = BenchmarkArgs.Option(args, "--deliveries", 200);
         await using var backend = await BenchmarkBackend.StartAsync(args);
-        string[] storage = backend.ConnectionString is { } connectionString
-            ? [$"--Swarm:Durable:TaskHub={BenchmarkBackend.NewTaskHub()}", $"--Swarm:Durable:AzureStorage:ConnectionString={connectionString}"]
-            : [];
         Console.WriteLine($"figure: backend = {backend.Name}");
-        await using var app = SwarmWebApp.Build(["--Swarm:Port=0", "--Logging:LogLevel:Default=Error", .. storage]);
+        await using var app = SwarmWebApp.Build(["--Swarm:Port=0", "--Logging:LogLevel:Default=Error", .. backend.HostArguments()]);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var client = app.Services.GetRequiredService<DurableTaskClient>();

@@ -51,6 +51,11 @@ public sealed class BenchmarkBackend : IAsyncDisposable
     /// <summary>A new task hub's name: letters and digits, as the provider requires.</summary>
     public static string NewTaskHub() => $"bench{Guid.NewGuid():N}"[..20];
 
+    /// <summary>Command-line settings for a <c>SwarmWebApp</c> on this backend: none for memory; Azurite and a new task hub otherwise.</summary>
+    public string[] HostArguments() => _azurite is null
+        ? []
+        : [$"--Swarm:Durable:TaskHub={NewTaskHub()}", $"--Swarm:Durable:AzureStorage:ConnectionString={_azurite.ConnectionString}"];
+
     /// <summary>Configures a host's embedded backend: nothing for memory; Azurite and a new task hub otherwise.</summary>
     public void Configure(EmbeddedDurableOptions options)
     {

@@ -22,10 +22,7 @@ public static class InstanceListHarness
     {
         var count = BenchmarkArgs.Option(args, "--instances", 5000);
         await using var backend = await BenchmarkBackend.StartAsync(args);
-        string[] storage = backend.ConnectionString is { } connectionString
-            ? [$"--Swarm:Durable:TaskHub={BenchmarkBackend.NewTaskHub()}", $"--Swarm:Durable:AzureStorage:ConnectionString={connectionString}"]
-            : [];
-        await using var app = SwarmWebApp.Build(["--Swarm:Port=0", "--Logging:LogLevel:Default=Error", "--Swarm:Telemetry:Prometheus=false", .. storage]);
+        await using var app = SwarmWebApp.Build(["--Swarm:Port=0", "--Logging:LogLevel:Default=Error", "--Swarm:Telemetry:Prometheus=false", .. backend.HostArguments()]);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var client = app.Services.GetRequiredService<DurableTaskClient>();

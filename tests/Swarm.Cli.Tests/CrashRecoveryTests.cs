@@ -32,10 +32,11 @@ public sealed class CrashRecoveryTests
 
                 // Mid-sprint: every item planned into a running sprint, whose end is a durable timer.
                 using var probe = new SwarmApiClient(new Uri(first.Api), null);
-                var planned = await EventuallyAsync(
+                var planned = await Cli.EventuallyAsync(
                     async () => (await probe.GetAsync($"work?team={team}", deadline.Token)).Read<WorkList>(),
                     list => list.Count == 5 && list.Items.All(i => i.Sprint is not null),
-                    deadline.Token);
+                    TimeSpan.FromMinutes(1));
+                Assert.True(planned.Count == 5 && planned.Items.All(i => i.Sprint is not null), "the scenario's items were not all planned within a minute");
                 Assert.False(scenario.IsCompleted, string.Join('\n', progress));
 
                 first.Process.Kill(entireProcessTree: false);
@@ -102,10 +103,11 @@ public sealed class CrashRecoveryTests
                 // The scenario talks to the second host; the orchestrations run wherever the hub's partitions are leased.
                 using var api = new SwarmApiClient(new Uri(second.Api), null);
                 var scenario = new SeedScenario(api, team).RunAsync(deadline.Token);
-                await EventuallyAsync(
+                var planned = await Cli.EventuallyAsync(
                     async () => (await api.GetAsync($"work?team={team}", deadline.Token)).Read<WorkList>(),
                     list => list.Count == 5 && list.Items.All(i => i.Sprint is not null),
-                    deadline.Token);
+                    TimeSpan.FromMinutes(1));
+                Assert.True(planned.Count == 5 && planned.Items.All(i => i.Sprint is not null), "the scenario's items were not all planned within a minute");
 
                 first.Process.Kill(entireProcessTree: false);
                 await first.Process.WaitForExitAsync(deadline.Token);
@@ -143,20 +145,6 @@ public sealed class CrashRecoveryTests
             {
                 // Left for the temp folder's owner.
             }
-        }
-    }
-
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> condition, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var value = await read();
-            if (condition(value))
-            {
-                return value;
-            }
-
-            await Task.Delay(200, cancellationToken);
         }
     }
 }

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -11,24 +10,25 @@ using Microsoft.Extensions.DependencyInjection;
 using Swarm.Domain;
 using Swarm.Domain.Lean;
 using Swarm.Domain.Roberts;
+using Swarm.Local;
+using Swarm.Local.Servers;
 using Swarm.Local.Web;
 
 namespace Swarm.EndToEnd.Tests;
 
 /// <summary>
 /// The loop closed against real servers: the embedded host exports its metrics, Prometheus (Debian package) scrapes
-/// them and evaluates a seconds-scale copy of <c>local/prometheus/rules.yml</c>, Alertmanager (Debian package) posts
+/// them and evaluates <c>local/prometheus/rules.yml</c> with windows in seconds (as <c>swarm up --demo-timers</c> runs it), Alertmanager (Debian package) posts
 /// HighDefectRate to <c>/api/alerts</c> with a bearer key, and the remediation starts a Lean project whose proposal
 /// becomes a process-change motion.
 /// </summary>
-public sealed partial class AlertLoopTests : IAsyncLifetime, IDisposable
+public sealed class AlertLoopTests : IAsyncLifetime, IDisposable
 {
     private const string ApiKey = "e2e-alert-loop-key";
     private const string Team = "loop";
     private readonly string _work = Directory.CreateTempSubdirectory("swarm-alert-loop-").FullName;
     private WebApplication _swarm = null!;
-    private LocalServer? _prometheus;
-    private LocalServer? _alertmanager;
+    private AlertingServers? _alerting;
     private HttpClient _api = null!;
 
     public async Task InitializeAsync()
@@ -50,47 +50,20 @@ public sealed partial class AlertLoopTests : IAsyncLifetime, IDisposable
         _api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
         var swarmPort = new Uri(address).Port;
 
-        var alertmanagerPort = LocalServer.FreePort();
-        var alertmanagerConfig = File.ReadAllText(Repository.PathOf("local", "alertmanager", "alertmanager.yml"))
-            .Replace("http://127.0.0.1:7071/api/alerts", $"http://127.0.0.1:{swarmPort}/api/alerts", StringComparison.Ordinal)
-            .Replace("        # http_config:\n        #   authorization:\n        #     type: Bearer\n        #     credentials: <the Swarm:ApiKey value>",
-                $"        http_config:\n          authorization:\n            type: Bearer\n            credentials: {ApiKey}", StringComparison.Ordinal);
-        alertmanagerConfig = Seconds(alertmanagerConfig);
-        Assert.Contains(ApiKey, alertmanagerConfig);
-        await File.WriteAllTextAsync(Path.Combine(_work, "alertmanager.yml"), alertmanagerConfig);
-        _alertmanager = await LocalServer.StartAsync(
-            "prometheus-alertmanager",
-            alertmanagerPort,
-            $"--config.file={_work}/alertmanager.yml --storage.path={_work}/am-data --web.listen-address=127.0.0.1:{alertmanagerPort} --cluster.listen-address=",
-            TimeSpan.FromSeconds(30));
-
-        var prometheusPort = LocalServer.FreePort();
-        await File.WriteAllTextAsync(Path.Combine(_work, "rules.yml"), Seconds(File.ReadAllText(Repository.PathOf("local", "prometheus", "rules.yml"))));
-        var prometheusConfig = File.ReadAllText(Repository.PathOf("local", "prometheus", "prometheus.yml"))
-            .Replace("scrape_interval: 15s", "scrape_interval: 1s", StringComparison.Ordinal)
-            .Replace("evaluation_interval: 15s", "evaluation_interval: 1s", StringComparison.Ordinal)
-            .Replace("127.0.0.1:9093", $"127.0.0.1:{alertmanagerPort}", StringComparison.Ordinal)
-            .Replace("127.0.0.1:7071", $"127.0.0.1:{swarmPort}", StringComparison.Ordinal);
-        await File.WriteAllTextAsync(Path.Combine(_work, "prometheus.yml"), prometheusConfig);
-        _prometheus = await LocalServer.StartAsync(
-            "prometheus",
-            prometheusPort,
-            $"--config.file={_work}/prometheus.yml --storage.tsdb.path={_work}/prom-data --web.listen-address=127.0.0.1:{prometheusPort}",
-            TimeSpan.FromSeconds(30));
+        // The servers as `swarm up` runs them: the repository's rules and routing, rewritten for these ports and this key,
+        // every window and wait in seconds.
+        _alerting = await AlertingServers.StartAsync(
+            _work, swarmPort, ApiKey, demoTimers: true, prometheusPort: LoopbackPort.Free(), alertmanagerPort: LoopbackPort.Free());
+        Assert.Contains(ApiKey, await File.ReadAllTextAsync(Path.Combine(_work, $"alerting-{swarmPort}", "alertmanager.yml")));
     }
 
     public void Dispose() => _api?.Dispose();
 
     public async Task DisposeAsync()
     {
-        if (_prometheus is not null)
+        if (_alerting is not null)
         {
-            await _prometheus.DisposeAsync();
-        }
-
-        if (_alertmanager is not null)
-        {
-            await _alertmanager.DisposeAsync();
+            await _alerting.DisposeAsync();
         }
 
         await _swarm.StopAsync();
@@ -140,7 +113,7 @@ public sealed partial class AlertLoopTests : IAsyncLifetime, IDisposable
                 return lean is not null;
             },
             "a Lean project started by the HighDefectRate alert",
-            () => $"prometheus:\n{_prometheus!.Output}\nalertmanager:\n{_alertmanager!.Output}",
+            () => $"prometheus:\n{_alerting!.Prometheus.Output}\nalertmanager:\n{_alerting!.Alertmanager.Output}",
             deadline.Token);
 
         var project = lean!.ReadInputAs<LeanProject>()!;
@@ -168,19 +141,9 @@ public sealed partial class AlertLoopTests : IAsyncLifetime, IDisposable
         foreach (var panel in panels)
         {
             var expr = panel.GetProperty("targets")[0].GetProperty("expr").GetString()!;
-            var answer = await http.GetFromJsonAsync<JsonElement>(new Uri(_prometheus!.BaseAddress, $"/api/v1/query?query={Uri.EscapeDataString(expr)}"));
+            var answer = await http.GetFromJsonAsync<JsonElement>(new Uri(_alerting!.PrometheusUrl, $"/api/v1/query?query={Uri.EscapeDataString(expr)}"));
             Assert.True(answer.GetProperty("status").GetString() == "success", $"{panel.GetProperty("title")}: {answer}");
         }
-    }
-
-    /// <summary>The test copy of the rules and routing: every window and wait in seconds.</summary>
-    private static string Seconds(string yaml)
-    {
-        yaml = RangeWindow().Replace(yaml, "[20s]");
-        yaml = ForClause().Replace(yaml, "for: 1s");
-        return yaml
-            .Replace("group_wait: 10s", "group_wait: 1s", StringComparison.Ordinal)
-            .Replace("group_interval: 1m", "group_interval: 1s", StringComparison.Ordinal);
     }
 
     private async Task<JsonElement> GetWorkAsync(string id, CancellationToken cancellationToken) =>
@@ -195,7 +158,7 @@ public sealed partial class AlertLoopTests : IAsyncLifetime, IDisposable
     private async Task<double> QueryAsync(string promql, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var answer = await http.GetFromJsonAsync<JsonElement>(new Uri(_prometheus!.BaseAddress, $"/api/v1/query?query={Uri.EscapeDataString(promql)}"), cancellationToken);
+        var answer = await http.GetFromJsonAsync<JsonElement>(new Uri(_alerting!.PrometheusUrl, $"/api/v1/query?query={Uri.EscapeDataString(promql)}"), cancellationToken);
         var result = answer.GetProperty("data").GetProperty("result");
         return result.GetArrayLength() == 0 ? 0 : double.Parse(result[0].GetProperty("value")[1].GetString()!, System.Globalization.CultureInfo.InvariantCulture);
     }
@@ -214,10 +177,4 @@ public sealed partial class AlertLoopTests : IAsyncLifetime, IDisposable
             throw new TimeoutException($"{what} did not happen in time.\n{diagnostics?.Invoke()}");
         }
     }
-
-    [GeneratedRegex(@"\[(\d+[smhd])\]")]
-    private static partial Regex RangeWindow();
-
-    [GeneratedRegex(@"for: \d+[smhd]")]
-    private static partial Regex ForClause();
 }

@@ -134,7 +134,7 @@ public static class UpCommand
                 status.Status("starting the host…");
                 try
                 {
-                    app = BuildHost(cli, settings, otlp, storage);
+                    app = BuildHost(cli, settings, otlp, storage, ServerNames(settings, azurite is not null));
                     await app.StartAsync(cancellationToken);
                 }
                 catch (IOException error)
@@ -325,7 +325,7 @@ public static class UpCommand
         }
     }
 
-    private static WebApplication BuildHost(CliContext cli, UpSettings settings, Uri? otlp, DurableStorageOptions? storage)
+    private static WebApplication BuildHost(CliContext cli, UpSettings settings, Uri? otlp, DurableStorageOptions? storage, IEnumerable<string> servers)
     {
         var configuration = new Dictionary<string, string?>
         {
@@ -380,7 +380,7 @@ public static class UpCommand
             builder.Services.AddSingleton<LocalServerSupervisor>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<LocalServerSupervisor>());
             var checks = builder.Services.AddHealthChecks();
-            foreach (var server in ServerNames(settings, storage))
+            foreach (var server in servers)
             {
                 checks.Add(new HealthCheckRegistration(server, sp => sp.GetRequiredService<LocalServerSupervisor>().CheckOf(server), HealthStatus.Unhealthy, null));
             }
@@ -400,10 +400,9 @@ public static class UpCommand
             : "swarmlocal";
 
     /// <summary>The local servers this run watches, named as <c>/api/health</c> reports them.</summary>
-    private static IEnumerable<string> ServerNames(UpSettings settings, DurableStorageOptions? storage)
+    private static IEnumerable<string> ServerNames(UpSettings settings, bool azurite)
     {
-        if (storage?.ConnectionString?.Contains($"AccountName={Azurite.AccountName};", StringComparison.Ordinal) == true
-            && storage.ConnectionString.Contains("127.0.0.1", StringComparison.Ordinal))
+        if (azurite)
         {
             yield return "azurite";
         }

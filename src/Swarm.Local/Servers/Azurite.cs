@@ -211,16 +211,15 @@ public sealed class Azurite : IAsyncDisposable
 
     private static string Port(int port) => port.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// Whether the three services accept connections — and, for a recorded process (<c>ProcessId</c> not 0), whether
+    /// that process is still an Azurite, so a port now held by something else is not mistaken for it.
+    /// </summary>
     private static async Task<bool> AnswersAsync(AzuriteState state, CancellationToken cancellationToken) =>
-        LocalProcess.CommandLineOf(state.ProcessId) is { } commandLine && commandLine.Contains("azurite", StringComparison.Ordinal)
-            ? await LocalProcess.AcceptsAsync(state.BlobPort, cancellationToken)
-                && await LocalProcess.AcceptsAsync(state.QueuePort, cancellationToken)
-                && await LocalProcess.AcceptsAsync(state.TablePort, cancellationToken)
-            : state.ProcessId == 0
-                && await LocalProcess.AcceptsAsync(state.BlobPort, cancellationToken)
-                && await LocalProcess.AcceptsAsync(state.QueuePort, cancellationToken)
-                && await LocalProcess.AcceptsAsync(state.TablePort, cancellationToken);
-
+        (state.ProcessId == 0 || LocalProcess.CommandLineOf(state.ProcessId)?.Contains("azurite", StringComparison.Ordinal) == true)
+        && await LocalProcess.AcceptsAsync(state.BlobPort, cancellationToken)
+        && await LocalProcess.AcceptsAsync(state.QueuePort, cancellationToken)
+        && await LocalProcess.AcceptsAsync(state.TablePort, cancellationToken);
     private static AzuriteState? Read(string home)
     {
         try
