@@ -39,3 +39,6 @@ public sealed record ServerHealth(string Name, string Status, string? Detail);
 
 /// <summary>The answer to <c>POST /api/alerts</c>: one receipt per alert in the delivery.</summary>
 public sealed record AlertsAccepted(int Received, IReadOnlyList<Swarm.Domain.Remediation.AlertReceipt> Alerts);
+
+/// <summary>The answer of <c>GET /api/bus/dead-letters</c>: how many are listed, oldest first.</summary>
+public sealed record DeadLetterList(int Count, IReadOnlyList<Swarm.Domain.Events.DeadLetteredEvent> Items);

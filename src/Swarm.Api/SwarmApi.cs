@@ -71,6 +71,12 @@ public static class SwarmApi
             .WithName("PublishAgentEvent").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
         api.MapPost("/alerts", (HttpRequest request, [FromServices] SwarmApiServices services) => ReceiveAlertsAsync(request, services))
             .WithName("ReceiveAlerts").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
+        api.MapGet("/bus", (HttpRequest request, [FromServices] SwarmApiServices services) => GetBusAsync(request, services))
+            .WithName("GetBus").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
+        api.MapGet("/bus/dead-letters", (HttpRequest request, [FromServices] SwarmApiServices services) => ListDeadLettersAsync(request, services))
+            .WithName("ListDeadLetters").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
+        api.MapPost("/bus/dead-letters/{id}/resubmit", (HttpRequest request, string id, [FromServices] SwarmApiServices services) => ResubmitDeadLetterAsync(request, id, services))
+            .WithName("ResubmitDeadLetter").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
         api.MapGet("/health", (HttpRequest request, [FromServices] SwarmApiServices services) => HealthAsync(request, services))
             .WithName("Health").WithMetadata(new RouteAccess(ApiAccess.Anonymous));
         return app;
@@ -198,6 +204,39 @@ public static class SwarmApi
     public static Task<IResult> GetAgentsAsync(HttpRequest request, SwarmApiServices services) =>
         HandleAsync(request, services, async cancellationToken =>
             Json(await AgentStatesQuery.ReadAsync(services.Client, services.History, services.Shedding, cancellationToken)));
+
+    /// <summary>
+    /// <c>GET /api/bus</c>: the bus in effect (<c>service-bus</c>, <c>in-process</c> or <c>in-invocation</c>), its topic and
+    /// subscription, the consumer, its last run and totals (the bus ledger) and how many dead letters wait (up to 100).
+    /// </summary>
+    public static Task<IResult> GetBusAsync(HttpRequest request, SwarmApiServices services) =>
+        HandleAsync(request, services, async cancellationToken => Json(await services.Bus.DescribeAsync(cancellationToken)));
+
+    /// <summary>
+    /// <c>GET /api/bus/dead-letters?max=N</c>: the oldest dead-lettered agent events (N 1-100, default 100), each with the
+    /// id to resubmit it by, its reason, description, delivery count and body. 400 for a malformed <c>max</c>.
+    /// </summary>
+    public static Task<IResult> ListDeadLettersAsync(HttpRequest request, SwarmApiServices services) =>
+        HandleAsync(request, services, async cancellationToken =>
+        {
+            var max = IAgentEventBusMonitor.MaxListed;
+            if (Query(request, "max") is { } text
+                && (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out max) || max is < 1 or > IAgentEventBusMonitor.MaxListed))
+            {
+                throw new InvalidInputException("max", $"max '{text}' must be a whole number from 1 to {IAgentEventBusMonitor.MaxListed}.");
+            }
+
+            var deadLetters = await services.Bus.DeadLettersAsync(max, cancellationToken);
+            return Json(new DeadLetterList(deadLetters.Count, deadLetters));
+        });
+
+    /// <summary>
+    /// <c>POST /api/bus/dead-letters/{id}/resubmit</c>: publishes the dead letter again and removes it from the dead
+    /// letters; 200 with <c>outcome: resubmitted</c>. Idempotent: a repeat answers 200 with <c>already-resubmitted</c> and
+    /// sends nothing. 404 for an id that is neither waiting nor resubmitted; 400 for a malformed id.
+    /// </summary>
+    public static Task<IResult> ResubmitDeadLetterAsync(HttpRequest request, string id, SwarmApiServices services) =>
+        HandleAsync(request, services, async cancellationToken => Json(await services.Bus.ResubmitAsync(id, cancellationToken)));
 
     /// <summary>
     /// <c>POST /api/agents/{agent}/events</c>: the HTTP link between agents. The body is an agent event; it is routed to

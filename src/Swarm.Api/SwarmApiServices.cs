@@ -21,8 +21,13 @@ public sealed class SwarmApiServices(
     LoadShedding shedding,
     ILogger<SwarmApiServices> logger,
     DurableBackendInfo? durable = null,
-    HealthCheckService? healthChecks = null)
+    HealthCheckService? healthChecks = null,
+    IAgentEventBusMonitor? bus = null)
 {
+    /// <summary>The bus between the agents and its dead letters, when the host registers a monitor (both hosts do).</summary>
+    public IAgentEventBusMonitor Bus => bus ?? throw new InvalidOperationException(
+        "This host registers no IAgentEventBusMonitor; the embedded host and the Functions app register one with their bus.");
+
     /// <summary>What runs the orchestrations, when the host says so.</summary>
     public DurableBackendInfo? Durable => durable;
 

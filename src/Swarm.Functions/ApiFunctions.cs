@@ -76,6 +76,25 @@ public sealed class ApiFunctions(SwarmApiServices api)
         [DurableClient] DurableTaskClient client) =>
         SwarmApi.ReceiveAlertsAsync(request, api);
 
+    [Function("GetBus_Http")]
+    public Task<IResult> GetBus(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "bus")] HttpRequest request,
+        [DurableClient] DurableTaskClient client) =>
+        SwarmApi.GetBusAsync(request, api);
+
+    [Function("ListDeadLetters_Http")]
+    public Task<IResult> ListDeadLetters(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "bus/dead-letters")] HttpRequest request,
+        [DurableClient] DurableTaskClient client) =>
+        SwarmApi.ListDeadLettersAsync(request, api);
+
+    [Function("ResubmitDeadLetter_Http")]
+    public Task<IResult> ResubmitDeadLetter(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "bus/dead-letters/{id}/resubmit")] HttpRequest request,
+        string id,
+        [DurableClient] DurableTaskClient client) =>
+        SwarmApi.ResubmitDeadLetterAsync(request, id, api);
+
     [Function("Health_Http")]
     public Task<IResult> Health(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request,

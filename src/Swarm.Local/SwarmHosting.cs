@@ -56,17 +56,19 @@ public static class SwarmHosting
     /// <summary>
     /// The bus between agents: Service Bus when <c>ServiceBusConnection__fullyQualifiedNamespace</c> (managed identity,
     /// optionally <c>ServiceBusConnection__clientId</c>) or a <c>ServiceBusConnection</c> connection string is set;
-    /// the in-process bus otherwise.
+    /// the in-process bus otherwise. Either way an <see cref="IAgentEventBusMonitor"/> reports on it (<c>GET /api/bus</c>).
     /// </summary>
     public static IServiceCollection AddAgentEventBus(this IServiceCollection services, IConfiguration? configuration)
     {
-        if (configuration is not null && services.AddServiceBusAgentEventBus(configuration))
+        if (configuration is not null && services.AddServiceBusAgentEventBus(configuration, ServiceBusEventProcessor.Consumer))
         {
+            services.AddServiceBusProcessor();
             return services;
         }
 
         services.AddSingleton<InProcessAgentEventBus>();
         services.AddSingleton<IAgentEventBus>(sp => sp.GetRequiredService<InProcessAgentEventBus>());
+        services.AddSingleton<IAgentEventBusMonitor, InProcessBusMonitor>();
         return services;
     }
 

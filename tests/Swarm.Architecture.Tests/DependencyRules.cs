@@ -11,7 +11,7 @@ public sealed class DependencyRules
     private static readonly Assembly Domain = typeof(Swarm.Domain.SwarmOptions).Assembly;
     private static readonly Assembly Api = typeof(Swarm.Api.SwarmApi).Assembly;
     private static readonly Assembly ServiceDefaults = typeof(Swarm.ServiceDefaults.SwarmTelemetryHosting).Assembly;
-    private static readonly Assembly ServiceBus = typeof(Swarm.ServiceBus.ServiceBusAgentEventBus).Assembly;
+    private static readonly Assembly ServiceBus = typeof(Swarm.ServiceBus.ServiceBusAgentEventPublisher).Assembly;
     private static readonly Assembly Functions = typeof(Swarm.Functions.SwarmFunctionsHosting).Assembly;
 
     private static readonly string[] AgentNames = ["Roberts", "Scrum", "Lean", "Remediation"];

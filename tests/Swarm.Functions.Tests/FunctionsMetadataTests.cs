@@ -25,6 +25,9 @@ public sealed class FunctionsMetadataTests
         { "GetAgents_Http", "get", "agents", "Function" },
         { "PublishAgentEvent_Http", "post", "agents/{agent}/events", "Function" },
         { "ReceiveAlerts_Http", "post", "alerts", "Function" },
+        { "GetBus_Http", "get", "bus", "Function" },
+        { "ListDeadLetters_Http", "get", "bus/dead-letters", "Function" },
+        { "ResubmitDeadLetter_Http", "post", "bus/dead-letters/{id}/resubmit", "Function" },
         { "Health_Http", "get", "health", "Anonymous" },
     };
 
@@ -73,6 +76,20 @@ public sealed class FunctionsMetadataTests
         {
             Assert.Equal(["activityTrigger", "durableClient"], Function(name).GetProperty("bindings").EnumerateArray().Select(b => b.GetProperty("type").GetString()));
         }
+    }
+
+    [Fact]
+    public void The_service_bus_consumer_is_a_timer_with_a_durable_client_and_no_function_has_a_service_bus_trigger()
+    {
+        var consumer = Function(BusFunctions.DrainFunction);
+        var timer = Binding(consumer, "timerTrigger");
+
+        Assert.Equal([BusFunctions.DrainFunction], NamesWith("timerTrigger"));
+        Assert.Equal(Swarm.ServiceBus.ServiceBusBusOptions.DrainSchedule, timer.GetProperty("schedule").GetString());
+        Assert.Equal("In", Binding(consumer, "durableClient").GetProperty("direction").GetString());
+        Assert.DoesNotContain(
+            Functions.SelectMany(f => f.GetProperty("bindings").EnumerateArray()),
+            b => b.GetProperty("type").GetString()!.StartsWith("serviceBus", StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]

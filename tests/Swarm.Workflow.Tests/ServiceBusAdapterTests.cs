@@ -67,6 +67,8 @@ public sealed class ServiceBusAdapterTests
         Assert.Equal("application/json", message.ContentType);
         Assert.Equal(agentEvent.WorkId, message.CorrelationId);
         Assert.Equal(agentEvent.TraceParent, message.ApplicationProperties[AgentEventMessages.TraceParent]);
+        Assert.Equal(agentEvent.TraceParent, message.ApplicationProperties[AgentEventMessages.DiagnosticId]);
+        Assert.Equal("swarm=1", message.ApplicationProperties[AgentEventMessages.TraceState]);
         Assert.Equal("sigma", message.ApplicationProperties[AgentEventMessages.Team]);
         Assert.Equal(agentEvent.Id, back.Id);
         Assert.Equal(agentEvent.TraceParent, back.TraceParent);
@@ -82,6 +84,77 @@ public sealed class ServiceBusAdapterTests
         var back = AgentEventMessages.FromMessage(Received(message));
 
         Assert.Equal("00-11111111111111111111111111111111-2222222222222222-01", back.TraceParent);
+    }
+
+    [Fact]
+    public void The_message_trace_context_wins_over_the_body_and_diagnostic_id_is_the_fallback()
+    {
+        const string Publisher = "00-11111111111111111111111111111111-3333333333333333-01";
+        var withBoth = AgentEventMessages.ToMessage(ClaimedEvent(), Publisher);
+        var diagnosticOnly = AgentEventMessages.ToMessage(ClaimedEvent());
+        diagnosticOnly.ApplicationProperties.Remove(AgentEventMessages.TraceParent);
+        diagnosticOnly.ApplicationProperties[AgentEventMessages.DiagnosticId] = Publisher;
+        var neither = AgentEventMessages.ToMessage(ClaimedEvent());
+        neither.ApplicationProperties.Remove(AgentEventMessages.TraceParent);
+        neither.ApplicationProperties.Remove(AgentEventMessages.DiagnosticId);
+
+        Assert.Equal(Publisher, AgentEventMessages.FromMessage(Received(withBoth)).TraceParent);
+        Assert.Equal(Publisher, AgentEventMessages.FromMessage(Received(diagnosticOnly)).TraceParent);
+        Assert.Equal(ClaimedEvent().TraceParent, AgentEventMessages.FromMessage(Received(neither)).TraceParent);
+    }
+
+    public static TheoryData<string, string, string?> RoutingOutcomes => new()
+    {
+        { "none", "complete", null },
+        { "invalid-input", "dead_letter", "invalid-input" },
+        { "illegal-transition", "dead_letter", "illegal-transition" },
+        { "conflict", "dead_letter", "conflict" },
+        { "not-found", "abandon", null },
+        { "timeout", "abandon", null },
+        { "cancelled", "abandon", null },
+    };
+
+    [Theory]
+    [MemberData(nameof(RoutingOutcomes))]
+    public void The_settlement_follows_what_routing_did(string error, string disposition, string? reason)
+    {
+        Exception? thrown = error switch
+        {
+            "none" => null,
+            "invalid-input" => new InvalidInputException("payload", "no WorkItem"),
+            "illegal-transition" => new IllegalTransitionException("scrum-agent", "completed", "approve"),
+            "conflict" => new ConflictException("changed vote"),
+            "not-found" => new NotFoundException("motion", "m1"),
+            "timeout" => new TimeoutException("backend slow"),
+            _ => new OperationCanceledException(),
+        };
+
+        var settlement = Settlement.ForRouting(thrown);
+
+        Assert.Equal(disposition, settlement.DispositionStatus);
+        Assert.Equal(reason, settlement.Reason);
+        Assert.Equal(thrown?.Message, settlement.Description);
+    }
+
+    [Fact]
+    public void A_long_error_is_cut_to_the_description_limit_and_an_unreadable_body_is_a_malformed_event()
+    {
+        var settlement = Settlement.ForRouting(new InvalidInputException("payload", new string('x', 5000)));
+        var unreadable = Settlement.ForUnreadable(new InvalidInputException("body", "not json"));
+
+        Assert.Equal(Settlement.MaxDescription, settlement.Description!.Length);
+        Assert.Equal((SettlementAction.DeadLetter, "malformed-event"), (unreadable.Action, unreadable.Reason));
+    }
+
+    [Theory]
+    [InlineData(1, 100)]
+    [InlineData(2, 200)]
+    [InlineData(6, 3200)]
+    [InlineData(7, 5000)]
+    [InlineData(10, 5000)]
+    public void A_transient_failure_is_held_for_a_doubling_back_off_before_it_is_abandoned(int deliveryCount, int milliseconds)
+    {
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), AgentEventDelivery.Backoff(deliveryCount));
     }
 
     [Fact]
@@ -137,11 +210,13 @@ public sealed class ServiceBusAdapterTests
         Assert.Equal(["abandon"], receiver.Settlements);
     }
 
-    private static ServiceBusAgentEventBus Adapter(SwarmTestHost swarm) => new(
+    private static ServiceBusEventProcessor Adapter(SwarmTestHost swarm) => new(
         new ServiceBusClient("Endpoint=sb://127.0.0.1/;SharedAccessKeyName=test;SharedAccessKey=dGVzdA=="),
-        swarm.Router,
+        new AgentEventDelivery(swarm.Router, Options.Create(new ServiceBusBusOptions()), NullLogger<AgentEventDelivery>.Instance),
+        new BusLedgerStore(new AgentMailbox(swarm.Client)),
         Options.Create(new ServiceBusBusOptions()),
-        NullLogger<ServiceBusAgentEventBus>.Instance);
+        TimeProvider.System,
+        NullLogger<ServiceBusEventProcessor>.Instance);
 
     private sealed class RecordingReceiver : ServiceBusReceiver
     {
@@ -173,8 +248,8 @@ public sealed class BusSelectionTests
 {
     [Theory]
     [InlineData(null, null, typeof(InProcessAgentEventBus))]
-    [InlineData("swarm.servicebus.windows.net", null, typeof(ServiceBusAgentEventBus))]
-    [InlineData(null, "Endpoint=sb://127.0.0.1/;SharedAccessKeyName=k;SharedAccessKey=dGVzdA==", typeof(ServiceBusAgentEventBus))]
+    [InlineData("swarm.servicebus.windows.net", null, typeof(ServiceBusAgentEventPublisher))]
+    [InlineData(null, "Endpoint=sb://127.0.0.1/;SharedAccessKeyName=k;SharedAccessKey=dGVzdA==", typeof(ServiceBusAgentEventPublisher))]
     public async Task The_bus_follows_the_service_bus_settings(string? fullyQualifiedNamespace, string? connectionString, Type expected)
     {
         var settings = new Dictionary<string, string?>();
@@ -196,5 +271,6 @@ public sealed class BusSelectionTests
         await using var provider = services.BuildServiceProvider();
 
         Assert.IsType(expected, provider.GetRequiredService<IAgentEventBus>());
+        Assert.IsType(expected == typeof(InProcessAgentEventBus) ? typeof(InProcessBusMonitor) : typeof(ServiceBusMonitor), provider.GetRequiredService<IAgentEventBusMonitor>());
     }
 }

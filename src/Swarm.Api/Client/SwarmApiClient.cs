@@ -57,6 +57,18 @@ public sealed class SwarmApiClient : IDisposable
     public Task<ApiAnswer> PostAsync(string path, object body, string? idempotencyKey, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Post, path, body, idempotencyKey, cancellationToken);
 
+    /// <summary><c>GET /api/bus</c>: the bus in effect, its consumer's ledger and the dead letters waiting.</summary>
+    public async Task<BusReport> GetBusAsync(CancellationToken cancellationToken = default) =>
+        (await GetAsync("bus", cancellationToken)).Read<BusReport>();
+
+    /// <summary><c>GET /api/bus/dead-letters?max=</c>: the oldest dead letters, at most <paramref name="max"/> (1-100).</summary>
+    public async Task<DeadLetterList> ListDeadLettersAsync(int? max = null, CancellationToken cancellationToken = default) =>
+        (await GetAsync(max is null ? "bus/dead-letters" : $"bus/dead-letters?max={max}", cancellationToken)).Read<DeadLetterList>();
+
+    /// <summary><c>POST /api/bus/dead-letters/{id}/resubmit</c>: idempotent; a repeat answers <c>already-resubmitted</c>.</summary>
+    public async Task<ResubmitOutcome> ResubmitDeadLetterAsync(string id, CancellationToken cancellationToken = default) =>
+        (await PostAsync($"bus/dead-letters/{Uri.EscapeDataString(id)}/resubmit", new { }, null, cancellationToken)).Read<ResubmitOutcome>();
+
     /// <summary>
     /// Sends one request and returns a success answer; throws <see cref="ServerProblemException"/> for any other status
     /// (with the problem details' fields when the body has them) and <see cref="ServerUnreachableException"/> when

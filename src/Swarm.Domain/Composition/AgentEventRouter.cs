@@ -16,10 +16,27 @@ namespace Swarm.Domain.Composition;
 /// </summary>
 public sealed class AgentEventRouter(AgentMailbox mailbox, IOptions<SwarmOptions> options, ILogger<AgentEventRouter> logger)
 {
+    /// <summary>The span name of one event's hand-off to its consumer.</summary>
+    public const string RouteSpanName = "swarm.event.route";
+
+    /// <summary>Routes <paramref name="agentEvent"/> in a new <see cref="RouteSpanName"/> span, a child of the event's trace context.</summary>
     public async Task RouteAsync(AgentEvent agentEvent, CancellationToken cancellationToken = default)
     {
-        using var span = SwarmTelemetry.Source.StartActivity(
-            "swarm.event.route", ActivityKind.Consumer, CommandTelemetry.ParseParent(agentEvent.TraceParent, agentEvent.TraceState));
+        using var span = StartRouteSpan(CommandTelemetry.ParseParent(agentEvent.TraceParent, agentEvent.TraceState));
+        await RouteAsync(agentEvent, span, cancellationToken);
+    }
+
+    /// <summary>A consumer-kind <see cref="RouteSpanName"/> span under <paramref name="parent"/> (null when nobody listens).</summary>
+    public static Activity? StartRouteSpan(ActivityContext parent) =>
+        SwarmTelemetry.Source.StartActivity(RouteSpanName, ActivityKind.Consumer, parent);
+
+    /// <summary>
+    /// Routes <paramref name="agentEvent"/> inside <paramref name="span"/>, which the caller started and ends — a bus
+    /// consumer that also records the message and its settlement on it. Errors are recorded on the span and rethrown:
+    /// a <see cref="SwarmDomainException"/> when the event breaks a business rule, anything else when it may succeed later.
+    /// </summary>
+    public async Task RouteAsync(AgentEvent agentEvent, Activity? span, CancellationToken cancellationToken)
+    {
         span?.SetTag(SwarmAttributes.EventType, agentEvent.Type);
         span?.SetTag(SwarmAttributes.EventId, agentEvent.Id);
         span?.SetTag(SwarmAttributes.WorkTeam, agentEvent.Team);

@@ -45,6 +45,7 @@ public static class SwarmAgents
         PerClient<StuckAgentDoctor, StuckAgentDoctor>();
         PerClient<RemediationSteps, RemediationSteps>();
         PerClient<AlertIntake, AlertIntake>();
+        PerClient<BusLedgerStore, BusLedgerStore>();
         AddRecoverable(services);
         return services;
     }
@@ -77,6 +78,7 @@ public static class SwarmAgents
         registry.AddOrchestratorFunc<SprintPlan, Sprint>(SwarmTasks.Orchestrators.Sprint, SprintWorkflow.RunAsync);
         registry.AddOrchestratorFunc<LeanProject, LeanProject>(SwarmTasks.Orchestrators.LeanProject, LeanProjectWorkflow.RunAsync);
         registry.AddOrchestratorFunc<AlertRemediation, AlertRemediation>(SwarmTasks.Orchestrators.Remediation, RemediationWorkflow.RunAsync);
+        registry.AddOrchestratorFunc<BusLedger?, BusLedger>(SwarmTasks.Orchestrators.BusLedger, BusLedgerWorkflow.RunAsync);
 
         Step<WorkSteps, WorkItem, WorkItem>(registry, SwarmTasks.Activities.ClaimWork, (s, i) => s.ClaimAsync(i));
         Step<WorkSteps, WorkStep, WorkItem>(registry, SwarmTasks.Activities.ApplyWorkCommand, (s, i) => s.ApplyAsync(i));

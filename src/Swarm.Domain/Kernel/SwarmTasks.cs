@@ -18,7 +18,10 @@ public static class SwarmTasks
         public const string LeanProject = "LeanProjectOrchestrator";
         public const string Remediation = "RemediationOrchestrator";
 
-        public static readonly IReadOnlyList<string> All = [WorkItem, Motion, ScrumTeam, Sprint, LeanProject, Remediation];
+        /// <summary>The bus consumer's ledger (<see cref="Events.BusLedgerWorkflow"/>): runs, totals, resubmissions.</summary>
+        public const string BusLedger = "BusLedgerOrchestrator";
+
+        public static readonly IReadOnlyList<string> All = [WorkItem, Motion, ScrumTeam, Sprint, LeanProject, Remediation, BusLedger];
     }
 
     public static class Activities
@@ -47,6 +50,9 @@ public static class InstanceIds
     public static string Lean(string team, string projectId) => $"lean-{team}-{projectId}";
 
     public static string Remediation(string key) => $"remediation-{key}";
+
+    /// <summary>The one instance of the bus ledger orchestration.</summary>
+    public const string BusLedger = "swarm-bus-ledger";
 
     /// <summary>A short, stable key for one alert episode (source, alert id, start time).</summary>
     public static string RemediationKey(string alertIdentity) => Key(alertIdentity);

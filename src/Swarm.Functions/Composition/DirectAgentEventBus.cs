@@ -5,7 +5,7 @@ using Swarm.Domain.Telemetry;
 namespace Swarm.Functions;
 
 /// <summary>
-/// The Functions app's bus until the Service Bus adapter takes over: an event is routed to its consumer inside the
+/// The Functions app's bus when no Service Bus connection is configured: an event is routed to its consumer inside the
 /// invocation that publishes it, with that invocation's Durable client. Delivery is as reliable as the publishing
 /// activity: a failed hand-off fails the activity, whose retry policy delivers again; consumers are idempotent.
 /// </summary>

@@ -21,7 +21,9 @@ public sealed class InProcessAgentEventBus(AgentEventRouter router, ILogger<InPr
     /// <summary>Attempts to route one event before it is dead-lettered: 4 (about 0.7 s of backoff in all).</summary>
     public const int MaxAttempts = 4;
 
-    private readonly List<AgentEvent> _deadLetters = [];
+    private readonly Dictionary<string, (AgentEvent Event, DateTimeOffset At, string Error)> _deadLetters = new(StringComparer.Ordinal);
+    private long _delivered;
+    private long _failed;
 
     private static readonly ResiliencePropertyKey<AgentEvent> EventKey = new("swarm.agent_event");
 
@@ -48,17 +50,35 @@ public sealed class InProcessAgentEventBus(AgentEventRouter router, ILogger<InPr
     /// <summary>Raised after an event has been delivered to its consumer; the demo and tests watch the hand-offs with it.</summary>
     public event Action<AgentEvent>? Delivered;
 
-    /// <summary>Events every attempt failed to route, oldest first (their publishers saw the error).</summary>
+    /// <summary>
+    /// Events every attempt failed to route and that no later publish has delivered, oldest first (their publishers saw
+    /// the error; an activity's retry that succeeds removes the event from here).
+    /// </summary>
     public IReadOnlyList<AgentEvent> DeadLetters
     {
         get
         {
             lock (_deadLetters)
             {
-                return [.. _deadLetters];
+                return [.. _deadLetters.Values.OrderBy(d => d.At).Select(d => d.Event)];
             }
         }
     }
+
+    /// <summary>Each dead letter with when it failed for good and the last error's message, oldest first.</summary>
+    public IReadOnlyList<(AgentEvent Event, DateTimeOffset At, string Error)> DeadLetterDetails
+    {
+        get
+        {
+            lock (_deadLetters)
+            {
+                return [.. _deadLetters.Values.OrderBy(d => d.At)];
+            }
+        }
+    }
+
+    /// <summary>Events delivered, and publishes that failed for good, since the host started.</summary>
+    public (long Delivered, long Failed) Totals => (Interlocked.Read(ref _delivered), Interlocked.Read(ref _failed));
 
     /// <summary>Routes <paramref name="agentEvent"/> now; throws the last error when every attempt failed.</summary>
     public async ValueTask PublishAsync(AgentEvent agentEvent, CancellationToken cancellationToken = default)
@@ -76,9 +96,10 @@ public sealed class InProcessAgentEventBus(AgentEventRouter router, ILogger<InPr
         catch (Exception error) when (error is not OperationCanceledException)
         {
             logger.EventDeliveryFailed(error, agentEvent.Type, agentEvent.Id, MaxAttempts);
+            Interlocked.Increment(ref _failed);
             lock (_deadLetters)
             {
-                _deadLetters.Add(agentEvent);
+                _deadLetters[agentEvent.Id] = (agentEvent, DateTimeOffset.UtcNow, error.Message);
             }
 
             throw;
@@ -86,6 +107,12 @@ public sealed class InProcessAgentEventBus(AgentEventRouter router, ILogger<InPr
         finally
         {
             ResilienceContextPool.Shared.Return(context);
+        }
+
+        Interlocked.Increment(ref _delivered);
+        lock (_deadLetters)
+        {
+            _deadLetters.Remove(agentEvent.Id);
         }
 
         Delivered?.Invoke(agentEvent);
