@@ -23,6 +23,7 @@ public static class SwarmCli
             WorkCommands.Create(cli),
             MotionCommands.Create(cli),
             AgentsCommand.Create(cli),
+            BusCommands.Create(cli),
             TraceCommand.Create(cli),
             DemoCommand.Create(cli),
         };

@@ -161,6 +161,56 @@ public static class Render
 
     private static IRenderable Or(Table table, string empty) => table.Rows.Count > 0 ? table : new Markup(empty + "\n");
 
+    /// <summary>The bus in effect, its consumer's last run and totals, and the dead letters waiting.</summary>
+    public static IRenderable Bus(Swarm.Domain.Events.BusReport bus)
+    {
+        var grid = new Grid().AddColumn().AddColumn();
+        Row(grid, "bus", $"[bold]{Markup.Escape(bus.Kind)}[/]");
+        Row(grid, "how", Markup.Escape(bus.Description));
+        if (bus.Namespace is not null)
+        {
+            Row(grid, "namespace", Markup.Escape(bus.Namespace));
+            Row(grid, "topic", Markup.Escape(bus.Topic ?? "-"));
+            Row(grid, "subscription", Markup.Escape(bus.Subscription ?? "-"));
+            Row(grid, "consumer", Markup.Escape(bus.Consumer ?? "-"));
+        }
+
+        var ledger = bus.Ledger;
+        Row(grid, "last run", ledger.LastRun is { } run ? Markup.Escape(RunText(run)) : "[grey]none recorded[/]");
+        if (ledger.LastActiveRun is { } active && active != ledger.LastRun)
+        {
+            Row(grid, "last busy run", Markup.Escape(RunText(active)));
+        }
+
+        Row(grid, "handled", Markup.Escape(
+            $"{ledger.Received} received, {ledger.Completed} completed, {ledger.DeadLettered} dead-lettered, {ledger.Abandoned} abandoned" +
+            (ledger.Runs > 0 ? $" in {ledger.Runs} recorded runs" : string.Empty)));
+        Row(grid, "dead letters", bus.DeadLetters == 0 ? "[green]0[/]" : $"[red]{Number(bus.DeadLetters)}[/] waiting — swarm bus dead-letters");
+        return grid;
+    }
+
+    /// <summary>Dead letters as a table: id to resubmit by, event, reason, deliveries, when.</summary>
+    public static IRenderable DeadLetters(DeadLetterList list)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title("dead letters")
+            .AddColumn("id").AddColumn("event").AddColumn("team").AddColumn("reason").AddColumn("description")
+            .AddColumn(new TableColumn("deliveries").RightAligned()).AddColumn("enqueued");
+        foreach (var item in list.Items)
+        {
+            table.AddRow(
+                Markup.Escape(item.Id), Markup.Escape(item.EventType ?? item.MessageId ?? "-"), Markup.Escape(item.Team ?? "-"),
+                $"[red]{Markup.Escape(item.Reason)}[/]", Markup.Escape(item.Description ?? "-"), Number(item.DeliveryCount),
+                item.EnqueuedAt?.ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? "-");
+        }
+
+        table.Caption(list.Count == 0 ? "none" : $"{list.Count} listed; swarm bus resubmit <id> publishes one again");
+        return table;
+    }
+
+    private static string RunText(Swarm.Domain.Events.BusConsumerRun run) =>
+        $"{run.EndedAt.ToString("u", System.Globalization.CultureInfo.InvariantCulture)} by {run.Consumer}: {run.Received} received, " +
+        $"{run.Completed} completed, {run.DeadLettered} dead-lettered, {run.Abandoned} abandoned (ended: {run.Ended})";
+
     private static string Number(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static void Row(Grid grid, string name, string markup) => grid.AddRow($"[grey]{name}[/]", markup);
