@@ -33,7 +33,7 @@ param tags object = {}
 ])
 param dotnetVersion string = '10.0'
 
-@description('Instances always running; at least one, because the Service Bus consumer lives inside the worker.')
+@description('Instances of the HTTP function group always running (the Service Bus consumer, a timer function, gets one of its own).')
 @minValue(1)
 @maxValue(20)
 param alwaysReadyInstances int = 1

@@ -1,9 +1,10 @@
 // The Swarm Functions app: Linux, .NET isolated worker, on the Flex Consumption plan (FC1).
 //
-// Why Flex Consumption and not Elastic Premium EP1: the agent-event consumer is a ServiceBusProcessor inside the worker
-// (the Service Bus trigger extension is not usable here), so the platform cannot scale on queue length and at least one
-// instance must run at all times. Both plans can guarantee that — EP1 with minimumElasticInstanceCount 1, Flex with
-// one always-ready instance — but only Flex does it with identity-based storage end to end: Linux Premium still
+// Why Flex Consumption and not Elastic Premium EP1: the agent-event consumer is a timer-triggered function,
+// DrainAgentEvents, that drains the Service Bus subscription every 10 s (the Service Bus trigger extension is not
+// usable here), so the platform cannot scale on queue length and the consumer must be kept warm. Both plans can
+// guarantee that — EP1 with minimumElasticInstanceCount 1, Flex with always-ready instances per function group — but
+// only Flex does it with identity-based storage end to end: Linux Premium still
 // needs an Azure Files content share reached with a storage connection string (WEBSITE_CONTENTAZUREFILECONNECTIONSTRING),
 // while Flex deploys from a blob container through the managed identity, so the storage account keeps shared keys off.
 // Flex also supports .NET 10 isolated, Durable Functions on Azure Storage, and bills the always-ready baseline lower
@@ -30,9 +31,12 @@ param identityClientId string
 @description('.NET version of the isolated worker.')
 param dotnetVersion string
 
-@description('Instances kept running at all times for the "http" function group (the worker that hosts the ServiceBusProcessor).')
+@description('Instances kept running at all times for the "http" function group (the API, alerts from action groups).')
 @minValue(1)
 param alwaysReadyInstances int
+
+@description('Name of the timer function that consumes Service Bus; Flex scales it alone, so it gets its own always-ready instance.')
+param consumerFunctionName string = 'DrainAgentEvents'
 
 @description('Upper bound of instances the plan scales out to.')
 param maximumInstanceCount int
@@ -129,12 +133,18 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         }
       }
       scaleAndConcurrency: {
-        // "http" is the group of every HTTP-triggered function; keeping it ready keeps one worker process — and the
-        // ServiceBusProcessor inside it — running with no incoming request.
+        // "http" is the group of every HTTP-triggered function: kept ready, the API and the action group's webhook
+        // answer without a cold start. A timer function scales alone on Flex ("function:<name>"): one instance of the
+        // Service Bus consumer is kept ready, so its 10-s schedule never waits for an instance (the host runs a timer
+        // as one instance across the app anyway, so more would idle).
         alwaysReady: [
           {
             name: 'http'
             instanceCount: alwaysReadyInstances
+          }
+          {
+            name: 'function:${consumerFunctionName}'
+            instanceCount: 1
           }
         ]
         maximumInstanceCount: maximumInstanceCount
@@ -157,7 +167,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         AzureWebJobsStorage__clientId: identityClientId
         // host.json: "hubName": "%SWARM_TASK_HUB%".
         SWARM_TASK_HUB: taskHubName
-        // The agent-event bus (SwarmHosting.AddAgentEventBus): Service Bus through the managed identity.
+        // The agent-event bus (SwarmFunctionsHosting): publish to the topic, drain the subscription with the timer
+        // function, both through the managed identity.
         ServiceBusConnection__fullyQualifiedNamespace: serviceBusNamespace
         ServiceBusConnection__credential: 'managedidentity'
         ServiceBusConnection__clientId: identityClientId
