@@ -446,6 +446,10 @@ public static class UpCommand
                 + (azurite is not null
                     ? $"Azurite {azurite.BlobEndpoint.GetLeftPart(UriPartial.Authority)} (data {azurite.Location}{(azurite.Reused ? "; reused" : string.Empty)})"
                     : app.Services.GetRequiredService<Swarm.Api.DurableBackendInfo>().Storage)));
+        var bus = Swarm.ServiceBus.ServiceBusRegistration.EndpointOf(app.Configuration);
+        table.AddRow("[bold]bus[/]", bus is null
+            ? "in-process [grey](routed in the publishing activity; swarm bus)[/]"
+            : Markup.Escape($"Service Bus {bus.FullyQualifiedNamespace} ({bus.Credential}), consumed by a processor; swarm bus"));
         if (stack.Prometheus is { } prometheus)
         {
             table.AddRow("[bold]Prometheus[/]", $"[link]{prometheus}[/] [grey](scrapes /metrics, rules.yml{(settings.DemoTimers ? " in seconds" : string.Empty)})[/]");
