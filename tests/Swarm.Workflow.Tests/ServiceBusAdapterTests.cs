@@ -164,12 +164,19 @@ public sealed class ServiceBusAdapterTests
         var agentEvent = ClaimedEvent();
         var receiver = new RecordingReceiver();
 
-        await Adapter(swarm).HandleAsync(new ProcessMessageEventArgs(Received(AgentEventMessages.ToMessage(agentEvent)), receiver, CancellationToken.None));
+        var processor = Adapter(swarm);
+
+        await processor.HandleAsync(new ProcessMessageEventArgs(Received(AgentEventMessages.ToMessage(agentEvent)), receiver, CancellationToken.None));
+        await processor.FlushAsync("window");
 
         Assert.Equal(["complete"], receiver.Settlements);
         var motion = await SwarmTestHost.EventuallyAsync(
             () => swarm.Client.GetInstanceAsync(InstanceIds.Motion(InstanceIds.ApprovalMotionId(agentEvent.WorkId!))), _ => true, what: "motion");
         Assert.NotNull(motion);
+        // The processor writes each window that received something to the bus ledger as one run.
+        var ledger = new BusLedgerStore(new AgentMailbox(swarm.Client));
+        var recorded = await SwarmTestHost.EventuallyAsync(async () => (await ledger.ReadAsync()) is { LastRun: not null } l ? l : null, _ => true, what: "ledger");
+        Assert.Equal((ServiceBusEventProcessor.Consumer, 1, 1, "window"), (recorded.LastRun!.Consumer, recorded.LastRun.Received, recorded.LastRun.Completed, recorded.LastRun.Ended));
     }
 
     [Fact]
