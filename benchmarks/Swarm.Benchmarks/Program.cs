@@ -13,7 +13,7 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: dotnet run -c Release --project benchmarks/Swarm.Benchmarks -- throughput [--seconds N] | alerts [--deliveries N] | instances [--instances N]  (each: [--backend memory|azurite])");
+    Console.Error.WriteLine("usage: dotnet run -c Release --project benchmarks/Swarm.Benchmarks -- throughput [--seconds N] | alerts [--deliveries N] [--storm N] | instances [--instances N]  (each: [--backend memory|azurite])");
     Console.Error.WriteLine("       dotnet run -c Release --project benchmarks/Swarm.Benchmarks -- telemetry [--seconds N] [--rounds N]");
     Console.Error.WriteLine("       dotnet run -c Release --project benchmarks/Swarm.Benchmarks -- transition | census [--chains N]");
     return 2;

@@ -62,7 +62,7 @@ public static class AgentStatesQuery
             new RemediationAgentState(
                 AgentNames.Remediation,
                 [.. remediations.Result
-                    .Where(r => r.State != RemediationState.Resolved)
+                    .Where(r => r.State is not (RemediationState.Resolved or RemediationState.Idle))
                     .Select(r => new RemediationSummary(r.Id, r.Alert.Name, r.Kind, r.Team, r.Agent, r.State, r.StartedAt))],
                 circuits.Result),
             new WorkCounts(

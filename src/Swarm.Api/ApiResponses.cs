@@ -38,7 +38,11 @@ public sealed record DurableBackendInfo(string Kind, string TaskHub, string? Sto
 public sealed record ServerHealth(string Name, string Status, string? Detail);
 
 /// <summary>The answer to <c>POST /api/alerts</c>: one receipt per alert in the delivery.</summary>
-public sealed record AlertsAccepted(int Received, IReadOnlyList<Swarm.Domain.Remediation.AlertReceipt> Alerts);
+/// <param name="Received">Alerts read from the delivery.</param>
+/// <param name="Alerts">What became of each: its incident and event.</param>
+/// <param name="Source">Who sent it: <c>azure-monitor</c>, <c>alertmanager</c> or <c>grafana</c>.</param>
+/// <param name="TruncatedAlerts">Alerts the sender left out of the delivery (its <c>truncatedAlerts</c>); they were not received.</param>
+public sealed record AlertsAccepted(int Received, IReadOnlyList<Swarm.Domain.Remediation.AlertReceipt> Alerts, string Source, int TruncatedAlerts);
 
 /// <summary>The answer of <c>GET /api/bus/dead-letters</c>: how many are listed, oldest first.</summary>
 public sealed record DeadLetterList(int Count, IReadOnlyList<Swarm.Domain.Events.DeadLetteredEvent> Items);

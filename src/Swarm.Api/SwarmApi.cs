@@ -71,6 +71,10 @@ public static class SwarmApi
             .WithName("PublishAgentEvent").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
         api.MapPost("/alerts", (HttpRequest request, [FromServices] SwarmApiServices services) => ReceiveAlertsAsync(request, services))
             .WithName("ReceiveAlerts").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
+        api.MapGet("/remediations", (HttpRequest request, [FromServices] SwarmApiServices services) => ListRemediationsAsync(request, services))
+            .WithName("ListRemediations").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
+        api.MapGet("/remediations/{id}", (HttpRequest request, string id, [FromServices] SwarmApiServices services) => GetRemediationAsync(request, id, services))
+            .WithName("GetRemediation").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
         api.MapGet("/bus", (HttpRequest request, [FromServices] SwarmApiServices services) => GetBusAsync(request, services))
             .WithName("GetBus").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
         api.MapGet("/bus/dead-letters", (HttpRequest request, [FromServices] SwarmApiServices services) => ListDeadLettersAsync(request, services))
@@ -206,6 +210,37 @@ public static class SwarmApi
             Json(await AgentStatesQuery.ReadAsync(services.Client, services.History, services.Shedding, cancellationToken)));
 
     /// <summary>
+    /// <c>GET /api/remediations?state=&amp;policy=&amp;team=&amp;since=&amp;until=</c>: the incidents, newest first (at most
+    /// 500), each with its policy × target, sources, deliveries, suppressions and outcome. <c>policy</c> is a remediation
+    /// kind or an alert name; <c>since</c>/<c>until</c> bound when it opened (ISO 8601). 400 naming a malformed filter.
+    /// </summary>
+    public static Task<IResult> ListRemediationsAsync(HttpRequest request, SwarmApiServices services) =>
+        HandleAsync(request, services, async cancellationToken =>
+        {
+            var team = Query(request, "team")?.ToLowerInvariant();
+            if (team is not null && team != Swarm.Domain.Remediation.RemediationPolicy.AllTeams && !TeamName.IsValid(team))
+            {
+                throw new InvalidInputException("team", $"team '{team}' must be 1-40 characters of a-z, 0-9 and '-', or '*'.");
+            }
+
+            return Json(await RemediationAudit.ListAsync(
+                services.Client,
+                RemediationAudit.ParseState(Query(request, "state")),
+                Query(request, "policy"),
+                team,
+                RemediationAudit.ParseTime(Query(request, "since"), "since"),
+                RemediationAudit.ParseTime(Query(request, "until"), "until"),
+                cancellationToken));
+        });
+
+    /// <summary>
+    /// <c>GET /api/remediations/{id}</c>: one incident with its audit trail — the alerts and their sources, every delivery
+    /// joined or suppressed, what it did, how it closed — each step with its time and trace id. 404 for an unknown id.
+    /// </summary>
+    public static Task<IResult> GetRemediationAsync(HttpRequest request, string id, SwarmApiServices services) =>
+        HandleAsync(request, services, async cancellationToken => Json(await RemediationAudit.GetAsync(services.Client, id.Trim(), cancellationToken)));
+
+    /// <summary>
     /// <c>GET /api/bus</c>: the bus in effect (<c>service-bus</c>, <c>in-process</c> or <c>in-invocation</c>), its topic and
     /// subscription, the consumer, its last run and totals (the bus ledger) and how many dead letters wait (up to 100).
     /// </summary>
@@ -278,9 +313,10 @@ public static class SwarmApi
         HandleAsync(request, services, async cancellationToken =>
         {
             var body = await JsonBody.ReadAsync<System.Text.Json.Nodes.JsonObject>(request, cancellationToken);
-            var alerts = AlertPayloads.Parse(JsonSerializer.SerializeToElement(body));
-            var receipts = await services.Alerts.ReceiveAsync(alerts, cancellationToken);
-            return TypedResults.Json(new AlertsAccepted(receipts.Count, receipts), SwarmJson.Options, statusCode: StatusCodes.Status202Accepted);
+            var delivery = AlertPayloads.Read(JsonSerializer.SerializeToElement(body));
+            var receipts = await services.Alerts.ReceiveAsync(delivery.Alerts, cancellationToken);
+            return TypedResults.Json(
+                new AlertsAccepted(receipts.Count, receipts, delivery.Source, delivery.TruncatedAlerts), SwarmJson.Options, statusCode: StatusCodes.Status202Accepted);
         });
 
     /// <summary><c>GET /api/health</c>: 200 when the Durable backend answers within <see cref="HealthTimeout"/>, else 503.</summary>

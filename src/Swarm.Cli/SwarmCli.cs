@@ -24,6 +24,7 @@ public static class SwarmCli
             MotionCommands.Create(cli),
             AgentsCommand.Create(cli),
             BusCommands.Create(cli),
+            RemediationCommands.Create(cli),
             TraceCommand.Create(cli),
             DemoCommand.Create(cli),
         };

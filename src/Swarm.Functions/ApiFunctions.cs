@@ -76,6 +76,19 @@ public sealed class ApiFunctions(SwarmApiServices api)
         [DurableClient] DurableTaskClient client) =>
         SwarmApi.ReceiveAlertsAsync(request, api);
 
+    [Function("ListRemediations_Http")]
+    public Task<IResult> ListRemediations(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "remediations")] HttpRequest request,
+        [DurableClient] DurableTaskClient client) =>
+        SwarmApi.ListRemediationsAsync(request, api);
+
+    [Function("GetRemediation_Http")]
+    public Task<IResult> GetRemediation(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "remediations/{id}")] HttpRequest request,
+        string id,
+        [DurableClient] DurableTaskClient client) =>
+        SwarmApi.GetRemediationAsync(request, id, api);
+
     [Function("GetBus_Http")]
     public Task<IResult> GetBus(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "bus")] HttpRequest request,

@@ -7,7 +7,7 @@ namespace Swarm.Functions;
 
 /// <summary>
 /// How the Functions app consumes Service Bus without a <c>[ServiceBusTrigger]</c> (its extension is not available to
-/// this build; see README "Service Bus in Azure"): a timer function, <see cref="DrainFunction"/>, which the host runs as one
+/// this build; see README "The bus"): a timer function, <see cref="DrainFunction"/>, which the host runs as one
 /// instance across the app every 10 s, binds the invocation's Durable client and drains the <c>swarm-agents</c>
 /// subscription (<see cref="SubscriptionDrain"/>), routing each event through the router and settling it with the same
 /// decision as every other consumer. Also the bus ledger's orchestration.

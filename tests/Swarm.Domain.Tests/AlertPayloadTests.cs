@@ -43,7 +43,8 @@ public sealed class AlertPayloadTests
         Assert.Equal(AlertStatus.Resolved, resolved.Status);
         Assert.Equal(new DateTimeOffset(2026, 11, 24, 11, 0, 0, TimeSpan.Zero), resolved.EndsAt);
         Assert.Equal(fired.Identity, resolved.Identity);
-        Assert.Equal(RemediationPolicy.Plan(fired, TimeSpan.FromHours(1)).Id, RemediationPolicy.Plan(resolved, TimeSpan.FromHours(1)).Id);
+        Assert.Equal(fired.SourceIdentity, resolved.SourceIdentity);
+        Assert.Equal(RemediationPolicy.IncidentKeyOf(fired), RemediationPolicy.IncidentKeyOf(resolved));
     }
 
     [Fact]
@@ -53,7 +54,8 @@ public sealed class AlertPayloadTests
 
         Assert.Equal("AgentStateStuck", alert.Name);
         Assert.Equal("roberts-agent", alert.Label("agent"));
-        Assert.Equal(RemediationKind.RecoverStuckAgent, RemediationPolicy.Plan(alert, TimeSpan.FromHours(1)).Kind);
+        Assert.Equal(RemediationKind.RecoverStuckAgent, RemediationPolicy.KindOf(alert));
+        Assert.Equal("recover-stuck-agent/agent=roberts-agent", RemediationPolicy.IncidentKeyOf(alert));
     }
 
     [Fact]
@@ -84,7 +86,6 @@ public sealed class AlertPayloadTests
     [InlineData("alertmanager-group.json", "alerts[0].status", "alerts[0].status")]
     [InlineData("alertmanager-group.json", "alerts[0].labels", "alerts[0].labels")]
     [InlineData("alertmanager-group.json", "alerts[0].labels.alertname", "alerts[0].labels.alertname")]
-    [InlineData("alertmanager-group.json", "alerts[1].fingerprint", "alerts[1].fingerprint")]
     [InlineData("alertmanager-group.json", "alerts[0].startsAt", "alerts[0].startsAt")]
     public void A_missing_field_is_named(string sample, string path, string field)
     {
@@ -100,6 +101,7 @@ public sealed class AlertPayloadTests
     [InlineData("azure-monitor-metric-fired.json", "data.essentials.firedDateTime", "\"yesterday\"", "data.essentials.firedDateTime")]
     [InlineData("azure-monitor-metric-fired.json", "data.essentials.alertRule", "42", "data.essentials.alertRule")]
     [InlineData("alertmanager-group.json", "version", "\"3\"", "version")]
+    [InlineData("alertmanager-group.json", "version", "4", "version")]
     [InlineData("alertmanager-group.json", "alerts", "[]", "alerts")]
     [InlineData("alertmanager-group.json", "alerts", "{}", "alerts")]
     [InlineData("alertmanager-group.json", "alerts[0].status", "\"pending\"", "alerts[0].status")]
@@ -144,41 +146,186 @@ public sealed class AlertPayloadTests
         }
 
         var alert = new AlertNotification { Source = "alertmanager", Id = "fp", Name = name, Status = AlertStatus.Firing, Labels = labels, StartsAt = DateTimeOffset.UnixEpoch };
-        var plan = RemediationPolicy.Plan(alert, TimeSpan.FromMinutes(5));
+        var desk = RemediationPolicy.Desk(alert, new RemediationOptions { MaxDuration = TimeSpan.FromMinutes(5) }, new ScrumOptions());
 
-        Assert.Equal(kind, plan.Kind);
-        Assert.Equal(expectedTeam, plan.Team);
-        Assert.Equal(agent, plan.Agent);
-        Assert.Equal(TimeSpan.FromMinutes(5), plan.MaxDuration);
-        Assert.Equal(RemediationState.Triggered, plan.State);
+        Assert.Equal(kind, desk.Kind);
+        Assert.Equal(expectedTeam, desk.Team);
+        Assert.Equal(agent, desk.Agent);
+        Assert.Equal(TimeSpan.FromMinutes(5), desk.MaxDuration);
+        Assert.Equal(RemediationState.Idle, desk.State);
+        Assert.Equal(InstanceIds.Key(desk.IncidentKey), desk.DeskKey);
     }
 
     [Fact]
-    public void A_new_firing_after_resolution_is_a_new_episode()
+    public void The_incident_key_is_policy_and_target_whatever_the_source_or_episode()
     {
-        var first = new AlertNotification { Source = "alertmanager", Id = "fp", Name = "X", Status = AlertStatus.Firing, StartsAt = DateTimeOffset.UnixEpoch };
-        var again = first with { StartsAt = DateTimeOffset.UnixEpoch.AddHours(2) };
+        var alertmanager = Alert("alertmanager", "5f1c0a9e7b3d2c41", "HighDefectRate", ("team", "Storm"));
+        var azure = Alert("azure-monitor", "/subscriptions/x/alerts/y", "HighDefectRate", ("team", "storm"));
+        var errorRate = Alert("alertmanager", "e1", "AgentHighErrorRate", ("team", "storm"));
+        var slow = Alert("alertmanager", "s1", "SlowTransitions", ("team", "storm"));
 
-        Assert.NotEqual(RemediationPolicy.Plan(first, TimeSpan.FromHours(1)).Id, RemediationPolicy.Plan(again, TimeSpan.FromHours(1)).Id);
-        Assert.Equal(RemediationPolicy.Plan(first, TimeSpan.FromHours(1)).Id, RemediationPolicy.Plan(first with { Status = AlertStatus.Resolved }, TimeSpan.FromHours(1)).Id);
+        Assert.Equal("lean-project/team=storm", RemediationPolicy.IncidentKeyOf(alertmanager));
+        Assert.Equal(RemediationPolicy.IncidentKeyOf(alertmanager), RemediationPolicy.IncidentKeyOf(azure));
+        Assert.Equal(RemediationPolicy.IncidentKeyOf(alertmanager), RemediationPolicy.IncidentKeyOf(alertmanager with { StartsAt = DateTimeOffset.UnixEpoch.AddHours(3) }));
+        Assert.Equal("shed-load/team=storm", RemediationPolicy.IncidentKeyOf(errorRate));
+        Assert.Equal(RemediationPolicy.IncidentKeyOf(errorRate), RemediationPolicy.IncidentKeyOf(slow));
+        Assert.Equal("notify-only/Other/alertmanager:o1", RemediationPolicy.IncidentKeyOf(Alert("alertmanager", "o1", "Other")));
+        Assert.Equal("notify-only/Other/team=a", RemediationPolicy.IncidentKeyOf(Alert("alertmanager", "o2", "Other", ("team", "a"))));
     }
 
     [Fact]
-    public void A_remediation_resolves_from_triggered_or_monitoring_and_acts_only_from_triggered()
+    public void Cooldowns_suit_each_policy_and_a_lean_project_rests_one_sprint_by_default()
     {
-        var alert = new AlertNotification { Source = "alertmanager", Id = "fp", Name = "X", Status = AlertStatus.Firing, StartsAt = DateTimeOffset.UnixEpoch };
-        var plan = RemediationPolicy.Plan(alert, TimeSpan.FromHours(1));
+        var options = new RemediationOptions();
+        var scrum = new ScrumOptions { SprintLength = TimeSpan.FromDays(10) };
 
-        var early = plan.Resolved("resolved first", ["nothing done"], DateTimeOffset.UnixEpoch);
-        Assert.Equal(RemediationState.Resolved, early.State);
-        Assert.Null(early.StartedAt);
-
-        var acting = plan.Acted(["notified"], DateTimeOffset.UnixEpoch);
-        Assert.Throws<IllegalTransitionException>(() => acting.Resolved("too soon", [], DateTimeOffset.UnixEpoch));
-        Assert.Equal(RemediationState.Resolved, acting.Monitoring().Resolved("resolved", [], DateTimeOffset.UnixEpoch).State);
-        Assert.Throws<IllegalTransitionException>(() => early.Acted(["late"], DateTimeOffset.UnixEpoch));
-        Assert.Throws<IllegalTransitionException>(() => early.Resolved("again", [], DateTimeOffset.UnixEpoch));
+        Assert.Equal(TimeSpan.FromDays(10), RemediationPolicy.CooldownOf(RemediationKind.LeanProject, options, scrum));
+        Assert.Equal(TimeSpan.FromHours(2), RemediationPolicy.CooldownOf(RemediationKind.LeanProject, new RemediationOptions { LeanProjectCooldown = TimeSpan.FromHours(2) }, scrum));
+        Assert.Equal(TimeSpan.FromMinutes(15), RemediationPolicy.CooldownOf(RemediationKind.RecoverStuckAgent, options, scrum));
+        Assert.Equal(TimeSpan.FromMinutes(5), RemediationPolicy.CooldownOf(RemediationKind.ShedLoad, options, scrum));
+        Assert.Equal(TimeSpan.FromMinutes(10), RemediationPolicy.CooldownOf(RemediationKind.NotifyOnly, options, scrum));
     }
+
+    [Fact]
+    public void Deliveries_join_an_open_incident_and_it_resolves_only_when_every_source_has()
+    {
+        var am = Alert("alertmanager", "fp1", "HighDefectRate", ("team", "t"));
+        var azure = Alert("azure-monitor", "az1", "HighDefectRate", ("team", "t"));
+        var at = DateTimeOffset.UnixEpoch;
+        var incident = RemediationPolicy.Desk(am, new RemediationOptions(), new ScrumOptions()).Open(new RemediationSignal("e1", am), at);
+
+        incident = incident.Join(new RemediationSignal("e2", am with { StartsAt = at.AddMinutes(1) }), at.AddMinutes(1));
+        incident = incident.Join(new RemediationSignal("e3", azure), at.AddMinutes(2));
+        incident = incident.Join(new RemediationSignal("e4", am with { Status = AlertStatus.Resolved }), at.AddMinutes(3));
+
+        Assert.Equal($"{incident.DeskKey}-1", incident.Id);
+        Assert.Equal(3, incident.Joined);
+        Assert.Equal(2, incident.Sources.Count);
+        Assert.False(incident.AllSourcesResolved);
+        Assert.Equal(["opened", "joined", "joined", "source-resolved"], incident.Steps.Select(s => s.Step));
+
+        incident = incident.Join(new RemediationSignal("e5", azure with { Status = AlertStatus.Resolved }), at.AddMinutes(4));
+        Assert.True(incident.AllSourcesResolved);
+        var stranger = incident.Join(new RemediationSignal("e6", Alert("grafana", "g1", "HighDefectRate", ("team", "t")) with { Status = AlertStatus.Resolved }), at.AddMinutes(5));
+        Assert.Equal(2, stranger.Sources.Count);
+        Assert.Equal("ignored", stranger.Steps[^1].Step);
+    }
+
+    [Fact]
+    public void An_incident_acts_then_closes_with_a_cooldown_and_one_that_did_nothing_leaves_none()
+    {
+        var alert = Alert("alertmanager", "fp", "X");
+        var open = RemediationPolicy.Desk(alert, new RemediationOptions(), new ScrumOptions()).Open(new RemediationSignal("e1", alert), DateTimeOffset.UnixEpoch);
+
+        var acted = open.Acted(["notified"], DateTimeOffset.UnixEpoch, null);
+        Assert.Throws<IllegalTransitionException>(() => open.Resolved("resolved", "too soon", [], DateTimeOffset.UnixEpoch, null));
+        var closed = acted.Monitoring().Resolved("resolved", "every source resolved", [], DateTimeOffset.UnixEpoch.AddMinutes(1), null);
+        Assert.Equal(RemediationState.Resolved, closed.State);
+        Assert.Equal(DateTimeOffset.UnixEpoch.AddMinutes(11), closed.CooldownUntil);
+        Assert.Throws<IllegalTransitionException>(() => closed.Acted(["late"], DateTimeOffset.UnixEpoch, null));
+
+        var suppressed = open.Suppress(null, "storm limit", [], DateTimeOffset.UnixEpoch, null);
+        Assert.Equal((RemediationState.Resolved, 1, "storm limit"), (suppressed.State, suppressed.Suppressed, suppressed.Outcome));
+        Assert.Null(suppressed.CooldownUntil);
+    }
+
+    [Fact]
+    public void The_audit_trail_keeps_its_first_step_and_the_latest_ones()
+    {
+        var alert = Alert("alertmanager", "fp", "X");
+        var incident = RemediationPolicy.Desk(alert, new RemediationOptions(), new ScrumOptions()).Open(new RemediationSignal("e0", alert), DateTimeOffset.UnixEpoch);
+        for (var i = 1; i <= 100; i++)
+        {
+            incident = incident.Join(new RemediationSignal($"e{i}", alert), DateTimeOffset.UnixEpoch.AddSeconds(i));
+        }
+
+        Assert.Equal(AlertRemediation.MaxSteps, incident.Steps.Count);
+        Assert.Equal("opened", incident.Steps[0].Step);
+        Assert.Equal("e100", incident.Steps[^1].EventId);
+        Assert.Equal(41, incident.StepsDropped);
+        Assert.Equal(100, incident.Joined);
+    }
+
+    [Fact]
+    public void A_managed_prometheus_alert_is_named_by_its_rule_and_keeps_its_labels_and_group()
+    {
+        var alert = Assert.Single(AlertPayloads.Parse(Sample("azure-managed-prometheus-high-defect-rate.json")));
+
+        Assert.Equal("HighDefectRate", alert.Name);
+        Assert.Equal("alpha", alert.Label("team"));
+        Assert.Equal("swarm-rules", alert.Label(AlertPayloads.RuleGroupLabel));
+        Assert.Equal("Prometheus", alert.Label("monitoring_service"));
+        Assert.Equal("Defect rate of team alpha is 20 %", alert.Summary);
+        Assert.Equal(RemediationKind.LeanProject, RemediationPolicy.KindOf(alert));
+        Assert.Equal("lean-project/team=alpha", RemediationPolicy.IncidentKeyOf(alert));
+        Assert.False(alert.OneShot);
+    }
+
+    [Fact]
+    public void An_alertmanager_payload_without_fingerprints_is_read_with_each_alerts_status_and_a_label_identity()
+    {
+        var delivery = AlertPayloads.Read(Sample("alertmanager-v4-without-fingerprint.json"));
+
+        Assert.Equal(AlertPayloads.AlertmanagerSource, delivery.Source);
+        Assert.Equal(2, delivery.Alerts.Count);
+        Assert.Equal((AlertStatus.Firing, AlertStatus.Resolved), (delivery.Alerts[0].Status, delivery.Alerts[1].Status));
+        Assert.StartsWith("labels:", delivery.Alerts[0].Id, StringComparison.Ordinal);
+        Assert.NotEqual(delivery.Alerts[0].Id, delivery.Alerts[1].Id);
+        var reordered = new Dictionary<string, string>(delivery.Alerts[0].Labels.Reverse());
+        Assert.Equal(delivery.Alerts[0].Id, AlertPayloads.LabelIdentity(reordered));
+        Assert.Equal("firing", delivery.Alerts[0].Label("status"));
+    }
+
+    [Fact]
+    public void A_grafana_webhook_is_a_third_source_with_each_alert_by_its_own_name_and_status()
+    {
+        var delivery = AlertPayloads.Read(Sample("grafana-unified-alerting-mixed.json"));
+
+        Assert.Equal(AlertPayloads.GrafanaSource, delivery.Source);
+        Assert.Equal(0, delivery.TruncatedAlerts);
+        Assert.Equal(
+            [("Test alert", AlertStatus.Resolved), ("Test alert", AlertStatus.Resolved), ("Second webhook test", AlertStatus.Firing)],
+            delivery.Alerts.Select(a => (a.Name, a.Status)));
+        Assert.All(delivery.Alerts, a => Assert.Equal(AlertPayloads.GrafanaSource, a.Source));
+        Assert.Equal("aaafafe0953f0962", delivery.Alerts[0].Id);
+        Assert.Equal("Testing **another** failing alert", delivery.Alerts[2].Summary);
+    }
+
+    [Fact]
+    public void Truncated_alerts_are_reported()
+    {
+        var delivery = AlertPayloads.Read(Mutate("alertmanager-group.json", root => root["truncatedAlerts"] = 7));
+
+        Assert.Equal(7, delivery.TruncatedAlerts);
+    }
+
+    [Theory]
+    [InlineData("Activity Log - Administrative", true)]
+    [InlineData("ServiceHealth", true)]
+    [InlineData("Resource Health", true)]
+    [InlineData("Smart Detector", false)]
+    [InlineData("Platform", false)]
+    [InlineData("Log Alerts V2", false)]
+    public void Every_azure_monitoring_service_is_accepted_and_those_that_never_resolve_are_one_shot(string service, bool oneShot)
+    {
+        var body = Mutate("azure-monitor-metric-fired.json", root => root["data"]!["essentials"]!["monitoringService"] = service);
+
+        var alert = Assert.Single(AlertPayloads.Parse(body));
+
+        Assert.Equal(oneShot, alert.OneShot);
+        Assert.Equal(service, alert.Label("monitoring_service"));
+        Assert.Equal("HighDefectRate", alert.Name);
+    }
+
+    private static AlertNotification Alert(string source, string id, string name, params (string Key, string Value)[] labels) => new()
+    {
+        Source = source,
+        Id = id,
+        Name = name,
+        Status = AlertStatus.Firing,
+        Labels = labels.ToDictionary(l => l.Key, l => l.Value),
+        StartsAt = DateTimeOffset.UnixEpoch,
+    };
 
     private static void Remove(JsonNode root, string path)
     {

@@ -25,6 +25,8 @@ public sealed class FunctionsMetadataTests
         { "GetAgents_Http", "get", "agents", "Function" },
         { "PublishAgentEvent_Http", "post", "agents/{agent}/events", "Function" },
         { "ReceiveAlerts_Http", "post", "alerts", "Function" },
+        { "ListRemediations_Http", "get", "remediations", "Function" },
+        { "GetRemediation_Http", "get", "remediations/{id}", "Function" },
         { "GetBus_Http", "get", "bus", "Function" },
         { "ListDeadLetters_Http", "get", "bus/dead-letters", "Function" },
         { "ResubmitDeadLetter_Http", "post", "bus/dead-letters/{id}/resubmit", "Function" },

@@ -221,7 +221,7 @@ public sealed partial class AlertRuleTests
         var dimension = (string)criterion["dimensions"]![0]!["name"]!;
 
         var alert = Assert.Single(AlertPayloads.Parse(CommonAlertSchemaPayload(rule, criterion, dimension, value)));
-        var plan = RemediationPolicy.Plan(alert, TimeSpan.FromHours(1));
+        var plan = RemediationPolicy.Desk(alert, new Swarm.Domain.RemediationOptions(), new Swarm.Domain.ScrumOptions());
 
         Assert.Equal(name, alert.Name);
         Assert.Equal(kind, plan.Kind);

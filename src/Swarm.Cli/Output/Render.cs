@@ -207,6 +207,57 @@ public static class Render
         return table;
     }
 
+    /// <summary>Incidents as a table, newest first.</summary>
+    public static IRenderable Incidents(IncidentList list)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title("[bold]remediation[/] — incidents")
+            .AddColumn("incident").AddColumn("policy × target").AddColumn("alert").AddColumn("state")
+            .AddColumn(new TableColumn("sources").RightAligned()).AddColumn(new TableColumn("deliveries").RightAligned())
+            .AddColumn(new TableColumn("suppressed").RightAligned()).AddColumn("opened").AddColumn("outcome");
+        foreach (var incident in list.Items)
+        {
+            table.AddRow(
+                Markup.Escape(incident.Id), Markup.Escape(incident.IncidentKey), Markup.Escape(incident.Alert),
+                incident.State == Swarm.Domain.Remediation.RemediationState.Resolved ? "[green]resolved[/]" : $"[yellow]{Naming.Kebab(incident.State)}[/]",
+                $"{Number(incident.StillFiring)}/{Number(incident.Sources.Count)}", Number(incident.Deliveries), Number(incident.Suppressed),
+                incident.OpenedAt?.ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? "-", Markup.Escape(incident.Outcome ?? "-"));
+        }
+
+        table.Caption(list.Count == 0 ? "no incidents" : $"{list.Count} incidents; sources = still firing/all; swarm remediations show <incident> for its timeline");
+        return table;
+    }
+
+    /// <summary>One incident: what it is, then its audit trail as a timeline.</summary>
+    public static IRenderable Incident(Swarm.Domain.Remediation.AlertRemediation incident)
+    {
+        var grid = new Grid().AddColumn().AddColumn();
+        Row(grid, "incident", $"[bold]{Markup.Escape(incident.Id)}[/] — {Markup.Escape(incident.IncidentKey)}");
+        Row(grid, "policy", Naming.Kebab(incident.Kind));
+        Row(grid, "state", $"[yellow]{Naming.Kebab(incident.State)}[/]");
+        Row(grid, "sources", Markup.Escape(string.Join(", ", incident.Sources.Select(s => $"{s.Identity} ({(s.Firing ? "firing" : "resolved")}, {s.Deliveries} deliveries)"))));
+        Row(grid, "outcome", Markup.Escape(incident.Outcome ?? "-"));
+        if (incident.CooldownUntil is { } until)
+        {
+            Row(grid, "cooldown", Markup.Escape($"until {until.ToString("u", System.Globalization.CultureInfo.InvariantCulture)}; {incident.Suppressed} firings suppressed"));
+        }
+
+        var timeline = new Table().Border(TableBorder.Rounded).Title("timeline")
+            .AddColumn("time").AddColumn("step").AddColumn("what").AddColumn("trace");
+        foreach (var step in incident.Steps)
+        {
+            timeline.AddRow(
+                step.At.ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture), $"[bold]{Markup.Escape(step.Step)}[/]",
+                Markup.Escape(step.Detail), Markup.Escape(step.TraceId ?? "-"));
+        }
+
+        if (incident.StepsDropped > 0)
+        {
+            timeline.Caption($"{incident.StepsDropped} older steps not kept");
+        }
+
+        return new Rows(grid, timeline);
+    }
+
     private static string RunText(Swarm.Domain.Events.BusConsumerRun run) =>
         $"{run.EndedAt.ToString("u", System.Globalization.CultureInfo.InvariantCulture)} by {run.Consumer}: {run.Received} received, " +
         $"{run.Completed} completed, {run.DeadLettered} dead-lettered, {run.Abandoned} abandoned (ended: {run.Ended})";

@@ -50,8 +50,7 @@ public sealed class AgentEventRouter(AgentMailbox mailbox, IOptions<SwarmOptions
                 EventTypes.SprintCompleted => await OnSprintCompletedAsync(agentEvent, cancellationToken),
                 EventTypes.DefectRateExceeded => await OnDefectRateExceededAsync(agentEvent, cancellationToken),
                 EventTypes.ProposalReady => await OnProposalReadyAsync(agentEvent, cancellationToken),
-                EventTypes.AlertFired => await OnAlertFiredAsync(agentEvent, cancellationToken),
-                EventTypes.AlertResolved => await OnAlertResolvedAsync(agentEvent, cancellationToken),
+                EventTypes.AlertFired or EventTypes.AlertResolved => await OnAlertAsync(agentEvent, cancellationToken),
                 EventTypes.LeanProjectRequested => await OnLeanProjectRequestedAsync(agentEvent, cancellationToken),
                 _ => null,
             };
@@ -192,45 +191,17 @@ public sealed class AgentEventRouter(AgentMailbox mailbox, IOptions<SwarmOptions
         return instanceId;
     }
 
-    private async Task<string?> OnAlertFiredAsync(AgentEvent agentEvent, CancellationToken cancellationToken)
+    /// <summary>
+    /// A fired or resolved alert goes to the incident desk of its policy × target (started idle the first time), which
+    /// decides: open an incident, join the open one, or suppress it during the cooldown.
+    /// </summary>
+    private async Task<string?> OnAlertAsync(AgentEvent agentEvent, CancellationToken cancellationToken)
     {
         var alert = agentEvent.Read<AlertNotification>();
-        var remediation = RemediationPolicy.Plan(alert, options.Value.Remediation.MaxDuration);
-        var instanceId = InstanceIds.Remediation(remediation.Id);
-        await mailbox.StartAsync(SwarmTasks.Orchestrators.Remediation, instanceId, remediation, cancellationToken);
-        return instanceId;
-    }
-
-    private async Task<string?> OnAlertResolvedAsync(AgentEvent agentEvent, CancellationToken cancellationToken)
-    {
-        var alert = agentEvent.Read<AlertNotification>();
-        var instanceId = InstanceIds.Remediation(InstanceIds.RemediationKey(alert.Identity));
-        var resolve = new RemediationCommand(agentEvent.Id, alert.Summary ?? $"{alert.Name} resolved at {alert.EndsAt ?? agentEvent.OccurredAt:O}")
-        {
-            TraceParent = agentEvent.TraceParent,
-        };
-        var existing = await mailbox.Client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken);
-        if (existing is null)
-        {
-            // The resolution overtook the fired notification (or the alert fired before this swarm listened): close the
-            // episode now, so a fired notification arriving later finds it closed instead of acting on a resolved alert.
-            var closed = RemediationPolicy.Plan(alert, options.Value.Remediation.MaxDuration) with { ResolvedFirst = resolve };
-            if (await mailbox.StartAsync(SwarmTasks.Orchestrators.Remediation, instanceId, closed, cancellationToken))
-            {
-                return instanceId;
-            }
-
-            // A concurrent fired delivery started it first: resolve that one.
-            existing = await mailbox.Client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken);
-        }
-
-        if (existing?.RuntimeStatus is not (OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending))
-        {
-            // Already closed (resolved, expired or ended otherwise): resolving it again changes nothing.
-            return null;
-        }
-
-        await mailbox.SendAsync(instanceId, resolve, cancellationToken);
+        var desk = RemediationPolicy.Desk(alert, options.Value.Remediation, options.Value.Scrum);
+        var instanceId = InstanceIds.Remediation(desk.DeskKey);
+        var signal = new RemediationSignal(agentEvent.Id, alert) { TraceParent = agentEvent.TraceParent };
+        await mailbox.StartAndSendAsync(SwarmTasks.Orchestrators.Remediation, instanceId, desk, signal, cancellationToken);
         return instanceId;
     }
 

@@ -26,6 +26,7 @@ public static class SwarmAgents
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IDurableClientSource>(sp => new HostDurableClientSource(sp.GetRequiredService<DurableTaskClient>()));
         services.TryAddSingleton<LoadShedding>();
+        services.TryAddSingleton<RemediationRateLimiter>();
         services.TryAddSingleton<IRemediationNotifier, LoggedNotifier>();
 
         void PerClient<TService, TImplementation>()
@@ -79,6 +80,7 @@ public static class SwarmAgents
         registry.AddOrchestratorFunc<LeanProject, LeanProject>(SwarmTasks.Orchestrators.LeanProject, LeanProjectWorkflow.RunAsync);
         registry.AddOrchestratorFunc<AlertRemediation, AlertRemediation>(SwarmTasks.Orchestrators.Remediation, RemediationWorkflow.RunAsync);
         registry.AddOrchestratorFunc<BusLedger?, BusLedger>(SwarmTasks.Orchestrators.BusLedger, BusLedgerWorkflow.RunAsync);
+        registry.AddOrchestratorFunc<AlertRemediation, AlertRemediation>(SwarmTasks.Orchestrators.IncidentRecord, RemediationWorkflow.RecordAsync);
 
         Step<WorkSteps, WorkItem, WorkItem>(registry, SwarmTasks.Activities.ClaimWork, (s, i) => s.ClaimAsync(i));
         Step<WorkSteps, WorkStep, WorkItem>(registry, SwarmTasks.Activities.ApplyWorkCommand, (s, i) => s.ApplyAsync(i));

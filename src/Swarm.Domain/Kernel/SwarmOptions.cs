@@ -74,4 +74,25 @@ public sealed class RemediationOptions
 
     /// <summary>Incoming-webhook URL for notices (Teams/Slack style); unset means notices are logged.</summary>
     public string? NotificationWebhook { get; set; }
+
+    /// <summary>
+    /// After a Lean-project incident closes, the same team gets no new one for this long; unset (the default) means one
+    /// sprint length (<see cref="ScrumOptions.SprintLength"/>): a DMAIC project needs a sprint to show an effect.
+    /// </summary>
+    public TimeSpan? LeanProjectCooldown { get; set; }
+
+    /// <summary>After a stuck-agent incident closes, the same agent is not recovered again for this long: 15 min.</summary>
+    public TimeSpan RecoverCooldown { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>After a load-shedding incident closes, the same team does not shed load again for this long: 5 min (flapping error rates).</summary>
+    public TimeSpan ShedLoadCooldown { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>After a notify-only incident closes, the same alert on the same target is not announced again for this long: 10 min.</summary>
+    public TimeSpan NotifyCooldown { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Storm protection: at most this many incidents start acting per minute across the swarm (counted per host
+    /// process); further ones are closed as suppressed, recorded and notified: 20.
+    /// </summary>
+    public int MaxStartsPerMinute { get; set; } = 20;
 }

@@ -21,7 +21,10 @@ public static class SwarmTasks
         /// <summary>The bus consumer's ledger (<see cref="Events.BusLedgerWorkflow"/>): runs, totals, resubmissions.</summary>
         public const string BusLedger = "BusLedgerOrchestrator";
 
-        public static readonly IReadOnlyList<string> All = [WorkItem, Motion, ScrumTeam, Sprint, LeanProject, Remediation, BusLedger];
+        /// <summary>A closed incident's record: completes at once with the incident as its output (the audit trail).</summary>
+        public const string IncidentRecord = "IncidentRecordOrchestrator";
+
+        public static readonly IReadOnlyList<string> All = [WorkItem, Motion, ScrumTeam, Sprint, LeanProject, Remediation, BusLedger, IncidentRecord];
     }
 
     public static class Activities
@@ -49,7 +52,11 @@ public static class InstanceIds
     public static string Sprint(string team, int number) => $"sprint-{team}-{number}";
     public static string Lean(string team, string projectId) => $"lean-{team}-{projectId}";
 
+    /// <summary>The orchestration of one policy × target (its incident desk): <c>remediation-{desk key}</c>.</summary>
     public static string Remediation(string key) => $"remediation-{key}";
+
+    /// <summary>The record of a closed incident, kept for the audit trail: <c>incident-{incident id}</c>.</summary>
+    public static string IncidentRecord(string incidentId) => $"incident-{incidentId}";
 
     /// <summary>The one instance of the bus ledger orchestration.</summary>
     public const string BusLedger = "swarm-bus-ledger";
@@ -65,6 +72,6 @@ public static class InstanceIds
     public static string ProcessChangeMotionId(string team, string projectId) => $"change-{team}-{projectId}";
     public static string DefectProjectId(int sprint) => $"defect-sprint{sprint}";
 
-    /// <summary>The Lean project a remediation asks for: <c>alert-</c> and the first 8 characters of the remediation id.</summary>
-    public static string AlertProjectId(string remediationId) => $"alert-{remediationId[..8]}";
+    /// <summary>The Lean project an incident asks for: <c>alert-</c> and 8 hex digits of its id's <see cref="Key"/> (each incident its own).</summary>
+    public static string AlertProjectId(string remediationId) => $"alert-{Key(remediationId)[..8]}";
 }

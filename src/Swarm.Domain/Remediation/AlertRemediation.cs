@@ -9,6 +9,11 @@ public enum RemediationKind
     NotifyOnly,
 }
 
+/// <summary>
+/// Where an incident stands. <see cref="Idle"/>: the policy × target has no incident yet (or its last one has cooled
+/// down) and waits for a firing alert. <see cref="Resolved"/>: closed; while <see cref="AlertRemediation.CooldownUntil"/>
+/// lies ahead, new firings are suppressed.
+/// </summary>
 [JsonConverter(typeof(KebabEnumConverter<RemediationState>))]
 public enum RemediationState
 {
@@ -16,6 +21,7 @@ public enum RemediationState
     Acting,
     Monitoring,
     Resolved,
+    Idle,
 }
 
 [JsonConverter(typeof(KebabEnumConverter<RemediationCommandKind>))]
@@ -24,58 +30,233 @@ public enum RemediationCommandKind
     Act,
     Monitor,
     Resolve,
+
+    /// <summary>A firing alert met the incident's cooldown (or the storm limit): recorded and notified, nothing done.</summary>
+    Suppress,
 }
 
-/// <summary>What the swarm does about one alert episode, and what it has done so far.</summary>
+/// <summary>One alert source of an incident: an alert (source and id, whatever its episodes) and whether it still fires.</summary>
+/// <param name="Identity">Source and alert id (<see cref="AlertNotification.SourceIdentity"/>).</param>
+/// <param name="Name">The alert's name as that source calls it.</param>
+/// <param name="Firing">False once the source has resolved.</param>
+/// <param name="Deliveries">Deliveries of this alert joined to the incident (episodes, duplicates, retries, resolutions).</param>
+/// <param name="LastAt">When the last delivery was joined (UTC).</param>
+public sealed record IncidentSource(string Identity, string Name, bool Firing, int Deliveries, DateTimeOffset LastAt);
+
+/// <summary>One step of an incident's audit trail.</summary>
+/// <param name="At">When (UTC).</param>
+/// <param name="Step"><c>opened</c>, <c>joined</c>, <c>source-resolved</c>, <c>acted</c>, <c>suppressed</c>, <c>resolved</c>, <c>expired</c>, <c>ignored</c>.</param>
+/// <param name="Detail">What happened, as a sentence.</param>
+/// <param name="TraceId">The trace the step belongs to (W3C trace id), when known.</param>
+/// <param name="EventId">The agent event that caused it, when there was one.</param>
+public sealed record IncidentStep(DateTimeOffset At, string Step, string Detail, string? TraceId = null, string? EventId = null);
+
+/// <summary>
+/// An incident: everything the swarm does about one policy on one target (for example <c>HighDefectRate</c> × team
+/// <c>alpha</c>) from the first firing alert until every source that fired it has resolved — every later episode,
+/// duplicate delivery, retry or other source joins it and starts nothing new. After it closes, the policy rests on that
+/// target for a cooldown. One orchestration per policy × target (<see cref="InstanceIds.Remediation"/> of
+/// <see cref="DeskKey"/>) holds the current incident in its custom status and handles its alerts one at a time;
+/// closed incidents are kept as records (<see cref="InstanceIds.IncidentRecord"/>) for the audit trail.
+/// </summary>
 public sealed record AlertRemediation
 {
+    /// <summary>The audit trail keeps the last 60 steps (the first one, <c>opened</c>, always); <see cref="StepsDropped"/> counts the rest.</summary>
+    public const int MaxSteps = 60;
+
+    /// <summary>Identities of resolutions that arrived before their firing, remembered while idle: 20.</summary>
+    public const int MaxEarlyResolutions = 20;
+
     public static readonly TransitionTable<RemediationState, RemediationCommandKind> Machine =
         new TransitionTable<RemediationState, RemediationCommandKind>("remediation")
             .Allow(RemediationState.Triggered, RemediationCommandKind.Act, RemediationState.Acting)
-            // The alert's resolution arrived before its fired notification (parallel deliveries): closed without acting.
-            .Allow(RemediationState.Triggered, RemediationCommandKind.Resolve, RemediationState.Resolved)
+            // The storm limit closed it before it acted.
+            .Allow(RemediationState.Triggered, RemediationCommandKind.Suppress, RemediationState.Resolved)
             .Allow(RemediationState.Acting, RemediationCommandKind.Monitor, RemediationState.Monitoring)
-            .Allow(RemediationState.Monitoring, RemediationCommandKind.Resolve, RemediationState.Resolved);
+            // One-shot alerts never resolve: their incident closes once acted on.
+            .Allow(RemediationState.Acting, RemediationCommandKind.Resolve, RemediationState.Resolved)
+            .Allow(RemediationState.Monitoring, RemediationCommandKind.Resolve, RemediationState.Resolved)
+            .Allow(RemediationState.Resolved, RemediationCommandKind.Suppress, RemediationState.Resolved);
 
+    /// <summary>The incident's id: <c>{desk key}-{sequence}</c> (the desk's n-th incident).</summary>
     public required string Id { get; init; }
+
+    /// <summary>16 hex digits naming the policy × target (<see cref="InstanceIds.Key"/> of <see cref="IncidentKey"/>).</summary>
+    public required string DeskKey { get; init; }
+
+    /// <summary>The policy × target in words, e.g. <c>lean-project/team=alpha</c>.</summary>
+    public required string IncidentKey { get; init; }
+
+    /// <summary>The desk's incident number, from 1; 0 while no incident was opened.</summary>
+    public int Sequence { get; init; }
+
+    /// <summary>The alert that opened the incident (or, while idle, the last alert seen).</summary>
     public required AlertNotification Alert { get; init; }
+
     public required RemediationKind Kind { get; init; }
     public string? Team { get; init; }
     public string? Agent { get; init; }
 
-    /// <summary>How long to wait for the alert to resolve before closing the remediation anyway (and releasing load shedding).</summary>
+    /// <summary>How long to wait for every source to resolve before closing the incident anyway (and releasing load shedding).</summary>
     public TimeSpan MaxDuration { get; init; } = TimeSpan.FromDays(1);
+
+    /// <summary>How long the policy rests on this target after the incident closes.</summary>
+    public TimeSpan Cooldown { get; init; }
 
     public RemediationState State { get; init; } = RemediationState.Triggered;
 
-    /// <summary>
-    /// The resolution that reached the swarm before the alert's fired notification did. The episode is then closed
-    /// without acting, and the fired notification arriving later finds it closed and starts nothing.
-    /// </summary>
-    public RemediationCommand? ResolvedFirst { get; init; }
+    /// <summary>The alerts that fired the incident, and whether each still fires.</summary>
+    public IReadOnlyList<IncidentSource> Sources { get; init; } = [];
+
+    /// <summary>Every delivery joined to the incident after the one that opened it.</summary>
+    public int Joined { get; init; }
+
+    /// <summary>Firing deliveries suppressed during the cooldown (or by the storm limit).</summary>
+    public int Suppressed { get; init; }
+
+    /// <summary>The audit trail, oldest first (see <see cref="MaxSteps"/>).</summary>
+    public IReadOnlyList<IncidentStep> Steps { get; init; } = [];
+
+    public int StepsDropped { get; init; }
 
     public IReadOnlyList<string> Actions { get; init; } = [];
     public string? LeanProjectId { get; init; }
     public string? Outcome { get; init; }
+
+    /// <summary>When the incident was opened (its first firing alert arrived).</summary>
+    public DateTimeOffset? OpenedAt { get; init; }
+
+    /// <summary>When it acted.</summary>
     public DateTimeOffset? StartedAt { get; init; }
+
     public DateTimeOffset? ResolvedAt { get; init; }
 
-    public AlertRemediation Acted(IReadOnlyList<string> actions, DateTimeOffset at) =>
-        this with { State = Machine.Fire(State, RemediationCommandKind.Act), Actions = [.. Actions, .. actions], StartedAt = at };
+    /// <summary>Until when new firings are suppressed; null while open, or when it closed without acting.</summary>
+    public DateTimeOffset? CooldownUntil { get; init; }
+
+    /// <summary>While idle: identities of resolutions that overtook their firing (so the late firing starts nothing).</summary>
+    public IReadOnlyList<string> EarlyResolutions { get; init; } = [];
+
+    /// <summary>True when the incident is open and every source has resolved.</summary>
+    [JsonIgnore]
+    public bool AllSourcesResolved => Sources.Count > 0 && Sources.All(s => !s.Firing);
+
+    /// <summary>The incident, opened by <paramref name="signal"/>'s firing alert at <paramref name="at"/>.</summary>
+    public AlertRemediation Open(RemediationSignal signal, DateTimeOffset at)
+    {
+        var alert = signal.Alert;
+        var sequence = Sequence + 1;
+        return this with
+        {
+            Id = $"{DeskKey}-{sequence}",
+            Sequence = sequence,
+            Alert = alert,
+            State = RemediationState.Triggered,
+            Sources = [new IncidentSource(alert.SourceIdentity, alert.Name, true, 1, at)],
+            Joined = 0,
+            Suppressed = 0,
+            Steps = [new IncidentStep(at, "opened", $"{alert.Name} fired ({alert.Source}, severity {alert.Severity}) for {IncidentKey}", TraceOf(signal), signal.EventId)],
+            StepsDropped = 0,
+            Actions = [],
+            LeanProjectId = null,
+            Outcome = null,
+            OpenedAt = at,
+            StartedAt = null,
+            ResolvedAt = null,
+            CooldownUntil = null,
+            EarlyResolutions = [],
+        };
+    }
+
+    /// <summary>
+    /// <paramref name="signal"/> joins the open incident: its source is marked firing or resolved and the delivery
+    /// recorded; nothing is started. A resolution from a source that never fired the incident is recorded only.
+    /// </summary>
+    public AlertRemediation Join(RemediationSignal signal, DateTimeOffset at)
+    {
+        var alert = signal.Alert;
+        var firing = alert.Status == AlertStatus.Firing;
+        var known = Sources.FirstOrDefault(s => s.Identity == alert.SourceIdentity);
+        if (known is null && !firing)
+        {
+            return Record(new IncidentStep(at, "ignored", $"{alert.Name} resolved ({alert.Source}), a source that did not fire this incident", TraceOf(signal), signal.EventId)) with { Joined = Joined + 1 };
+        }
+
+        var source = known is null
+            ? new IncidentSource(alert.SourceIdentity, alert.Name, true, 1, at)
+            : known with { Firing = firing, Deliveries = known.Deliveries + 1, LastAt = at };
+        var sources = known is null ? [.. Sources, source] : Sources.Select(s => s.Identity == source.Identity ? source : s).ToList();
+        var detail = firing
+            ? known is null
+                ? $"{alert.Name} fired from another source ({alert.Source}): joined, nothing new started"
+                : $"{alert.Name} fired again ({alert.Source}, episode from {alert.StartsAt:O}): joined, nothing new started"
+            : $"{alert.Name} resolved ({alert.Source}); {sources.Count(s => s.Firing)} of {sources.Count} sources still firing";
+        return Record(new IncidentStep(at, firing ? "joined" : "source-resolved", detail, TraceOf(signal), signal.EventId)) with
+        {
+            Sources = sources,
+            Joined = Joined + 1,
+        };
+    }
+
+    /// <summary>While idle, a resolution that overtook its firing is remembered, so the late firing starts nothing.</summary>
+    public AlertRemediation RememberEarlyResolution(AlertNotification alert) => this with
+    {
+        EarlyResolutions = [alert.Identity, .. EarlyResolutions.Where(i => i != alert.Identity).Take(MaxEarlyResolutions - 1)],
+    };
+
+    /// <summary>The incident after acting at <paramref name="at"/>: <paramref name="actions"/> recorded.</summary>
+    public AlertRemediation Acted(IReadOnlyList<string> actions, DateTimeOffset at, string? traceId) =>
+        Record(new IncidentStep(at, "acted", string.Join("; ", actions), traceId)) with
+        {
+            State = Machine.Fire(State, RemediationCommandKind.Act),
+            Actions = [.. Actions, .. actions],
+            StartedAt = at,
+        };
 
     public AlertRemediation Monitoring() => this with { State = Machine.Fire(State, RemediationCommandKind.Monitor) };
 
-    public AlertRemediation Resolved(string outcome, IReadOnlyList<string> actions, DateTimeOffset at) => this with
+    /// <summary>Closed with <paramref name="outcome"/>; the cooldown starts when it acted (an incident that did nothing leaves none).</summary>
+    public AlertRemediation Resolved(string step, string outcome, IReadOnlyList<string> actions, DateTimeOffset at, string? traceId) =>
+        Record(new IncidentStep(at, step, outcome, traceId)) with
+        {
+            State = Machine.Fire(State, RemediationCommandKind.Resolve),
+            Outcome = outcome,
+            Actions = [.. Actions, .. actions],
+            ResolvedAt = at,
+            CooldownUntil = StartedAt is null ? null : at + Cooldown,
+        };
+
+    /// <summary>A firing that met the cooldown or the storm limit: recorded with <paramref name="reason"/>, nothing done.</summary>
+    public AlertRemediation Suppress(RemediationSignal? signal, string reason, IReadOnlyList<string> actions, DateTimeOffset at, string? traceId)
     {
-        State = Machine.Fire(State, RemediationCommandKind.Resolve),
-        Outcome = outcome,
-        Actions = [.. Actions, .. actions],
-        ResolvedAt = at,
-    };
+        var next = Record(new IncidentStep(at, "suppressed", reason, signal is null ? traceId : TraceOf(signal) ?? traceId, signal?.EventId)) with
+        {
+            State = Machine.Fire(State, RemediationCommandKind.Suppress),
+            Suppressed = Suppressed + 1,
+            Actions = [.. Actions, .. actions],
+        };
+        return next.Outcome is null ? next with { Outcome = reason, ResolvedAt = at } : next;
+    }
+
+    /// <summary>Appends <paramref name="step"/> to the audit trail, keeping the first step and the latest ones.</summary>
+    public AlertRemediation Record(IncidentStep step)
+    {
+        if (Steps.Count < MaxSteps)
+        {
+            return this with { Steps = [.. Steps, step] };
+        }
+
+        return this with { Steps = [Steps[0], .. Steps.Skip(2), step], StepsDropped = StepsDropped + 1 };
+    }
+
+    private static string? TraceOf(RemediationSignal signal) =>
+        System.Diagnostics.ActivityContext.TryParse(signal.TraceParent, null, out var context) ? context.TraceId.ToString() : null;
 }
 
-/// <summary>A notification that the alert behind a remediation has resolved.</summary>
-public sealed record RemediationCommand(string EventId, string Reason) : IAgentCommand
+/// <summary>An alert delivery for an incident's orchestration: firing or resolved, as <see cref="Alert"/> says.</summary>
+/// <param name="EventId">The <c>alert.fired</c>/<c>alert.resolved</c> event it came from.</param>
+/// <param name="Alert">The alert as delivered.</param>
+public sealed record RemediationSignal(string EventId, AlertNotification Alert) : IAgentCommand
 {
     public string? TraceParent { get; init; }
 }

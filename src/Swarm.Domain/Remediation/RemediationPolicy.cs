@@ -15,27 +15,71 @@ public static class RemediationPolicy
     /// <summary>Load shedding without a <c>team</c> label applies to every team.</summary>
     public const string AllTeams = "*";
 
-    public static AlertRemediation Plan(AlertNotification alert, TimeSpan maxDuration)
+    /// <summary>The remediation kind an alert gets: the policy table of docs/agents.md.</summary>
+    public static RemediationKind KindOf(AlertNotification alert) => alert.Name switch
+    {
+        HighDefectRate when Normalise(alert.Label("team")) is not null => RemediationKind.LeanProject,
+        AgentStateStuck => RemediationKind.RecoverStuckAgent,
+        AgentHighErrorRate or SlowTransitions => RemediationKind.ShedLoad,
+        _ => RemediationKind.NotifyOnly,
+    };
+
+    /// <summary>
+    /// The incident key of <paramref name="alert"/>: policy × target. A Lean project per team
+    /// (<c>lean-project/team=alpha</c>), recovery per agent (<c>recover-stuck-agent/agent=scrum-agent</c>, <c>*</c> for
+    /// all), load shedding per team (<c>shed-load/team=alpha</c>, <c>*</c> for every team) whichever of its alerts
+    /// fired; a notification per alert name and team, or per alert (source and id) when it names no team.
+    /// </summary>
+    public static string IncidentKeyOf(AlertNotification alert)
     {
         var team = Normalise(alert.Label("team"));
-        var agent = alert.Label("agent") ?? alert.Label("swarm_agent_name");
-        var kind = alert.Name switch
+        return KindOf(alert) switch
         {
-            HighDefectRate when team is not null => RemediationKind.LeanProject,
-            AgentStateStuck => RemediationKind.RecoverStuckAgent,
-            AgentHighErrorRate or SlowTransitions => RemediationKind.ShedLoad,
-            _ => RemediationKind.NotifyOnly,
+            RemediationKind.LeanProject => $"lean-project/team={team}",
+            RemediationKind.RecoverStuckAgent => $"recover-stuck-agent/agent={AgentOf(alert) ?? AllTeams}",
+            RemediationKind.ShedLoad => $"shed-load/team={team ?? AllTeams}",
+            _ => team is null ? $"notify-only/{alert.Name}/{alert.SourceIdentity}" : $"notify-only/{alert.Name}/team={team}",
         };
+    }
+
+    /// <summary>
+    /// The incident desk for <paramref name="alert"/>'s policy × target, idle (no incident yet): what the router starts
+    /// the remediation orchestration with. Its cooldown follows the policy (<see cref="CooldownOf"/>).
+    /// </summary>
+    public static AlertRemediation Desk(AlertNotification alert, RemediationOptions options, ScrumOptions scrum)
+    {
+        var kind = KindOf(alert);
+        var team = Normalise(alert.Label("team"));
+        var incidentKey = IncidentKeyOf(alert);
+        var deskKey = InstanceIds.Key(incidentKey);
         return new AlertRemediation
         {
-            Id = InstanceIds.RemediationKey(alert.Identity),
+            Id = $"{deskKey}-0",
+            DeskKey = deskKey,
+            IncidentKey = incidentKey,
             Alert = alert,
             Kind = kind,
             Team = kind == RemediationKind.ShedLoad ? team ?? AllTeams : team,
-            Agent = agent,
-            MaxDuration = maxDuration,
+            Agent = AgentOf(alert),
+            MaxDuration = options.MaxDuration,
+            Cooldown = CooldownOf(kind, options, scrum),
+            State = RemediationState.Idle,
         };
     }
+
+    /// <summary>
+    /// How long a policy rests on a target after its incident closed: a Lean project per team once per sprint length
+    /// (unless <see cref="RemediationOptions.LeanProjectCooldown"/>), recovery 15 min, load shedding 5 min, notifications 10 min.
+    /// </summary>
+    public static TimeSpan CooldownOf(RemediationKind kind, RemediationOptions options, ScrumOptions scrum) => kind switch
+    {
+        RemediationKind.LeanProject => options.LeanProjectCooldown ?? scrum.SprintLength,
+        RemediationKind.RecoverStuckAgent => options.RecoverCooldown,
+        RemediationKind.ShedLoad => options.ShedLoadCooldown,
+        _ => options.NotifyCooldown,
+    };
+
+    private static string? AgentOf(AlertNotification alert) => alert.Label("agent") ?? alert.Label("swarm_agent_name");
 
     private static string? Normalise(string? team) =>
         string.IsNullOrWhiteSpace(team) ? null : team.Trim().ToLowerInvariant();

@@ -5,14 +5,52 @@ using Swarm.Domain.Telemetry;
 namespace Swarm.Domain.Remediation;
 
 /// <summary>Input of one remediation step.</summary>
-public sealed record RemediationStep(AlertRemediation Remediation, RemediationCommandKind Kind, RemediationCommand? Command = null);
+/// <param name="Remediation">The incident as the orchestration holds it.</param>
+/// <param name="Kind">The step.</param>
+/// <param name="Signal">The alert delivery that caused it, when one did (the resolution that closed it, the firing suppressed).</param>
+/// <param name="Reason">For <see cref="RemediationCommandKind.Resolve"/>: <c>resolved</c>, <c>expired</c> or <c>one-shot</c>.</param>
+public sealed record RemediationStep(AlertRemediation Remediation, RemediationCommandKind Kind, RemediationSignal? Signal = null, string? Reason = null);
 
-/// <summary>The activities of a remediation: act on the alert by policy, watch, and close the loop when it resolves.</summary>
+/// <summary>
+/// Storm protection: how many incidents may start acting per minute across the swarm
+/// (<see cref="RemediationOptions.MaxStartsPerMinute"/>), counted in a sliding minute per host process.
+/// </summary>
+public sealed class RemediationRateLimiter(TimeProvider clock)
+{
+    private readonly Queue<DateTimeOffset> _starts = new();
+
+    /// <summary>Takes a start when fewer than <paramref name="perMinute"/> were taken in the last 60 s; false otherwise.</summary>
+    public bool TryStart(int perMinute)
+    {
+        lock (_starts)
+        {
+            var now = clock.GetUtcNow();
+            while (_starts.Count > 0 && now - _starts.Peek() >= TimeSpan.FromMinutes(1))
+            {
+                _starts.Dequeue();
+            }
+
+            if (_starts.Count >= perMinute)
+            {
+                return false;
+            }
+
+            _starts.Enqueue(now);
+            return true;
+        }
+    }
+}
+
+/// <summary>
+/// The activities of an incident: act on its alert by policy (unless the storm limit is reached), watch, close it
+/// when every source has resolved (or it expires), and record what the cooldown suppresses.
+/// </summary>
 public sealed class RemediationSteps(
     IAgentEventBus bus,
     StuckAgentDoctor doctor,
     LoadShedding shedding,
     IRemediationNotifier notifier,
+    RemediationRateLimiter limiter,
     IOptions<SwarmOptions> options,
     TimeProvider clock,
     ILogger<RemediationSteps> logger)
@@ -24,35 +62,32 @@ public sealed class RemediationSteps(
         {
             RemediationCommandKind.Act => "remediation.start",
             RemediationCommandKind.Monitor => "remediation.monitor",
+            RemediationCommandKind.Suppress => "remediation.suppress",
             _ => "remediation.resolve",
         };
-        using var command = CommandTelemetry.Start(logger, spanName, Framework.Remediation, $"remediation {remediation.Id}", links: CommandTelemetry.LinkTo(step.Command?.TraceParent))
+        using var command = CommandTelemetry.Start(logger, spanName, Framework.Remediation, $"remediation {remediation.Id}", links: CommandTelemetry.LinkTo(step.Signal?.TraceParent))
             .Tag(SwarmAttributes.AlertName, remediation.Alert.Name)
             .Tag(SwarmAttributes.AlertId, remediation.Alert.Id)
             .Tag(SwarmAttributes.WorkTeam, remediation.Team)
-            .Tag("swarm.remediation.kind", Naming.Kebab(remediation.Kind));
+            .Tag("swarm.remediation.kind", Naming.Kebab(remediation.Kind))
+            .Tag("swarm.incident.id", remediation.Id)
+            .Tag("swarm.incident.key", remediation.IncidentKey);
         return await command.RunAsync(
             async () =>
             {
-                var next = step.Kind switch
+                var traceId = Activity.Current?.TraceId.ToString();
+                var now = clock.GetUtcNow();
+                var (next, outcome) = step.Kind switch
                 {
-                    RemediationCommandKind.Act => remediation.Acted(await ActAsync(remediation, cancellationToken), clock.GetUtcNow()),
-                    RemediationCommandKind.Monitor => remediation.Monitoring(),
-                    _ => await ResolveAsync(remediation, step.Command, cancellationToken),
+                    RemediationCommandKind.Act => await ActAsync(remediation, now, traceId, cancellationToken),
+                    RemediationCommandKind.Monitor => (remediation.Monitoring(), null),
+                    RemediationCommandKind.Suppress => (await SuppressAsync(remediation, step.Signal, now, traceId, cancellationToken), "suppressed"),
+                    _ => (await ResolveAsync(remediation, step.Reason ?? "resolved", now, traceId, cancellationToken), step.Reason ?? "resolved"),
                 };
                 command.Transitioned(remediation.State, next.State);
-                if (step.Kind != RemediationCommandKind.Monitor)
+                if (outcome is not null)
                 {
-                    SwarmTelemetry.Remediations.Add(
-                        1,
-                        new(SwarmAttributes.Alert, remediation.Alert.Name),
-                        new(SwarmAttributes.Outcome, step.Kind switch
-                        {
-                            RemediationCommandKind.Act => "started",
-                            _ when step.Command is null => "expired",
-                            _ when remediation.State == RemediationState.Triggered => "resolved-before-fired",
-                            _ => "resolved",
-                        }));
+                    SwarmTelemetry.Remediations.Add(1, new(SwarmAttributes.Alert, remediation.Alert.Name), new(SwarmAttributes.Outcome, outcome));
                 }
 
                 return next;
@@ -60,10 +95,19 @@ public sealed class RemediationSteps(
             _ => SwarmTelemetry.Remediations.Add(1, new(SwarmAttributes.Alert, remediation.Alert.Name), new(SwarmAttributes.Outcome, "failed")));
     }
 
-    private async Task<IReadOnlyList<string>> ActAsync(AlertRemediation remediation, CancellationToken cancellationToken)
+    private async Task<(AlertRemediation Next, string Outcome)> ActAsync(AlertRemediation remediation, DateTimeOffset now, string? traceId, CancellationToken cancellationToken)
     {
+        var perMinute = options.Value.Remediation.MaxStartsPerMinute;
+        if (!limiter.TryStart(perMinute))
+        {
+            var reason = $"suppressed: the storm limit of {perMinute} remediations per minute is reached; nothing done for {remediation.IncidentKey}";
+            var notified = await NotifyAsync(remediation, $"{remediation.Alert.Name} suppressed", reason, cancellationToken);
+            return (remediation.Suppress(null, reason, [notified], now, traceId), "suppressed");
+        }
+
         var alert = remediation.Alert;
         var actions = new List<string>();
+        string? projectId = null;
         switch (remediation.Kind)
         {
             case RemediationKind.LeanProject:
@@ -71,7 +115,8 @@ public sealed class RemediationSteps(
                 await bus.PublishAsync(
                     AgentEvent.Create(EventTypes.LeanProjectRequested, AgentNames.Remediation, remediation.Id, remediation, team: remediation.Team),
                     cancellationToken);
-                actions.Add($"requested Lean project {InstanceIds.AlertProjectId(remediation.Id)} for team {remediation.Team}; its proposal goes to a process-change motion");
+                projectId = InstanceIds.AlertProjectId(remediation.Id);
+                actions.Add($"requested Lean project {projectId} for team {remediation.Team}; its proposal goes to a process-change motion");
                 break;
             case RemediationKind.RecoverStuckAgent:
                 var stuckAfter = alert.Label("stuck_after_seconds") is { } seconds && double.TryParse(seconds, System.Globalization.CultureInfo.InvariantCulture, out var s)
@@ -86,20 +131,20 @@ public sealed class RemediationSteps(
         }
 
         actions.Add(await NotifyAsync(remediation, $"{alert.Name} fired", alert.Summary ?? string.Join("; ", actions), cancellationToken));
-        return actions;
+        return (remediation.Acted(actions, now, traceId) with { LeanProjectId = projectId }, "started");
     }
 
-    private async Task<AlertRemediation> ResolveAsync(AlertRemediation remediation, RemediationCommand? resolved, CancellationToken cancellationToken)
+    private async Task<AlertRemediation> SuppressAsync(AlertRemediation remediation, RemediationSignal? signal, DateTimeOffset now, string? traceId, CancellationToken cancellationToken)
     {
-        if (remediation.State == RemediationState.Triggered)
-        {
-            // Nothing was started, engaged or announced for this episode, so there is nothing to undo or to tell.
-            return remediation.Resolved(
-                $"alert resolved before its fired notification arrived: {resolved?.Reason}",
-                ["nothing done: the alert had already resolved"],
-                clock.GetUtcNow());
-        }
+        var alert = signal?.Alert ?? remediation.Alert;
+        var reason = $"suppressed: {alert.Name} ({alert.Source}) fired during the cooldown of {remediation.IncidentKey} " +
+                     $"until {remediation.CooldownUntil:O}, after incident {remediation.Id} closed ({remediation.Outcome})";
+        var notified = await NotifyAsync(remediation, $"{alert.Name} suppressed", reason, cancellationToken);
+        return remediation.Suppress(signal, reason, [notified], now, traceId);
+    }
 
+    private async Task<AlertRemediation> ResolveAsync(AlertRemediation remediation, string reason, DateTimeOffset now, string? traceId, CancellationToken cancellationToken)
+    {
         var actions = new List<string>();
         if (remediation.Kind == RemediationKind.ShedLoad)
         {
@@ -107,11 +152,14 @@ public sealed class RemediationSteps(
             actions.Add("load shedding released");
         }
 
-        var outcome = resolved is null
-            ? $"closed after {remediation.MaxDuration} without the alert resolving"
-            : $"alert resolved: {resolved.Reason}";
-        actions.Add(await NotifyAsync(remediation, $"{remediation.Alert.Name} {(resolved is null ? "expired" : "resolved")}", outcome, cancellationToken));
-        return remediation.Resolved(outcome, actions, clock.GetUtcNow());
+        var outcome = reason switch
+        {
+            "expired" => $"closed after {remediation.MaxDuration} without every source resolving",
+            "one-shot" => $"closed after acting: {remediation.Alert.Name} comes from a service that never sends a resolution",
+            _ => $"every source resolved ({string.Join(", ", remediation.Sources.Select(s => s.Identity))})",
+        };
+        actions.Add(await NotifyAsync(remediation, $"{remediation.Alert.Name} {(reason == "expired" ? "expired" : "resolved")}", outcome, cancellationToken));
+        return remediation.Resolved(reason == "expired" ? "expired" : "resolved", outcome, actions, now, traceId);
     }
 
     private async Task<string> NotifyAsync(AlertRemediation remediation, string title, string text, CancellationToken cancellationToken)

@@ -1,17 +1,29 @@
 namespace Swarm.Domain.Remediation;
 
-/// <summary>An alert's remediation: act by policy, then monitor until the alert resolves (or the remediation expires).</summary>
+/// <summary>
+/// The orchestration of one policy × target (its incident desk). Alert deliveries arrive as
+/// <see cref="RemediationSignal"/>s, one at a time, so concurrent and duplicated webhooks cannot start two incidents:
+/// <list type="number">
+/// <item>idle: wait for a firing alert (a resolution that overtook its firing is remembered); the last closed incident
+/// is then kept as its record (<see cref="InstanceIds.IncidentRecord"/>) and a new one opens;</item>
+/// <item>open: act by policy (unless the storm limit suppresses it), then watch: every delivery joins the incident;
+/// it closes when every source that fired it has resolved, when it expires, or at once for one-shot alerts;</item>
+/// <item>closed: during the cooldown every firing is suppressed (recorded, notified), then the desk is idle again.</item>
+/// </list>
+/// The history is kept short: the orchestration continues as new after each incident and every
+/// <see cref="SignalsPerGeneration"/> deliveries.
+/// </summary>
 public static class RemediationWorkflow
 {
+    /// <summary>Deliveries handled before the orchestration continues as new: 50.</summary>
+    public const int SignalsPerGeneration = 50;
+
     private const string Step = SwarmTasks.Activities.ApplyRemediationCommand;
 
     public static async Task<AlertRemediation> RunAsync(TaskOrchestrationContext context, AlertRemediation remediation)
     {
         context.SetCustomStatus(remediation);
-        if (remediation is { State: RemediationState.Triggered, ResolvedFirst: { } resolvedFirst })
-        {
-            remediation = await context.StepAsync<AlertRemediation>(Step, new RemediationStep(remediation, RemediationCommandKind.Resolve, resolvedFirst));
-        }
+        var signals = 0;
 
         if (remediation.State == RemediationState.Triggered)
         {
@@ -20,16 +32,85 @@ public static class RemediationWorkflow
 
         if (remediation.State == RemediationState.Acting)
         {
-            remediation = await context.StepAsync<AlertRemediation>(Step, new RemediationStep(remediation, RemediationCommandKind.Monitor));
+            remediation = remediation.Alert.OneShot
+                ? await context.StepAsync<AlertRemediation>(Step, new RemediationStep(remediation, RemediationCommandKind.Resolve, Reason: "one-shot"))
+                : await context.StepAsync<AlertRemediation>(Step, new RemediationStep(remediation, RemediationCommandKind.Monitor));
         }
 
-        if (remediation.State == RemediationState.Monitoring)
+        while (remediation.State == RemediationState.Monitoring)
         {
-            var expires = context.CurrentUtcDateTime + remediation.MaxDuration;
-            var resolved = await Inbox.NextBeforeAsync<RemediationCommand>(context, expires);
-            remediation = await context.StepAsync<AlertRemediation>(Step, new RemediationStep(remediation, RemediationCommandKind.Resolve, resolved));
+            var expires = (remediation.StartedAt ?? context.CurrentUtcDateTime) + remediation.MaxDuration;
+            var signal = await Inbox.NextBeforeAsync<RemediationSignal>(context, expires.UtcDateTime);
+            if (signal is null)
+            {
+                remediation = await context.StepAsync<AlertRemediation>(Step, new RemediationStep(remediation, RemediationCommandKind.Resolve, Reason: "expired"));
+                break;
+            }
+
+            remediation = remediation.Join(signal, context.CurrentUtcDateTime);
+            context.SetCustomStatus(remediation);
+            if (remediation.AllSourcesResolved)
+            {
+                remediation = await context.StepAsync<AlertRemediation>(Step, new RemediationStep(remediation, RemediationCommandKind.Resolve, signal, "resolved"));
+            }
+            else if (++signals >= SignalsPerGeneration)
+            {
+                context.ContinueAsNew(remediation);
+                return remediation;
+            }
         }
 
-        return remediation;
+        while (remediation is { State: RemediationState.Resolved, CooldownUntil: { } until } && until > context.CurrentUtcDateTime)
+        {
+            var signal = await Inbox.NextBeforeAsync<RemediationSignal>(context, until.UtcDateTime);
+            if (signal is null)
+            {
+                break;
+            }
+
+            remediation = signal.Alert.Status == AlertStatus.Firing
+                ? await context.StepAsync<AlertRemediation>(Step, new RemediationStep(remediation, RemediationCommandKind.Suppress, signal))
+                : remediation.Record(new IncidentStep(context.CurrentUtcDateTime, "ignored", $"{signal.Alert.Name} resolved ({signal.Alert.Source}) after the incident closed", null, signal.EventId));
+            context.SetCustomStatus(remediation);
+            if (++signals >= SignalsPerGeneration)
+            {
+                context.ContinueAsNew(remediation);
+                return remediation;
+            }
+        }
+
+        // Idle until a firing alert opens the next incident.
+        while (true)
+        {
+            var signal = await Inbox.NextAsync<RemediationSignal>(context);
+            if (signal.Alert.Status == AlertStatus.Firing && !remediation.EarlyResolutions.Contains(signal.Alert.Identity))
+            {
+                if (remediation.Sequence > 0)
+                {
+                    await context.CallSubOrchestratorAsync<AlertRemediation>(
+                        SwarmTasks.Orchestrators.IncidentRecord, remediation, new SubOrchestrationOptions { InstanceId = InstanceIds.IncidentRecord(remediation.Id) });
+                }
+
+                context.ContinueAsNew(remediation.Open(signal, context.CurrentUtcDateTime));
+                return remediation;
+            }
+
+            remediation = signal.Alert.Status == AlertStatus.Resolved
+                ? remediation.RememberEarlyResolution(signal.Alert)
+                : remediation;
+            context.SetCustomStatus(remediation);
+            if (++signals >= SignalsPerGeneration)
+            {
+                context.ContinueAsNew(remediation);
+                return remediation;
+            }
+        }
+    }
+
+    /// <summary>A closed incident's record: nothing to do but keep it (its input is its output).</summary>
+    public static Task<AlertRemediation> RecordAsync(TaskOrchestrationContext context, AlertRemediation incident)
+    {
+        context.SetCustomStatus(incident);
+        return Task.FromResult(incident);
     }
 }

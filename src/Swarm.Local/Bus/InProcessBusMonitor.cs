@@ -31,8 +31,8 @@ public sealed class InProcessBusMonitor(InProcessAgentEventBus bus, TimeProvider
         };
         return Task.FromResult(new BusReport(
             "in-process",
-            "Agent events are routed inside the call that publishes them (the publishing activity), retried " +
-            $"{InProcessAgentEventBus.MaxAttempts} times; no broker is involved. Set ServiceBusConnection__fullyQualifiedNamespace to use Service Bus.",
+            "Agent events are routed inside the call that publishes them (the publishing activity), in up to " +
+            $"{InProcessAgentEventBus.MaxAttempts} attempts; no broker is involved. Set ServiceBusConnection__fullyQualifiedNamespace to use Service Bus.",
             null,
             null,
             null,
