@@ -74,7 +74,7 @@ public sealed class AlertLoopTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task A_high_defect_rate_fires_through_prometheus_and_alertmanager_and_starts_lean_and_a_process_change_vote()
     {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(150));
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(240));
         var ids = new List<string>();
         for (var i = 0; i < 6; i++)
         {
@@ -129,7 +129,47 @@ public sealed class AlertLoopTests : IAsyncLifetime, IDisposable
 
         var agents = await _api.GetFromJsonAsync<JsonElement>("/api/agents", deadline.Token);
         Assert.Equal(JsonValueKind.Object, agents.ValueKind);
+
+        // The rule flaps: the failures leave its 20-s window, it resolves and the incident closes; new failures fire it
+        // again during the cooldown (a sprint length), which is recorded and suppressed — still one Lean project.
+        await UntilAsync(
+            async () => (await IncidentsAsync(deadline.Token)).Any(i => i.GetProperty("state").GetString() == "resolved"),
+            "the HighDefectRate incident closed after the alert resolved",
+            () => $"prometheus:\n{_alerting!.Prometheus.Output}\nalertmanager:\n{_alerting!.Alertmanager.Output}",
+            deadline.Token);
+        var again = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            var response = await _api.PostAsJsonAsync("/api/work", new { type = "task", title = $"Loop again {i}", priority = "medium", team = Team }, deadline.Token);
+            again.Add((await response.Content.ReadFromJsonAsync<JsonElement>(deadline.Token)).GetProperty("id").GetString()!);
+        }
+
+        foreach (var id in again)
+        {
+            await UntilAsync(async () => (await GetWorkAsync(id, deadline.Token)).GetProperty("status").GetString() == "planned", $"{id} planned", null, deadline.Token);
+            await _api.PostAsJsonAsync($"/api/work/{id}/progress", new { percent = 50 }, deadline.Token);
+            await UntilAsync(async () => (await GetWorkAsync(id, deadline.Token)).GetProperty("status").GetString() == "in-progress", $"{id} in progress", null, deadline.Token);
+            await CompleteAsync(id, "failed", deadline.Token);
+        }
+
+        await UntilAsync(
+            async () => (await IncidentsAsync(deadline.Token)).Any(i => i.GetProperty("suppressed").GetInt32() >= 1),
+            "the second firing suppressed by the cooldown",
+            () => $"prometheus:\n{_alerting!.Prometheus.Output}\nalertmanager:\n{_alerting!.Alertmanager.Output}",
+            deadline.Token);
+        var incidents = await IncidentsAsync(deadline.Token);
+        Assert.Single(incidents);
+        var projects = new List<string>();
+        await foreach (var instance in client.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = InstanceIds.Lean(Team, "alert-") }))
+        {
+            projects.Add(instance.InstanceId);
+        }
+
+        Assert.Single(projects);
     }
+
+    private async Task<List<JsonElement>> IncidentsAsync(CancellationToken cancellationToken) =>
+        [.. (await _api.GetFromJsonAsync<JsonElement>($"/api/remediations?team={Team}&policy=lean-project", cancellationToken)).GetProperty("items").EnumerateArray()];
 
     [Fact]
     public async Task Every_grafana_panel_query_is_valid_promql_against_the_real_prometheus()

@@ -314,6 +314,33 @@ public class RemediationWorkflowTests : IAsyncLifetime
         Assert.StartsWith("every source resolved", first.Outcome);
     }
 
+    [Fact]
+    public async Task The_alert_cases_from_real_monitoring_are_accepted_over_http_each_with_its_right_outcome()
+    {
+        static JsonElement Case(string name) => JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Samples", name))).RootElement;
+
+        var managed = (await _swarm.Api.PostAsync("alerts", Case("azure-managed-prometheus-high-defect-rate.json"), null, CancellationToken.None)).Read<AlertsAccepted>();
+        var noFingerprint = (await _swarm.Api.PostAsync("alerts", Case("alertmanager-v4-without-fingerprint.json"), null, CancellationToken.None)).Read<AlertsAccepted>();
+        var grafana = (await _swarm.Api.PostAsync("alerts", Case("grafana-unified-alerting-mixed.json"), null, CancellationToken.None)).Read<AlertsAccepted>();
+
+        // Managed Prometheus: HighDefectRate for team alpha, so a Lean project for alpha.
+        var receipt = Assert.Single(managed.Alerts);
+        Assert.Equal(("HighDefectRate", "lean-project/team=alpha", "azure-monitor"), (receipt.Alert, receipt.IncidentKey, managed.Source));
+        var incident = await StatusAsync(receipt.RemediationId, r => r.State == RemediationState.Monitoring);
+        await SwarmTestHost.EventuallyAsync(() => _swarm.Client.GetInstanceAsync(InstanceIds.Lean("alpha", incident.LeanProjectId!)), _ => true, what: "Lean project for alpha");
+
+        // Alertmanager before fingerprints: each alert by its own status, identities from the labels.
+        Assert.Equal("alertmanager", noFingerprint.Source);
+        Assert.Equal([("ServerStop", "firing"), ("ServerStop", "resolved")], noFingerprint.Alerts.Select(a => (a.Alert, a.Status)));
+        Assert.NotEqual(noFingerprint.Alerts[0].IncidentKey, noFingerprint.Alerts[1].IncidentKey);
+
+        // Grafana: a third source, each alert by its own name and status.
+        Assert.Equal(("grafana", 0), (grafana.Source, grafana.TruncatedAlerts));
+        Assert.Equal([("Test alert", "resolved"), ("Test alert", "resolved"), ("Second webhook test", "firing")], grafana.Alerts.Select(a => (a.Alert, a.Status)));
+        var firing = await StatusAsync(grafana.Alerts[2].RemediationId, r => r.State == RemediationState.Monitoring);
+        Assert.Equal(RemediationKind.NotifyOnly, firing.Kind);
+    }
+
     private static AlertNotification Alert(string name, params (string Key, string Value)[] labels) => new()
     {
         Source = AlertPayloads.AlertmanagerSource,
