@@ -20,7 +20,13 @@ public class RemediationWorkflowTests : IAsyncLifetime
     private SwarmTestHost _swarm = null!;
 
     public async Task InitializeAsync() => _swarm = await StartHostAsync(o =>
-        o.Remediation = new RemediationOptions { MaxDuration = TimeSpan.FromMinutes(5), RetryAfter = TimeSpan.FromSeconds(30), NotifyCooldown = TimeSpan.FromMinutes(10) });
+        o.Remediation = new RemediationOptions
+        {
+            MaxDuration = TimeSpan.FromMinutes(5),
+            RetryAfter = TimeSpan.FromSeconds(30),
+            NotifyCooldown = TimeSpan.FromMinutes(10),
+            ApprovalWindow = TimeSpan.FromSeconds(1),
+        });
 
     public async Task DisposeAsync() => await _swarm.DisposeAsync();
 
@@ -126,6 +132,68 @@ public class RemediationWorkflowTests : IAsyncLifetime
         Assert.Contains("general consent", decided.Reason);
         var remediation = await StatusAsync(receipts[0].RemediationId, r => r.State == RemediationState.Monitoring);
         Assert.Contains(remediation.Actions, a => a.Contains($"nudged {InstanceIds.Motion(motion.Id)}", StringComparison.Ordinal));
+
+        // Recovery needs the board's consent: its motion announced the plan and was adopted with no objection.
+        Assert.Equal(ApprovalMode.Consent, remediation.Approval);
+        var approval = (await _swarm.CompletedAsync(InstanceIds.Motion(remediation.ApprovalMotionId!))).ReadOutputAs<Motion>()!;
+        Assert.Equal((MotionKind.RemediationApproval, MotionResult.Passed, remediation.Id), (approval.Kind, approval.Result, approval.RemediationId));
+        Assert.Contains("recover roberts-agent", approval.Proposal, StringComparison.Ordinal);
+        Assert.Contains("because AgentStateStuck fired", approval.Proposal, StringComparison.Ordinal);
+        Assert.Equal(["opened", "approval-requested", "approved", "acted"], remediation.Steps.Select(s => s.Step));
+    }
+
+    [Fact]
+    public async Task An_objection_puts_the_plan_to_a_vote_and_a_rejected_plan_applies_nothing()
+    {
+        await using var board = await SwarmTestHost.StartAsync(o => o.Remediation = new RemediationOptions { ApprovalWindow = TimeSpan.FromSeconds(30) });
+        var intake = board.Services.GetRequiredService<AlertIntake>();
+        var receipt = (await intake.ReceiveAsync([Alert("SlowTransitions")])).Single();
+        var waiting = await SwarmTestHost.EventuallyAsync(
+            async () => (await board.Client.GetInstanceAsync(receipt.RemediationId, true))?.ReadCustomStatusAs<AlertRemediation>(),
+            r => r.State == RemediationState.AwaitingApproval,
+            what: "awaiting approval");
+        await SwarmTestHost.EventuallyAsync(async () => await board.Commands.GetMotionAsync(waiting.ApprovalMotionId!), m => m.State == MotionState.Seconded, what: "approval motion open");
+
+        await board.Commands.VoteAsync(waiting.ApprovalMotionId!, "treasurer", VoteChoice.Object, "obj-1");
+        await SwarmTestHost.EventuallyAsync(async () => await board.Commands.GetMotionAsync(waiting.ApprovalMotionId!), m => m.State == MotionState.Voting, what: "put to a vote");
+        foreach (var member in new[] { "chair", "secretary", "treasurer", "member-a", "member-b" })
+        {
+            await board.Commands.VoteAsync(waiting.ApprovalMotionId!, member, VoteChoice.No, $"no-{member}");
+        }
+
+        var closed = await SwarmTestHost.EventuallyAsync(
+            async () => (await board.Client.GetInstanceAsync(receipt.RemediationId, true))?.ReadCustomStatusAs<AlertRemediation>(),
+            r => r.State == RemediationState.Resolved,
+            what: "rejected");
+        Assert.Equal("shed-load/team=*", closed.IncidentKey);
+        Assert.StartsWith("not applied: the board did not approve", closed.Outcome);
+        Assert.Null(closed.StartedAt);
+        Assert.Null(closed.CooldownUntil);
+        Assert.Equal(["opened", "approval-requested", "rejected", "resolved"], closed.Steps.Select(s => s.Step));
+        Assert.Empty(await board.Services.GetRequiredService<LoadShedding>().ActiveAsync());
+    }
+
+    [Fact]
+    public async Task A_dry_run_records_what_it_would_do_and_applies_nothing()
+    {
+        await using var dry = await SwarmTestHost.StartAsync(o => o.Remediation = new RemediationOptions { DryRun = true });
+        var intake = dry.Services.GetRequiredService<AlertIntake>();
+        var lean = (await intake.ReceiveAsync([Alert("HighDefectRate", ("team", "dry"))])).Single();
+        var shed = (await intake.ReceiveAsync([Alert("AgentHighErrorRate", ("team", "dry"))])).Single();
+
+        var leanIncident = await SwarmTestHost.EventuallyAsync(
+            async () => (await dry.Client.GetInstanceAsync(lean.RemediationId, true))?.ReadCustomStatusAs<AlertRemediation>(), r => r.State == RemediationState.Monitoring, what: "lean dry run");
+        var shedIncident = await SwarmTestHost.EventuallyAsync(
+            async () => (await dry.Client.GetInstanceAsync(shed.RemediationId, true))?.ReadCustomStatusAs<AlertRemediation>(), r => r.State == RemediationState.Monitoring, what: "shed dry run");
+
+        Assert.True(leanIncident.DryRun);
+        Assert.StartsWith("dry run: would start Lean project", leanIncident.Actions[0], StringComparison.Ordinal);
+        Assert.Null(leanIncident.LeanProjectId);
+        Assert.Null(await dry.Client.GetInstanceAsync(InstanceIds.Lean("dry", InstanceIds.AlertProjectId(leanIncident.Id))));
+        Assert.StartsWith("dry run: would shed load", shedIncident.Actions[0], StringComparison.Ordinal);
+        Assert.Empty(await dry.Services.GetRequiredService<LoadShedding>().ActiveAsync());
+        var (_, created) = await dry.Commands.ClaimAsync(new ClaimWork(WorkType.Task, "Accepted in a dry run", WorkPriority.Low, "dry", 1), null);
+        Assert.True(created);
     }
 
     [Fact]

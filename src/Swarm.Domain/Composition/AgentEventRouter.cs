@@ -52,6 +52,7 @@ public sealed class AgentEventRouter(AgentMailbox mailbox, IOptions<SwarmOptions
                 EventTypes.ProposalReady => await OnProposalReadyAsync(agentEvent, cancellationToken),
                 EventTypes.AlertFired or EventTypes.AlertResolved => await OnAlertAsync(agentEvent, cancellationToken),
                 EventTypes.LeanProjectRequested => await OnLeanProjectRequestedAsync(agentEvent, cancellationToken),
+                EventTypes.RemediationApprovalRequested => await OnRemediationApprovalRequestedAsync(agentEvent, cancellationToken),
                 _ => null,
             };
             if (target is null)
@@ -117,6 +118,17 @@ public sealed class AgentEventRouter(AgentMailbox mailbox, IOptions<SwarmOptions
                     },
                     cancellationToken);
                 return instanceId;
+            case MotionKind.RemediationApproval when motion.RemediationId is { } incidentId:
+                var deskId = InstanceIds.Remediation(incidentId[..incidentId.LastIndexOf('-')]);
+                await mailbox.SendAsync(
+                    deskId,
+                    new RemediationSignal(agentEvent.Id, null)
+                    {
+                        Decision = new ApprovalDecision(motion.Id, result == MotionResult.Passed, reason),
+                        TraceParent = agentEvent.TraceParent,
+                    },
+                    cancellationToken);
+                return deskId;
             case MotionKind.ProcessChange when motion.LeanProjectId is { } projectId:
                 var leanId = InstanceIds.Lean(motion.Team, projectId);
                 await mailbox.SendAsync(
@@ -202,6 +214,33 @@ public sealed class AgentEventRouter(AgentMailbox mailbox, IOptions<SwarmOptions
         var instanceId = InstanceIds.Remediation(desk.DeskKey);
         var signal = new RemediationSignal(agentEvent.Id, alert) { TraceParent = agentEvent.TraceParent };
         await mailbox.StartAndSendAsync(SwarmTasks.Orchestrators.Remediation, instanceId, desk, signal, cancellationToken);
+        return instanceId;
+    }
+
+    /// <summary>
+    /// A remediation's plan goes to the board: a committee motion (no second) whose objection window is the
+    /// remediation's own approval window (minutes, not the board's day), adopted by general consent unless someone
+    /// objects; an objection calls a vote. Its decision comes back to the incident (<see cref="OnMotionDecidedAsync"/>).
+    /// </summary>
+    private async Task<string?> OnRemediationApprovalRequestedAsync(AgentEvent agentEvent, CancellationToken cancellationToken)
+    {
+        var request = agentEvent.Read<RemediationApprovalRequest>();
+        var settings = options.Value;
+        var motion = new Motion
+        {
+            Id = request.MotionId,
+            Kind = MotionKind.RemediationApproval,
+            Title = request.Title,
+            Team = request.Team,
+            Board = settings.Team(request.Team).Members,
+            Timings = new GovernanceTimings(settings.Governance.SecondingDeadline, settings.Remediation.ApprovalWindow, settings.Remediation.ApprovalVotingDeadline),
+            FromCommittee = true,
+            MovedBy = AgentNames.Remediation,
+            RemediationId = request.IncidentId,
+            Proposal = request.Plan,
+        };
+        var instanceId = InstanceIds.Motion(motion.Id);
+        await mailbox.StartAsync(SwarmTasks.Orchestrators.Motion, instanceId, motion, cancellationToken);
         return instanceId;
     }
 

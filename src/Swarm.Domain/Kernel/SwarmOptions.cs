@@ -27,6 +27,7 @@ public sealed class SwarmOptions
             SprintLength = TimeSpan.FromSeconds(60),
         },
         Teams = new(StringComparer.OrdinalIgnoreCase) { ["alpha"] = new TeamOptions { FirstSprint = 42 } },
+        Remediation = new RemediationOptions { ApprovalWindow = TimeSpan.FromSeconds(10), ApprovalVotingDeadline = TimeSpan.FromSeconds(30) },
     };
 }
 
@@ -95,4 +96,45 @@ public sealed class RemediationOptions
     /// process); further ones are closed as suppressed, recorded and notified: 20.
     /// </summary>
     public int MaxStartsPerMinute { get; set; } = 20;
+
+    /// <summary>
+    /// Evaluate and record every decision without acting: each incident records the actions it would have taken
+    /// ("dry run: would …"), notifies them, and applies nothing (no Lean project, no recovery, no load shedding).
+    /// </summary>
+    public bool DryRun { get; set; }
+
+    /// <summary>Approval of recovering a stuck agent (restarting failed instances, nudging running ones): <c>consent</c>.</summary>
+    public ApprovalMode RecoverApproval { get; set; } = ApprovalMode.Consent;
+
+    /// <summary>Approval of shedding the load of every team (an alert without a team): <c>consent</c>.</summary>
+    public ApprovalMode ShedAllTeamsApproval { get; set; } = ApprovalMode.Consent;
+
+    /// <summary>Approval of shedding one team's load: <c>auto</c>.</summary>
+    public ApprovalMode ShedLoadApproval { get; set; } = ApprovalMode.Auto;
+
+    /// <summary>Approval of starting a Lean project: <c>auto</c> (its proposal goes to a vote anyway).</summary>
+    public ApprovalMode LeanProjectApproval { get; set; } = ApprovalMode.Auto;
+
+    /// <summary>
+    /// The objection window of a remediation-approval motion, its hold period: 5 min. Apart from
+    /// <see cref="GovernanceOptions.ObjectionWindow"/> (a day), because an urgent action must not wait for the board's day.
+    /// </summary>
+    public TimeSpan ApprovalWindow { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long the board may vote on an objected remediation before the vote closes: 30 min.</summary>
+    public TimeSpan ApprovalVotingDeadline { get; set; } = TimeSpan.FromMinutes(30);
+}
+
+/// <summary>Whether a remediation may act on its own or needs the board (Roberts) first.</summary>
+[JsonConverter(typeof(KebabEnumConverter<ApprovalMode>))]
+public enum ApprovalMode
+{
+    /// <summary>Act at once.</summary>
+    Auto,
+
+    /// <summary>
+    /// Open a <c>remediation-approval</c> committee motion announcing the plan; act only if it is adopted — by general
+    /// consent when nobody objects within <see cref="RemediationOptions.ApprovalWindow"/>, else by the vote an objection calls.
+    /// </summary>
+    Consent,
 }

@@ -69,6 +69,9 @@ public static class InstanceIds
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..16];
 
     public static string ApprovalMotionId(string workId) => $"approve-{workId}";
+
+    /// <summary>The board's motion on an incident's plan: <c>approve-remediation-{incident id}</c>.</summary>
+    public static string RemediationApprovalMotionId(string incidentId) => $"approve-remediation-{incidentId}";
     public static string ProcessChangeMotionId(string team, string projectId) => $"change-{team}-{projectId}";
     public static string DefectProjectId(int sprint) => $"defect-sprint{sprint}";
 

@@ -18,6 +18,9 @@ public enum RemediationKind
 public enum RemediationState
 {
     Triggered,
+
+    /// <summary>The plan is before the board (a remediation-approval motion); nothing is applied until it is adopted.</summary>
+    AwaitingApproval,
     Acting,
     Monitoring,
     Resolved,
@@ -27,6 +30,8 @@ public enum RemediationState
 [JsonConverter(typeof(KebabEnumConverter<RemediationCommandKind>))]
 public enum RemediationCommandKind
 {
+    /// <summary>Put the plan to the board: open its remediation-approval motion.</summary>
+    RequestApproval,
     Act,
     Monitor,
     Resolve,
@@ -70,6 +75,11 @@ public sealed record AlertRemediation
     public static readonly TransitionTable<RemediationState, RemediationCommandKind> Machine =
         new TransitionTable<RemediationState, RemediationCommandKind>("remediation")
             .Allow(RemediationState.Triggered, RemediationCommandKind.Act, RemediationState.Acting)
+            .Allow(RemediationState.Triggered, RemediationCommandKind.RequestApproval, RemediationState.AwaitingApproval)
+            .Allow(RemediationState.AwaitingApproval, RemediationCommandKind.Act, RemediationState.Acting)
+            // Rejected or lapsed by the board, or every source resolved before it decided: nothing applied.
+            .Allow(RemediationState.AwaitingApproval, RemediationCommandKind.Resolve, RemediationState.Resolved)
+            .Allow(RemediationState.AwaitingApproval, RemediationCommandKind.Suppress, RemediationState.Resolved)
             // The storm limit closed it before it acted.
             .Allow(RemediationState.Triggered, RemediationCommandKind.Suppress, RemediationState.Resolved)
             .Allow(RemediationState.Acting, RemediationCommandKind.Monitor, RemediationState.Monitoring)
@@ -102,6 +112,18 @@ public sealed record AlertRemediation
 
     /// <summary>How long the policy rests on this target after the incident closes.</summary>
     public TimeSpan Cooldown { get; init; }
+
+    /// <summary>Whether the plan needs the board first (<see cref="RemediationPolicy.ApprovalOf"/>).</summary>
+    public ApprovalMode Approval { get; init; }
+
+    /// <summary>The remediation-approval motion, once the plan was put to the board.</summary>
+    public string? ApprovalMotionId { get; init; }
+
+    /// <summary>The board's decision and its reason, once taken.</summary>
+    public string? ApprovalDecision { get; init; }
+
+    /// <summary>True when the incident only recorded what it would have done (<see cref="RemediationOptions.DryRun"/>).</summary>
+    public bool DryRun { get; init; }
 
     public RemediationState State { get; init; } = RemediationState.Triggered;
 
@@ -144,7 +166,7 @@ public sealed record AlertRemediation
     /// <summary>The incident, opened by <paramref name="signal"/>'s firing alert at <paramref name="at"/>.</summary>
     public AlertRemediation Open(RemediationSignal signal, DateTimeOffset at)
     {
-        var alert = signal.Alert;
+        var alert = signal.Alert ?? throw new InvalidInputException("alert", "An incident is opened by a firing alert.");
         var sequence = Sequence + 1;
         return this with
         {
@@ -165,6 +187,8 @@ public sealed record AlertRemediation
             ResolvedAt = null,
             CooldownUntil = null,
             EarlyResolutions = [],
+            ApprovalMotionId = null,
+            ApprovalDecision = null,
         };
     }
 
@@ -174,7 +198,11 @@ public sealed record AlertRemediation
     /// </summary>
     public AlertRemediation Join(RemediationSignal signal, DateTimeOffset at)
     {
-        var alert = signal.Alert;
+        if (signal.Alert is not { } alert)
+        {
+            return Record(new IncidentStep(at, "ignored", $"a board decision ({signal.Decision?.Reason}) that this incident no longer waits for", TraceOf(signal), signal.EventId));
+        }
+
         var firing = alert.Status == AlertStatus.Firing;
         var known = Sources.FirstOrDefault(s => s.Identity == alert.SourceIdentity);
         if (known is null && !firing)
@@ -215,6 +243,21 @@ public sealed record AlertRemediation
 
     public AlertRemediation Monitoring() => this with { State = Machine.Fire(State, RemediationCommandKind.Monitor) };
 
+    /// <summary>The plan put to the board as motion <paramref name="motionId"/>.</summary>
+    public AlertRemediation AwaitApproval(string motionId, string plan, DateTimeOffset at, string? traceId) =>
+        Record(new IncidentStep(at, "approval-requested", $"motion {motionId}: {plan}", traceId)) with
+        {
+            State = Machine.Fire(State, RemediationCommandKind.RequestApproval),
+            ApprovalMotionId = motionId,
+        };
+
+    /// <summary>The board's decision recorded (the step that follows acts on it).</summary>
+    public AlertRemediation Decided(ApprovalDecision decision, DateTimeOffset at, string? traceId, string? eventId) =>
+        Record(new IncidentStep(at, decision.Passed ? "approved" : "rejected", $"motion {decision.MotionId}: {decision.Reason}", traceId, eventId)) with
+        {
+            ApprovalDecision = $"{(decision.Passed ? "approved" : "rejected")}: {decision.Reason}",
+        };
+
     /// <summary>Closed with <paramref name="outcome"/>; the cooldown starts when it acted (an incident that did nothing leaves none).</summary>
     public AlertRemediation Resolved(string step, string outcome, IReadOnlyList<string> actions, DateTimeOffset at, string? traceId) =>
         Record(new IncidentStep(at, step, outcome, traceId)) with
@@ -249,14 +292,42 @@ public sealed record AlertRemediation
         return this with { Steps = [Steps[0], .. Steps.Skip(2), step], StepsDropped = StepsDropped + 1 };
     }
 
-    private static string? TraceOf(RemediationSignal signal) =>
+    /// <summary>The W3C trace id of a signal's trace context, when it has one.</summary>
+    public static string? TraceOf(RemediationSignal signal) =>
         System.Diagnostics.ActivityContext.TryParse(signal.TraceParent, null, out var context) ? context.TraceId.ToString() : null;
 }
 
-/// <summary>An alert delivery for an incident's orchestration: firing or resolved, as <see cref="Alert"/> says.</summary>
-/// <param name="EventId">The <c>alert.fired</c>/<c>alert.resolved</c> event it came from.</param>
-/// <param name="Alert">The alert as delivered.</param>
-public sealed record RemediationSignal(string EventId, AlertNotification Alert) : IAgentCommand
+/// <summary>
+/// What reaches an incident's orchestration: an alert delivery (firing or resolved, as <see cref="Alert"/> says), or
+/// the board's <see cref="Decision"/> on its remediation-approval motion.
+/// </summary>
+/// <param name="EventId">The <c>alert.fired</c>/<c>alert.resolved</c> or <c>roberts.motion.passed|failed</c> event it came from.</param>
+/// <param name="Alert">The alert as delivered; null for a board decision.</param>
+public sealed record RemediationSignal(string EventId, AlertNotification? Alert) : IAgentCommand
 {
     public string? TraceParent { get; init; }
+
+    /// <summary>The board's decision on the incident's approval motion; null for an alert delivery.</summary>
+    public ApprovalDecision? Decision { get; init; }
+}
+
+/// <summary>The board's decision on a remediation-approval motion.</summary>
+/// <param name="MotionId">The motion.</param>
+/// <param name="Passed">Adopted (by general consent or a vote) or not (rejected, or no quorum).</param>
+/// <param name="Reason">Roberts' reason, e.g. "adopted by general consent: no objection within the window".</param>
+public sealed record ApprovalDecision(string MotionId, bool Passed, string Reason);
+
+/// <summary>
+/// The remediation agent asks the board to approve a plan (payload of <c>remediation.approval.requested</c>); the router
+/// opens the motion with Roberts.
+/// </summary>
+/// <param name="IncidentId">The incident waiting for the decision.</param>
+/// <param name="MotionId">The motion to open (<see cref="InstanceIds.RemediationApprovalMotionId"/>).</param>
+/// <param name="Team">Whose board decides: the incident's team, or <see cref="SwarmBoard"/> for a swarm-wide action.</param>
+/// <param name="Title">The motion's title.</param>
+/// <param name="Plan">What, on what, why and which alert.</param>
+public sealed record RemediationApprovalRequest(string IncidentId, string MotionId, string Team, string Title, string Plan)
+{
+    /// <summary>The board that decides swarm-wide actions (every team, every agent): team <c>swarm</c>'s.</summary>
+    public const string SwarmBoard = "swarm";
 }

@@ -49,7 +49,7 @@ public sealed class LoadShedding(IDurableClientSource clients, TimeProvider cloc
             await foreach (var instance in clients.Current.GetAllInstancesAsync(query).WithCancellation(cancellationToken))
             {
                 if (instance.SerializedCustomStatus is not null
-                    && instance.ReadCustomStatusAs<AlertRemediation>() is { Kind: RemediationKind.ShedLoad, State: RemediationState.Acting or RemediationState.Monitoring } r)
+                    && instance.ReadCustomStatusAs<AlertRemediation>() is { Kind: RemediationKind.ShedLoad, DryRun: false, State: RemediationState.Acting or RemediationState.Monitoring } r)
                 {
                     circuits.Add(new SheddingCircuit(r.Team ?? RemediationPolicy.AllTeams, r.Alert.Name, r.Id));
                 }

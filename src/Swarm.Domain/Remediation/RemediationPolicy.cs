@@ -63,9 +63,24 @@ public static class RemediationPolicy
             Agent = AgentOf(alert),
             MaxDuration = options.MaxDuration,
             Cooldown = CooldownOf(kind, options, scrum),
+            Approval = ApprovalOf(kind, kind == RemediationKind.ShedLoad ? team ?? AllTeams : team, options),
+            DryRun = options.DryRun,
             State = RemediationState.Idle,
         };
     }
+
+    /// <summary>
+    /// Whether a plan needs the board first: recovering a stuck agent and shedding every team's load <c>consent</c>,
+    /// shedding one team's load and a Lean project <c>auto</c> (each configurable), a notification always <c>auto</c>.
+    /// </summary>
+    public static ApprovalMode ApprovalOf(RemediationKind kind, string? team, RemediationOptions options) => kind switch
+    {
+        RemediationKind.RecoverStuckAgent => options.RecoverApproval,
+        RemediationKind.ShedLoad when team == AllTeams => options.ShedAllTeamsApproval,
+        RemediationKind.ShedLoad => options.ShedLoadApproval,
+        RemediationKind.LeanProject => options.LeanProjectApproval,
+        _ => ApprovalMode.Auto,
+    };
 
     /// <summary>
     /// How long a policy rests on a target after its incident closed: a Lean project per team once per sprint length

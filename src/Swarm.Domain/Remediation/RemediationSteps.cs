@@ -8,7 +8,7 @@ namespace Swarm.Domain.Remediation;
 /// <param name="Remediation">The incident as the orchestration holds it.</param>
 /// <param name="Kind">The step.</param>
 /// <param name="Signal">The alert delivery that caused it, when one did (the resolution that closed it, the firing suppressed).</param>
-/// <param name="Reason">For <see cref="RemediationCommandKind.Resolve"/>: <c>resolved</c>, <c>expired</c> or <c>one-shot</c>.</param>
+/// <param name="Reason">For <see cref="RemediationCommandKind.Resolve"/>: <c>resolved</c>, <c>expired</c>, <c>one-shot</c>, <c>rejected</c> or <c>resolved-before-approval</c>.</param>
 public sealed record RemediationStep(AlertRemediation Remediation, RemediationCommandKind Kind, RemediationSignal? Signal = null, string? Reason = null);
 
 /// <summary>
@@ -63,6 +63,7 @@ public sealed class RemediationSteps(
             RemediationCommandKind.Act => "remediation.start",
             RemediationCommandKind.Monitor => "remediation.monitor",
             RemediationCommandKind.Suppress => "remediation.suppress",
+            RemediationCommandKind.RequestApproval => "remediation.approval",
             _ => "remediation.resolve",
         };
         using var command = CommandTelemetry.Start(logger, spanName, Framework.Remediation, $"remediation {remediation.Id}", links: CommandTelemetry.LinkTo(step.Signal?.TraceParent))
@@ -81,6 +82,7 @@ public sealed class RemediationSteps(
                 {
                     RemediationCommandKind.Act => await ActAsync(remediation, now, traceId, cancellationToken),
                     RemediationCommandKind.Monitor => (remediation.Monitoring(), null),
+                    RemediationCommandKind.RequestApproval => (await RequestApprovalAsync(remediation, now, traceId, cancellationToken), "approval-requested"),
                     RemediationCommandKind.Suppress => (await SuppressAsync(remediation, step.Signal, now, traceId, cancellationToken), "suppressed"),
                     _ => (await ResolveAsync(remediation, step.Reason ?? "resolved", now, traceId, cancellationToken), step.Reason ?? "resolved"),
                 };
@@ -107,6 +109,14 @@ public sealed class RemediationSteps(
 
         var alert = remediation.Alert;
         var actions = new List<string>();
+        if (remediation.DryRun)
+        {
+            var plan = $"dry run: would {PlanOf(remediation)}; nothing applied";
+            actions.Add(plan);
+            actions.Add(await NotifyAsync(remediation, $"{alert.Name} fired (dry run)", plan, cancellationToken));
+            return (remediation.Acted(actions, now, traceId), "dry-run");
+        }
+
         string? projectId = null;
         switch (remediation.Kind)
         {
@@ -134,6 +144,41 @@ public sealed class RemediationSteps(
         return (remediation.Acted(actions, now, traceId) with { LeanProjectId = projectId }, "started");
     }
 
+    /// <summary>
+    /// Puts the plan to the board: a hand-off to Roberts through the router (<c>remediation.approval.requested</c>),
+    /// which opens a <c>remediation-approval</c> committee motion announcing what, on what, why and which alert. The
+    /// incident waits for its decision.
+    /// </summary>
+    private async Task<AlertRemediation> RequestApprovalAsync(AlertRemediation remediation, DateTimeOffset now, string? traceId, CancellationToken cancellationToken)
+    {
+        var alert = remediation.Alert;
+        var plan = $"{PlanOf(remediation)} — because {alert.Name} fired ({alert.Source}, severity {alert.Severity})" +
+                   (alert.Summary is null ? string.Empty : $": {alert.Summary}");
+        var request = new RemediationApprovalRequest(
+            remediation.Id,
+            InstanceIds.RemediationApprovalMotionId(remediation.Id),
+            remediation.Team is { } t && t != RemediationPolicy.AllTeams ? t : RemediationApprovalRequest.SwarmBoard,
+            $"Approve remediation {remediation.Id}: {PlanOf(remediation)}",
+            plan);
+        await bus.PublishAsync(
+            AgentEvent.Create(EventTypes.RemediationApprovalRequested, AgentNames.Remediation, remediation.Id, request, team: remediation.Team),
+            cancellationToken);
+        await NotifyAsync(
+            remediation, $"{alert.Name}: approval requested", $"motion {request.MotionId} (objections within {options.Value.Remediation.ApprovalWindow}): {plan}", cancellationToken);
+        return remediation.AwaitApproval(request.MotionId, plan, now, traceId);
+    }
+
+    /// <summary>What the incident's policy would do, as a phrase: "start Lean project … for team …".</summary>
+    private string PlanOf(AlertRemediation remediation) => remediation.Kind switch
+    {
+        RemediationKind.LeanProject => $"start Lean project {InstanceIds.AlertProjectId(remediation.Id)} for team {remediation.Team}",
+        RemediationKind.RecoverStuckAgent =>
+            $"recover {remediation.Agent ?? "every agent"}: restart its failed instances and nudge running ones idle longer than {options.Value.Remediation.StuckAfter}",
+        RemediationKind.ShedLoad =>
+            $"shed load: refuse new work for {(remediation.Team == RemediationPolicy.AllTeams ? "every team" : $"team {remediation.Team}")} until {remediation.Alert.Name} resolves",
+        _ => $"notify about {remediation.Alert.Name}",
+    };
+
     private async Task<AlertRemediation> SuppressAsync(AlertRemediation remediation, RemediationSignal? signal, DateTimeOffset now, string? traceId, CancellationToken cancellationToken)
     {
         var alert = signal?.Alert ?? remediation.Alert;
@@ -146,7 +191,7 @@ public sealed class RemediationSteps(
     private async Task<AlertRemediation> ResolveAsync(AlertRemediation remediation, string reason, DateTimeOffset now, string? traceId, CancellationToken cancellationToken)
     {
         var actions = new List<string>();
-        if (remediation.Kind == RemediationKind.ShedLoad)
+        if (remediation is { Kind: RemediationKind.ShedLoad, StartedAt: not null, DryRun: false })
         {
             shedding.Release(remediation.Id);
             actions.Add("load shedding released");
@@ -154,6 +199,8 @@ public sealed class RemediationSteps(
 
         var outcome = reason switch
         {
+            "rejected" => $"not applied: the board did not approve ({remediation.ApprovalDecision})",
+            "resolved-before-approval" => "not applied: every source resolved before the board decided",
             "expired" => $"closed after {remediation.MaxDuration} without every source resolving",
             "one-shot" => $"closed after acting: {remediation.Alert.Name} comes from a service that never sends a resolution",
             _ => $"every source resolved ({string.Join(", ", remediation.Sources.Select(s => s.Identity))})",

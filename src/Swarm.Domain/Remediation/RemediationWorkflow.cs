@@ -6,7 +6,8 @@ namespace Swarm.Domain.Remediation;
 /// <list type="number">
 /// <item>idle: wait for a firing alert (a resolution that overtook its firing is remembered); the last closed incident
 /// is then kept as its record (<see cref="InstanceIds.IncidentRecord"/>) and a new one opens;</item>
-/// <item>open: act by policy (unless the storm limit suppresses it), then watch: every delivery joins the incident;
+/// <item>open: put the plan to the board when the policy asks for consent (act only if adopted), act by policy
+/// (unless the storm limit suppresses it), then watch: every delivery joins the incident;
 /// it closes when every source that fired it has resolved, when it expires, or at once for one-shot alerts;</item>
 /// <item>closed: during the cooldown every firing is suppressed (recorded, notified), then the desk is idle again.</item>
 /// </list>
@@ -27,7 +28,41 @@ public static class RemediationWorkflow
 
         if (remediation.State == RemediationState.Triggered)
         {
-            remediation = await context.StepAsync<AlertRemediation>(Step, new RemediationStep(remediation, RemediationCommandKind.Act));
+            remediation = await context.StepAsync<AlertRemediation>(
+                Step, new RemediationStep(remediation, remediation.Approval == ApprovalMode.Consent ? RemediationCommandKind.RequestApproval : RemediationCommandKind.Act));
+        }
+
+        // The plan is before the board: act only if it adopts it; deliveries keep joining meanwhile.
+        while (remediation.State == RemediationState.AwaitingApproval)
+        {
+            var expires = (remediation.OpenedAt ?? context.CurrentUtcDateTime) + remediation.MaxDuration;
+            var signal = await Inbox.NextBeforeAsync<RemediationSignal>(context, expires.UtcDateTime);
+            if (signal is null)
+            {
+                remediation = await context.StepAsync<AlertRemediation>(Step, new RemediationStep(remediation, RemediationCommandKind.Resolve, Reason: "expired"));
+            }
+            else if (signal.Decision is { } decision && decision.MotionId == remediation.ApprovalMotionId)
+            {
+                remediation = remediation.Decided(decision, context.CurrentUtcDateTime, AlertRemediation.TraceOf(signal), signal.EventId);
+                context.SetCustomStatus(remediation);
+                remediation = decision.Passed
+                    ? await context.StepAsync<AlertRemediation>(Step, new RemediationStep(remediation, RemediationCommandKind.Act, signal))
+                    : await context.StepAsync<AlertRemediation>(Step, new RemediationStep(remediation, RemediationCommandKind.Resolve, signal, "rejected"));
+            }
+            else
+            {
+                remediation = remediation.Join(signal, context.CurrentUtcDateTime);
+                context.SetCustomStatus(remediation);
+                if (remediation.AllSourcesResolved)
+                {
+                    remediation = await context.StepAsync<AlertRemediation>(Step, new RemediationStep(remediation, RemediationCommandKind.Resolve, signal, "resolved-before-approval"));
+                }
+                else if (++signals >= SignalsPerGeneration)
+                {
+                    context.ContinueAsNew(remediation);
+                    return remediation;
+                }
+            }
         }
 
         if (remediation.State == RemediationState.Acting)
@@ -68,9 +103,14 @@ public static class RemediationWorkflow
                 break;
             }
 
-            remediation = signal.Alert.Status == AlertStatus.Firing
+            remediation = signal.Alert is { Status: AlertStatus.Firing }
                 ? await context.StepAsync<AlertRemediation>(Step, new RemediationStep(remediation, RemediationCommandKind.Suppress, signal))
-                : remediation.Record(new IncidentStep(context.CurrentUtcDateTime, "ignored", $"{signal.Alert.Name} resolved ({signal.Alert.Source}) after the incident closed", null, signal.EventId));
+                : remediation.Record(new IncidentStep(
+                    context.CurrentUtcDateTime,
+                    "ignored",
+                    signal.Alert is { } alert ? $"{alert.Name} resolved ({alert.Source}) after the incident closed" : "a board decision after the incident closed",
+                    AlertRemediation.TraceOf(signal),
+                    signal.EventId));
             context.SetCustomStatus(remediation);
             if (++signals >= SignalsPerGeneration)
             {
@@ -83,7 +123,7 @@ public static class RemediationWorkflow
         while (true)
         {
             var signal = await Inbox.NextAsync<RemediationSignal>(context);
-            if (signal.Alert.Status == AlertStatus.Firing && !remediation.EarlyResolutions.Contains(signal.Alert.Identity))
+            if (signal.Alert is { Status: AlertStatus.Firing } firing && !remediation.EarlyResolutions.Contains(firing.Identity))
             {
                 if (remediation.Sequence > 0)
                 {
@@ -95,8 +135,8 @@ public static class RemediationWorkflow
                 return remediation;
             }
 
-            remediation = signal.Alert.Status == AlertStatus.Resolved
-                ? remediation.RememberEarlyResolution(signal.Alert)
+            remediation = signal.Alert is { Status: AlertStatus.Resolved } resolution
+                ? remediation.RememberEarlyResolution(resolution)
                 : remediation;
             context.SetCustomStatus(remediation);
             if (++signals >= SignalsPerGeneration)

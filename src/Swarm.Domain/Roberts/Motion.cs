@@ -5,6 +5,9 @@ public enum MotionKind
 {
     WorkApproval,
     ProcessChange,
+
+    /// <summary>The board's approval of a remediation's plan (a committee motion; general consent is its hold period).</summary>
+    RemediationApproval,
 }
 
 [JsonConverter(typeof(KebabEnumConverter<MotionState>))]
@@ -91,6 +94,10 @@ public sealed record Motion
 
     public string? WorkId { get; init; }
     public string? LeanProjectId { get; init; }
+
+    /// <summary>The incident a <see cref="MotionKind.RemediationApproval"/> motion decides on.</summary>
+    public string? RemediationId { get; init; }
+
     public int? Sprint { get; init; }
     public string? Proposal { get; init; }
     public MotionState State { get; init; } = MotionState.Idle;

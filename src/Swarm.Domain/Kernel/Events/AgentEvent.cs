@@ -64,8 +64,11 @@ public static class EventTypes
     /// <summary>The remediation agent asks the Lean agent for a DMAIC project on a team (payload: the remediation).</summary>
     public const string LeanProjectRequested = "remediation.lean_project.requested";
 
+    /// <summary>The remediation agent asks Roberts to put a plan to the board (payload: the approval request).</summary>
+    public const string RemediationApprovalRequested = "remediation.approval.requested";
+
     public static readonly IReadOnlyList<string> All =
-        [WorkClaimed, MotionPassed, MotionFailed, SprintCompleted, DefectRateExceeded, ProposalReady, AlertFired, AlertResolved, LeanProjectRequested];
+        [WorkClaimed, MotionPassed, MotionFailed, SprintCompleted, DefectRateExceeded, ProposalReady, AlertFired, AlertResolved, LeanProjectRequested, RemediationApprovalRequested];
 }
 
 /// <summary>The port every bus adapter implements: in-process, Service Bus, or HTTP.</summary>
