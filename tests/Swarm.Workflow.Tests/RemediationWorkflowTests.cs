@@ -174,6 +174,69 @@ public class RemediationWorkflowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_remediation_whose_alert_resolves_in_its_window_is_verified()
+    {
+        var alert = Alert("QueueBacklog", ("team", "verify-ok"));
+        var remediationId = (await Intake.ReceiveAsync([alert])).Single().RemediationId;
+        await StatusAsync(remediationId, r => r.State == RemediationState.Monitoring);
+
+        await Intake.ReceiveAsync([alert with { Status = AlertStatus.Resolved }]);
+        var verified = await StatusAsync(remediationId, r => r.Verification is not null);
+
+        Assert.Equal("verified", verified.Verification);
+        Assert.False(verified.Escalated);
+        Assert.StartsWith("every source resolved within", verified.Evidence);
+        Assert.Equal(["opened", "acted", "source-resolved", "resolved", "verified"], verified.Steps.Select(s => s.Step));
+    }
+
+    [Fact]
+    public async Task A_remediation_still_firing_after_its_window_is_not_effective_and_escalates_to_the_teams_board()
+    {
+        await using var strict = await SwarmTestHost.StartAsync(o => o.Remediation = new RemediationOptions
+        {
+            VerifyWindow = TimeSpan.FromSeconds(1),
+            ApprovalWindow = TimeSpan.FromSeconds(1),
+        });
+        var intake = strict.Services.GetRequiredService<AlertIntake>();
+        var alert = Alert("AgentHighErrorRate", ("team", "verify-bad"));
+        var remediationId = (await intake.ReceiveAsync([alert])).Single().RemediationId;
+
+        var escalated = await SwarmTestHost.EventuallyAsync(
+            async () => (await strict.Client.GetInstanceAsync(remediationId, true))?.ReadCustomStatusAs<AlertRemediation>(),
+            r => r.Steps.Any(s => s.Step == "board-decision"),
+            what: "escalated and decided by the board");
+
+        Assert.Equal(("not-effective", true, RemediationState.Monitoring), (escalated.Verification, escalated.Escalated, escalated.State));
+        Assert.Contains("still firing", escalated.Evidence);
+        var motion = (await strict.CompletedAsync(InstanceIds.Motion(escalated.EscalationMotionId!))).ReadOutputAs<Motion>()!;
+        Assert.Equal((MotionKind.RemediationApproval, "verify-bad", MotionResult.Passed), (motion.Kind, motion.Team, motion.Result));
+        Assert.Contains("was not effective", motion.Title, StringComparison.Ordinal);
+        Assert.Equal(["opened", "acted", "not-effective", "escalated", "board-decision"], escalated.Steps.Select(s => s.Step));
+        Assert.Contains(escalated.Actions, a => a.StartsWith("escalated: notified", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_lean_project_remediation_is_verified_by_the_teams_next_sprint_review()
+    {
+        const string Team = "verify-lean";
+        var remediationId = (await Intake.ReceiveAsync([Alert("HighDefectRate", ("team", Team))])).Single().RemediationId;
+        await StatusAsync(remediationId, r => r.State == RemediationState.Monitoring);
+
+        // The team's next sprint: one task, done well.
+        var (item, _) = await _swarm.Commands.ClaimAsync(new ClaimWork(WorkType.Task, "After the fix", WorkPriority.Medium, Team, 1), null);
+        await SwarmTestHost.EventuallyAsync(async () => await _swarm.Commands.GetWorkAsync(item.Id), w => w.Status == WorkStatus.Planned, what: "planned");
+        await _swarm.Commands.ReportProgressAsync(item.Id, 50, null, null);
+        await SwarmTestHost.EventuallyAsync(async () => await _swarm.Commands.GetWorkAsync(item.Id), w => w.Status == WorkStatus.InProgress, what: "in progress");
+        await _swarm.Commands.CompleteAsync(item.Id, CompletionStatus.Success, null);
+
+        var verified = await StatusAsync(remediationId, r => r.Verification is not null);
+        Assert.Equal("verified", verified.Verification);
+        Assert.Contains($"review of team {Team}: defect rate", verified.Evidence, StringComparison.Ordinal);
+        Assert.Contains("at or under the threshold", verified.Evidence, StringComparison.Ordinal);
+        Assert.Equal(RemediationState.Monitoring, verified.State);
+    }
+
+    [Fact]
     public async Task A_dry_run_records_what_it_would_do_and_applies_nothing()
     {
         await using var dry = await SwarmTestHost.StartAsync(o => o.Remediation = new RemediationOptions { DryRun = true });

@@ -155,6 +155,24 @@ public sealed class AgentEventRouter(AgentMailbox mailbox, IOptions<SwarmOptions
                 TraceParent = agentEvent.TraceParent,
             },
             cancellationToken);
+
+        // The review is the evidence that verifies (or not) a Lean-project remediation of this team, if one is running.
+        if (sprint.Review is { } review)
+        {
+            var deskId = InstanceIds.Remediation(InstanceIds.Key(RemediationPolicy.LeanIncidentKey(sprint.Team)));
+            if (await mailbox.Client.GetInstanceAsync(deskId, getInputsAndOutputs: false, cancellationToken) is { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending })
+            {
+                await mailbox.SendAsync(
+                    deskId,
+                    new RemediationSignal(agentEvent.Id, null)
+                    {
+                        Evidence = new VerificationEvidence(sprint.Team, sprint.Number, review.DefectRate, review.Threshold, agentEvent.OccurredAt),
+                        TraceParent = agentEvent.TraceParent,
+                    },
+                    cancellationToken);
+            }
+        }
+
         return instanceId;
     }
 

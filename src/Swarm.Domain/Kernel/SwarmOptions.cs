@@ -123,6 +123,13 @@ public sealed class RemediationOptions
 
     /// <summary>How long the board may vote on an objected remediation before the vote closes: 30 min.</summary>
     public TimeSpan ApprovalVotingDeadline { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>
+    /// After acting, every source of the alert must resolve within this window for the remediation to count as
+    /// verified; otherwise it is <c>not-effective</c> and escalates: 1 h. A Lean project is verified by the team's next
+    /// sprint review instead (at or under the defect-rate threshold), awaited for two sprint lengths.
+    /// </summary>
+    public TimeSpan VerifyWindow { get; set; } = TimeSpan.FromHours(1);
 }
 
 /// <summary>Whether a remediation may act on its own or needs the board (Roberts) first.</summary>

@@ -38,6 +38,9 @@ public enum RemediationCommandKind
 
     /// <summary>A firing alert met the incident's cooldown (or the storm limit): recorded and notified, nothing done.</summary>
     Suppress,
+
+    /// <summary>Record whether the fix worked; a not-effective one escalates.</summary>
+    Verify,
 }
 
 /// <summary>One alert source of an incident: an alert (source and id, whatever its episodes) and whether it still fires.</summary>
@@ -86,7 +89,9 @@ public sealed record AlertRemediation
             // One-shot alerts never resolve: their incident closes once acted on.
             .Allow(RemediationState.Acting, RemediationCommandKind.Resolve, RemediationState.Resolved)
             .Allow(RemediationState.Monitoring, RemediationCommandKind.Resolve, RemediationState.Resolved)
-            .Allow(RemediationState.Resolved, RemediationCommandKind.Suppress, RemediationState.Resolved);
+            .Allow(RemediationState.Resolved, RemediationCommandKind.Suppress, RemediationState.Resolved)
+            .Allow(RemediationState.Monitoring, RemediationCommandKind.Verify, RemediationState.Monitoring)
+            .Allow(RemediationState.Resolved, RemediationCommandKind.Verify, RemediationState.Resolved);
 
     /// <summary>The incident's id: <c>{desk key}-{sequence}</c> (the desk's n-th incident).</summary>
     public required string Id { get; init; }
@@ -124,6 +129,28 @@ public sealed record AlertRemediation
 
     /// <summary>True when the incident only recorded what it would have done (<see cref="RemediationOptions.DryRun"/>).</summary>
     public bool DryRun { get; init; }
+
+    /// <summary>How long after acting the fix must show (<see cref="RemediationOptions.VerifyWindow"/>; two sprint lengths for a Lean project).</summary>
+    public TimeSpan VerifyWindow { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>When the fix must have shown by; set when the incident acts.</summary>
+    public DateTimeOffset? VerifyBy { get; init; }
+
+    /// <summary><c>verified</c>, <c>not-effective</c>, or null while unknown.</summary>
+    public string? Verification { get; init; }
+
+    /// <summary>What the verification rests on, as a sentence.</summary>
+    public string? Evidence { get; init; }
+
+    /// <summary>True once a not-effective remediation escalated (a notice at a higher severity and, for a team, a motion).</summary>
+    public bool Escalated { get; init; }
+
+    /// <summary>The board's motion on a not-effective remediation of a team.</summary>
+    public string? EscalationMotionId { get; init; }
+
+    /// <summary>True when the fix is proven by a sprint review rather than by the alert resolving.</summary>
+    [JsonIgnore]
+    public bool VerifiedByReview => Kind == RemediationKind.LeanProject && !DryRun;
 
     public RemediationState State { get; init; } = RemediationState.Triggered;
 
@@ -189,6 +216,11 @@ public sealed record AlertRemediation
             EarlyResolutions = [],
             ApprovalMotionId = null,
             ApprovalDecision = null,
+            VerifyBy = null,
+            Verification = null,
+            Evidence = null,
+            Escalated = false,
+            EscalationMotionId = null,
         };
     }
 
@@ -200,7 +232,9 @@ public sealed record AlertRemediation
     {
         if (signal.Alert is not { } alert)
         {
-            return Record(new IncidentStep(at, "ignored", $"a board decision ({signal.Decision?.Reason}) that this incident no longer waits for", TraceOf(signal), signal.EventId));
+            return signal.Decision is { } decision && decision.MotionId == EscalationMotionId
+                ? Record(new IncidentStep(at, "board-decision", $"motion {decision.MotionId} on the escalation: {decision.Reason}", TraceOf(signal), signal.EventId))
+                : Record(new IncidentStep(at, "ignored", $"a board decision or evidence that this incident no longer waits for", TraceOf(signal), signal.EventId));
         }
 
         var firing = alert.Status == AlertStatus.Firing;
@@ -239,6 +273,16 @@ public sealed record AlertRemediation
             State = Machine.Fire(State, RemediationCommandKind.Act),
             Actions = [.. Actions, .. actions],
             StartedAt = at,
+            VerifyBy = at + VerifyWindow,
+        };
+
+    /// <summary>The verification's outcome, with what it rests on.</summary>
+    public AlertRemediation Verified(bool effective, string evidence, DateTimeOffset at, string? traceId, string? eventId = null) =>
+        Record(new IncidentStep(at, effective ? "verified" : "not-effective", evidence, traceId, eventId)) with
+        {
+            State = Machine.Fire(State, RemediationCommandKind.Verify),
+            Verification = effective ? "verified" : "not-effective",
+            Evidence = evidence,
         };
 
     public AlertRemediation Monitoring() => this with { State = Machine.Fire(State, RemediationCommandKind.Monitor) };
@@ -309,6 +353,23 @@ public sealed record RemediationSignal(string EventId, AlertNotification? Alert)
 
     /// <summary>The board's decision on the incident's approval motion; null for an alert delivery.</summary>
     public ApprovalDecision? Decision { get; init; }
+
+    /// <summary>A fact that verifies a remediation (a team's sprint review); null otherwise.</summary>
+    public VerificationEvidence? Evidence { get; init; }
+}
+
+/// <summary>A team's sprint review as evidence for its Lean-project incident: effective when the defect rate is at or under the threshold.</summary>
+/// <param name="Team">The team.</param>
+/// <param name="Sprint">The sprint reviewed.</param>
+/// <param name="DefectRate">Failed ÷ completed in that sprint (docs/agents.md).</param>
+/// <param name="Threshold">The threshold it is judged against.</param>
+/// <param name="ReviewedAt">When the review was published; only a review after the remediation acted counts.</param>
+public sealed record VerificationEvidence(string Team, int Sprint, double DefectRate, double Threshold, DateTimeOffset ReviewedAt)
+{
+    public bool Effective => DefectRate <= Threshold;
+
+    public override string ToString() =>
+        $"sprint {Sprint} review of team {Team}: defect rate {DefectRate:P1} {(Effective ? "at or under" : "above")} the threshold {Threshold:P0}";
 }
 
 /// <summary>The board's decision on a remediation-approval motion.</summary>

@@ -35,12 +35,15 @@ public static class RemediationPolicy
         var team = Normalise(alert.Label("team"));
         return KindOf(alert) switch
         {
-            RemediationKind.LeanProject => $"lean-project/team={team}",
+            RemediationKind.LeanProject => LeanIncidentKey(team!),
             RemediationKind.RecoverStuckAgent => $"recover-stuck-agent/agent={AgentOf(alert) ?? AllTeams}",
             RemediationKind.ShedLoad => $"shed-load/team={team ?? AllTeams}",
             _ => team is null ? $"notify-only/{alert.Name}/{alert.SourceIdentity}" : $"notify-only/{alert.Name}/team={team}",
         };
     }
+
+    /// <summary>The incident key of a Lean project for <paramref name="team"/> (where its sprint reviews are sent as evidence).</summary>
+    public static string LeanIncidentKey(string team) => $"lean-project/team={team}";
 
     /// <summary>
     /// The incident desk for <paramref name="alert"/>'s policy × target, idle (no incident yet): what the router starts
@@ -64,6 +67,7 @@ public static class RemediationPolicy
             MaxDuration = options.MaxDuration,
             Cooldown = CooldownOf(kind, options, scrum),
             Approval = ApprovalOf(kind, kind == RemediationKind.ShedLoad ? team ?? AllTeams : team, options),
+            VerifyWindow = kind == RemediationKind.LeanProject ? scrum.SprintLength * 2 : options.VerifyWindow,
             DryRun = options.DryRun,
             State = RemediationState.Idle,
         };

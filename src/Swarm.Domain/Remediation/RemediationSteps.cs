@@ -9,7 +9,8 @@ namespace Swarm.Domain.Remediation;
 /// <param name="Kind">The step.</param>
 /// <param name="Signal">The alert delivery that caused it, when one did (the resolution that closed it, the firing suppressed).</param>
 /// <param name="Reason">For <see cref="RemediationCommandKind.Resolve"/>: <c>resolved</c>, <c>expired</c>, <c>one-shot</c>, <c>rejected</c> or <c>resolved-before-approval</c>.</param>
-public sealed record RemediationStep(AlertRemediation Remediation, RemediationCommandKind Kind, RemediationSignal? Signal = null, string? Reason = null);
+/// <param name="Effective">For <see cref="RemediationCommandKind.Verify"/>: whether the fix worked (<paramref name="Reason"/> is then the evidence).</param>
+public sealed record RemediationStep(AlertRemediation Remediation, RemediationCommandKind Kind, RemediationSignal? Signal = null, string? Reason = null, bool Effective = false);
 
 /// <summary>
 /// Storm protection: how many incidents may start acting per minute across the swarm
@@ -64,6 +65,7 @@ public sealed class RemediationSteps(
             RemediationCommandKind.Monitor => "remediation.monitor",
             RemediationCommandKind.Suppress => "remediation.suppress",
             RemediationCommandKind.RequestApproval => "remediation.approval",
+            RemediationCommandKind.Verify => "remediation.verify",
             _ => "remediation.resolve",
         };
         using var command = CommandTelemetry.Start(logger, spanName, Framework.Remediation, $"remediation {remediation.Id}", links: CommandTelemetry.LinkTo(step.Signal?.TraceParent))
@@ -83,6 +85,7 @@ public sealed class RemediationSteps(
                     RemediationCommandKind.Act => await ActAsync(remediation, now, traceId, cancellationToken),
                     RemediationCommandKind.Monitor => (remediation.Monitoring(), null),
                     RemediationCommandKind.RequestApproval => (await RequestApprovalAsync(remediation, now, traceId, cancellationToken), "approval-requested"),
+                    RemediationCommandKind.Verify => (await VerifyAsync(remediation, step, now, traceId, cancellationToken), step.Effective ? "verified" : "not-effective"),
                     RemediationCommandKind.Suppress => (await SuppressAsync(remediation, step.Signal, now, traceId, cancellationToken), "suppressed"),
                     _ => (await ResolveAsync(remediation, step.Reason ?? "resolved", now, traceId, cancellationToken), step.Reason ?? "resolved"),
                 };
@@ -166,6 +169,48 @@ public sealed class RemediationSteps(
         await NotifyAsync(
             remediation, $"{alert.Name}: approval requested", $"motion {request.MotionId} (objections within {options.Value.Remediation.ApprovalWindow}): {plan}", cancellationToken);
         return remediation.AwaitApproval(request.MotionId, plan, now, traceId);
+    }
+
+    /// <summary>
+    /// Records whether the fix worked. A not-effective one escalates: a notice at severity <c>critical</c> and, when it
+    /// targets one team, a motion before that team's board asking it to decide what next (through the router, like an
+    /// approval); the board's decision is recorded on the incident.
+    /// </summary>
+    private async Task<AlertRemediation> VerifyAsync(AlertRemediation remediation, RemediationStep step, DateTimeOffset now, string? traceId, CancellationToken cancellationToken)
+    {
+        var evidence = step.Reason ?? (step.Effective ? "verified" : "not effective");
+        var next = remediation.Verified(step.Effective, evidence, now, traceId, step.Signal?.EventId);
+        if (step.Effective)
+        {
+            return next;
+        }
+
+        var alert = remediation.Alert;
+        var notified = await NotifyAsync(
+            remediation with { Alert = alert with { Severity = "critical" } }, $"{alert.Name}: remediation not effective", $"{remediation.Id} ({remediation.IncidentKey}): {evidence}", cancellationToken);
+        var actions = new List<string> { $"escalated: {notified}" };
+        string? motionId = null;
+        if (remediation.Team is { } team && team != RemediationPolicy.AllTeams)
+        {
+            motionId = $"escalate-remediation-{remediation.Id}";
+            var request = new RemediationApprovalRequest(
+                remediation.Id,
+                motionId,
+                team,
+                $"Remediation {remediation.Id} of {alert.Name} was not effective: decide what next",
+                $"{PlanOf(remediation)} did not work — {evidence}");
+            await bus.PublishAsync(
+                AgentEvent.Create(EventTypes.RemediationApprovalRequested, AgentNames.Remediation, $"{remediation.Id}:escalation", request, team: team),
+                cancellationToken);
+            actions.Add($"asked the board of team {team} to decide (motion {motionId})");
+        }
+
+        return next.Record(new IncidentStep(now, "escalated", string.Join("; ", actions), traceId)) with
+        {
+            Escalated = true,
+            EscalationMotionId = motionId,
+            Actions = [.. next.Actions, .. actions],
+        };
     }
 
     /// <summary>What the incident's policy would do, as a phrase: "start Lean project … for team …".</summary>

@@ -75,20 +75,44 @@ public static class RemediationWorkflow
         while (remediation.State == RemediationState.Monitoring)
         {
             var expires = (remediation.StartedAt ?? context.CurrentUtcDateTime) + remediation.MaxDuration;
-            var signal = await Inbox.NextBeforeAsync<RemediationSignal>(context, expires.UtcDateTime);
+            var verifyBy = remediation is { Verification: null, VerifiedByReview: false, VerifyBy: { } by } && by < expires ? by : (DateTimeOffset?)null;
+            var signal = await Inbox.NextBeforeAsync<RemediationSignal>(context, (verifyBy ?? expires).UtcDateTime);
             if (signal is null)
             {
+                if (verifyBy is not null && context.CurrentUtcDateTime < expires.UtcDateTime)
+                {
+                    // Still firing when the fix should have shown: not effective, escalated; the incident stays open.
+                    remediation = await context.StepAsync<AlertRemediation>(Step, new RemediationStep(
+                        remediation, RemediationCommandKind.Verify, Reason: $"{remediation.Alert.Name} still firing {remediation.VerifyWindow} after acting", Effective: false));
+                    continue;
+                }
+
                 remediation = await context.StepAsync<AlertRemediation>(Step, new RemediationStep(remediation, RemediationCommandKind.Resolve, Reason: "expired"));
                 break;
             }
 
-            remediation = remediation.Join(signal, context.CurrentUtcDateTime);
-            context.SetCustomStatus(remediation);
-            if (remediation.AllSourcesResolved)
+            if (signal.Evidence is { } evidence)
             {
-                remediation = await context.StepAsync<AlertRemediation>(Step, new RemediationStep(remediation, RemediationCommandKind.Resolve, signal, "resolved"));
+                remediation = await OnEvidenceAsync(context, remediation, signal, evidence);
             }
-            else if (++signals >= SignalsPerGeneration)
+            else
+            {
+                remediation = remediation.Join(signal, context.CurrentUtcDateTime);
+                context.SetCustomStatus(remediation);
+                if (remediation.AllSourcesResolved)
+                {
+                    remediation = await context.StepAsync<AlertRemediation>(Step, new RemediationStep(remediation, RemediationCommandKind.Resolve, signal, "resolved"));
+                    if (remediation is { Verification: null, VerifiedByReview: false })
+                    {
+                        remediation = await context.StepAsync<AlertRemediation>(Step, new RemediationStep(
+                            remediation, RemediationCommandKind.Verify, signal, $"every source resolved within {remediation.VerifyWindow} of acting", Effective: true));
+                    }
+
+                    break;
+                }
+            }
+
+            if (++signals >= SignalsPerGeneration)
             {
                 context.ContinueAsNew(remediation);
                 return remediation;
@@ -103,7 +127,11 @@ public static class RemediationWorkflow
                 break;
             }
 
-            remediation = signal.Alert is { Status: AlertStatus.Firing }
+            remediation = signal.Evidence is { } evidence
+                ? await OnEvidenceAsync(context, remediation, signal, evidence)
+                : signal.Alert is null
+                ? remediation.Join(signal, context.CurrentUtcDateTime)
+                : signal.Alert is { Status: AlertStatus.Firing }
                 ? await context.StepAsync<AlertRemediation>(Step, new RemediationStep(remediation, RemediationCommandKind.Suppress, signal))
                 : remediation.Record(new IncidentStep(
                     context.CurrentUtcDateTime,
@@ -145,6 +173,22 @@ public static class RemediationWorkflow
                 return remediation;
             }
         }
+    }
+
+    /// <summary>
+    /// A sprint review of the incident's team: it verifies a Lean-project incident that acted before the review and is
+    /// not verified yet (effective when the defect rate is at or under the threshold); anything else is only recorded.
+    /// </summary>
+    private static async Task<AlertRemediation> OnEvidenceAsync(TaskOrchestrationContext context, AlertRemediation remediation, RemediationSignal signal, VerificationEvidence evidence)
+    {
+        if (remediation is { Verification: null, VerifiedByReview: true, StartedAt: { } acted } && evidence.ReviewedAt > acted)
+        {
+            return await context.StepAsync<AlertRemediation>(Step, new RemediationStep(remediation, RemediationCommandKind.Verify, signal, evidence.ToString(), evidence.Effective));
+        }
+
+        var next = remediation.Record(new IncidentStep(context.CurrentUtcDateTime, "ignored", $"{evidence} (not evidence for this incident)", AlertRemediation.TraceOf(signal), signal.EventId));
+        context.SetCustomStatus(next);
+        return next;
     }
 
     /// <summary>A closed incident's record: nothing to do but keep it (its input is its output).</summary>
