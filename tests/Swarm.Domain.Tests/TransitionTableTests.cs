@@ -30,6 +30,7 @@ public sealed class TransitionTableTests
         [(MotionState.MotionOpen, MotionCommandKind.Lapse)] = MotionState.Closed,
         [(MotionState.Seconded, MotionCommandKind.Consent)] = MotionState.Closed,
         [(MotionState.Seconded, MotionCommandKind.Object)] = MotionState.Voting,
+        [(MotionState.Seconded, MotionCommandKind.CallVote)] = MotionState.Voting,
         [(MotionState.Voting, MotionCommandKind.Vote)] = MotionState.Voting,
         [(MotionState.Voting, MotionCommandKind.Close)] = MotionState.Closed,
     };

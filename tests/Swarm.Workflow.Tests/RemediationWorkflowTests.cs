@@ -237,6 +237,33 @@ public class RemediationWorkflowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task In_vote_mode_the_plan_goes_straight_to_a_vote_and_acts_when_it_passes()
+    {
+        await using var board = await SwarmTestHost.StartAsync(o => o.Remediation = new RemediationOptions { ShedLoadApproval = ApprovalMode.Vote });
+        var intake = board.Services.GetRequiredService<AlertIntake>();
+        var receipt = (await intake.ReceiveAsync([Alert("AgentHighErrorRate", ("team", "by-vote"))])).Single();
+        var waiting = await SwarmTestHost.EventuallyAsync(
+            async () => (await board.Client.GetInstanceAsync(receipt.RemediationId, true))?.ReadCustomStatusAs<AlertRemediation>(),
+            r => r.State == RemediationState.AwaitingApproval,
+            what: "awaiting the vote");
+        var voting = await SwarmTestHost.EventuallyAsync(async () => await board.Commands.GetMotionAsync(waiting.ApprovalMotionId!), m => m.State == MotionState.Voting, what: "put to the vote");
+
+        foreach (var member in new[] { "chair", "secretary", "treasurer", "member-a", "member-b" })
+        {
+            await board.Commands.VoteAsync(waiting.ApprovalMotionId!, member, member == "treasurer" ? VoteChoice.No : VoteChoice.Yes, $"vote-{member}");
+        }
+
+        var acted = await SwarmTestHost.EventuallyAsync(
+            async () => (await board.Client.GetInstanceAsync(receipt.RemediationId, true))?.ReadCustomStatusAs<AlertRemediation>(),
+            r => r.State == RemediationState.Monitoring,
+            what: "acted after the vote");
+        Assert.True(voting.RequiresVote);
+        Assert.Empty(voting.Objections);
+        Assert.Equal(["opened", "approval-requested", "approved", "acted"], acted.Steps.Select(s => s.Step));
+        Assert.Contains(await board.Services.GetRequiredService<LoadShedding>().ActiveAsync(), c => c.Team == "by-vote");
+    }
+
+    [Fact]
     public async Task A_dry_run_records_what_it_would_do_and_applies_nothing()
     {
         await using var dry = await SwarmTestHost.StartAsync(o => o.Remediation = new RemediationOptions { DryRun = true });

@@ -256,6 +256,7 @@ public sealed class AgentEventRouter(AgentMailbox mailbox, IOptions<SwarmOptions
             MovedBy = AgentNames.Remediation,
             RemediationId = request.IncidentId,
             Proposal = request.Plan,
+            RequiresVote = request.RequiresVote,
         };
         var instanceId = InstanceIds.Motion(motion.Id);
         await mailbox.StartAsync(SwarmTasks.Orchestrators.Motion, instanceId, motion, cancellationToken);

@@ -144,4 +144,7 @@ public enum ApprovalMode
     /// consent when nobody objects within <see cref="RemediationOptions.ApprovalWindow"/>, else by the vote an objection calls.
     /// </summary>
     Consent,
+
+    /// <summary>The same motion put straight to a vote (majority, quorum); act only if it passes.</summary>
+    Vote,
 }

@@ -387,7 +387,8 @@ public sealed record ApprovalDecision(string MotionId, bool Passed, string Reaso
 /// <param name="Team">Whose board decides: the incident's team, or <see cref="SwarmBoard"/> for a swarm-wide action.</param>
 /// <param name="Title">The motion's title.</param>
 /// <param name="Plan">What, on what, why and which alert.</param>
-public sealed record RemediationApprovalRequest(string IncidentId, string MotionId, string Team, string Title, string Plan)
+/// <param name="RequiresVote">True for the <see cref="ApprovalMode.Vote"/> mode: no general consent, straight to the vote.</param>
+public sealed record RemediationApprovalRequest(string IncidentId, string MotionId, string Team, string Title, string Plan, bool RequiresVote = false)
 {
     /// <summary>The board that decides swarm-wide actions (every team, every agent): team <c>swarm</c>'s.</summary>
     public const string SwarmBoard = "swarm";

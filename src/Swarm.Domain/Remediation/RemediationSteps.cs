@@ -162,7 +162,8 @@ public sealed class RemediationSteps(
             InstanceIds.RemediationApprovalMotionId(remediation.Id),
             remediation.Team is { } t && t != RemediationPolicy.AllTeams ? t : RemediationApprovalRequest.SwarmBoard,
             $"Approve remediation {remediation.Id}: {PlanOf(remediation)}",
-            plan);
+            plan,
+            remediation.Approval == ApprovalMode.Vote);
         await bus.PublishAsync(
             AgentEvent.Create(EventTypes.RemediationApprovalRequested, AgentNames.Remediation, remediation.Id, request, team: remediation.Team),
             cancellationToken);

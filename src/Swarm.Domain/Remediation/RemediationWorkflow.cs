@@ -29,7 +29,7 @@ public static class RemediationWorkflow
         if (remediation.State == RemediationState.Triggered)
         {
             remediation = await context.StepAsync<AlertRemediation>(
-                Step, new RemediationStep(remediation, remediation.Approval == ApprovalMode.Consent ? RemediationCommandKind.RequestApproval : RemediationCommandKind.Act));
+                Step, new RemediationStep(remediation, remediation.Approval == ApprovalMode.Auto ? RemediationCommandKind.Act : RemediationCommandKind.RequestApproval));
         }
 
         // The plan is before the board: act only if it adopts it; deliveries keep joining meanwhile.

@@ -31,6 +31,9 @@ public enum MotionCommandKind
     Object,
     Vote,
     Close,
+
+    /// <summary>The chair puts a motion that must be decided by vote to the vote (no general consent).</summary>
+    CallVote,
 }
 
 /// <summary>What a member can say on <c>POST /api/motions/{id}/votes</c>.</summary>
@@ -78,6 +81,7 @@ public sealed record Motion
             .Allow(MotionState.MotionOpen, MotionCommandKind.Lapse, MotionState.Closed)
             .Allow(MotionState.Seconded, MotionCommandKind.Consent, MotionState.Closed)
             .Allow(MotionState.Seconded, MotionCommandKind.Object, MotionState.Voting)
+            .Allow(MotionState.Seconded, MotionCommandKind.CallVote, MotionState.Voting)
             .Allow(MotionState.Voting, MotionCommandKind.Vote, MotionState.Voting)
             .Allow(MotionState.Voting, MotionCommandKind.Close, MotionState.Closed);
 
@@ -97,6 +101,9 @@ public sealed record Motion
 
     /// <summary>The incident a <see cref="MotionKind.RemediationApproval"/> motion decides on.</summary>
     public string? RemediationId { get; init; }
+
+    /// <summary>Decided by vote only: once seconded the chair puts it to the vote, without a general-consent window.</summary>
+    public bool RequiresVote { get; init; }
 
     public int? Sprint { get; init; }
     public string? Proposal { get; init; }
@@ -147,6 +154,9 @@ public sealed record Motion
         Reason = "adopted by general consent: no objection within the window",
         ClosedAt = at,
     };
+
+    /// <summary>The chair puts a <see cref="RequiresVote"/> motion to the vote.</summary>
+    public Motion PutToVote() => this with { State = Next(MotionCommandKind.CallVote) };
 
     public Motion ObjectBy(string member)
     {

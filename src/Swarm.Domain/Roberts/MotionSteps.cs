@@ -27,6 +27,7 @@ public sealed class MotionSteps(IAgentEventBus bus, TimeProvider clock, ILogger<
                 MotionCommandKind.Lapse => motion.LapseUnseconded(now),
                 MotionCommandKind.Consent => motion.AdoptByGeneralConsent(now),
                 MotionCommandKind.Object => motion.ObjectBy(member),
+                MotionCommandKind.CallVote => motion.PutToVote(),
                 MotionCommandKind.Vote => motion.CastVote(member, step.Choice ?? throw new InvalidInputException("choice", "A vote names its choice.")),
                 MotionCommandKind.Close => motion.CloseVote(now),
                 _ => throw new IllegalTransitionException("motion", Naming.Kebab(motion.State), Naming.Kebab(step.Kind)),
@@ -48,6 +49,7 @@ public sealed class MotionSteps(IAgentEventBus bus, TimeProvider clock, ILogger<
         MotionCommandKind.Second => "roberts.motion.second",
         MotionCommandKind.Lapse => "roberts.motion.lapse",
         MotionCommandKind.Object => "roberts.motion.object",
+        MotionCommandKind.CallVote => "roberts.motion.call_vote",
         MotionCommandKind.Vote => "roberts.vote.cast",
         _ => kind == MotionKind.ProcessChange ? "roberts.vote.process_change" : "roberts.vote.approve",
     };

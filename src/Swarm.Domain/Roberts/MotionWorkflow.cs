@@ -43,6 +43,11 @@ public static class MotionWorkflow
             }
         }
 
+        if (motion is { State: MotionState.Seconded, RequiresVote: true })
+        {
+            motion = await context.StepAsync<Motion>(Step, new MotionStep(motion, MotionCommandKind.CallVote));
+        }
+
         if (motion.State == MotionState.Seconded)
         {
             var deadline = context.CurrentUtcDateTime + motion.Timings.ObjectionWindow;
