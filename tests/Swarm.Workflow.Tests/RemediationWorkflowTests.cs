@@ -171,6 +171,9 @@ public class RemediationWorkflowTests : IAsyncLifetime
         Assert.Null(closed.CooldownUntil);
         Assert.Equal(["opened", "approval-requested", "rejected", "resolved"], closed.Steps.Select(s => s.Step));
         Assert.Empty(await board.Services.GetRequiredService<LoadShedding>().ActiveAsync());
+        var audited = (await board.Api.GetAsync($"remediations/{closed.Id}", CancellationToken.None)).Read<AlertRemediation>();
+        Assert.Equal(closed.Steps.Select(s => (s.Step, s.Detail)), audited.Steps.Select(s => (s.Step, s.Detail)));
+        Assert.StartsWith("rejected:", audited.ApprovalDecision, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -213,6 +216,10 @@ public class RemediationWorkflowTests : IAsyncLifetime
         Assert.Contains("was not effective", motion.Title, StringComparison.Ordinal);
         Assert.Equal(["opened", "acted", "not-effective", "escalated", "board-decision"], escalated.Steps.Select(s => s.Step));
         Assert.Contains(escalated.Actions, a => a.StartsWith("escalated: notified", StringComparison.Ordinal));
+        var listed = (await strict.Api.GetAsync("remediations?team=verify-bad", CancellationToken.None)).Read<Swarm.Api.IncidentList>();
+        var audited = (await strict.Api.GetAsync($"remediations/{escalated.Id}", CancellationToken.None)).Read<AlertRemediation>();
+        Assert.Equal(escalated.Id, Assert.Single(listed.Items).Id);
+        Assert.Equal(("not-effective", escalated.EscalationMotionId), (audited.Verification, audited.EscalationMotionId));
     }
 
     [Fact]

@@ -16,8 +16,11 @@ namespace Swarm.Domain.Remediation;
 /// </summary>
 public static class RemediationWorkflow
 {
-    /// <summary>Deliveries handled before the orchestration continues as new: 50.</summary>
-    public const int SignalsPerGeneration = 50;
+    /// <summary>
+    /// Deliveries handled before the orchestration continues as new: 10. On the Azure Storage backend every delivery
+    /// replays the whole history, so a storm of deliveries to one incident costs quadratically in this number.
+    /// </summary>
+    public const int SignalsPerGeneration = 10;
 
     private const string Step = SwarmTasks.Activities.ApplyRemediationCommand;
 
