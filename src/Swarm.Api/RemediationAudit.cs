@@ -76,13 +76,27 @@ public static partial class RemediationAudit
         return new IncidentList(selected.Count, selected);
     }
 
-    /// <summary>One incident with its whole audit trail; <see cref="NotFoundException"/> when no incident has the id, <see cref="InvalidInputException"/> for a malformed id.</summary>
+    /// <summary>
+    /// One incident with its whole audit trail, by incident id (<c>{desk key}-{n}</c>) or by the orchestration id a
+    /// receipt of <c>POST /api/alerts</c> names (<c>remediation-{desk key}</c>: its current or last incident);
+    /// <see cref="NotFoundException"/> when there is none, <see cref="InvalidInputException"/> for a malformed id.
+    /// </summary>
     public static async Task<AlertRemediation> GetAsync(DurableTaskClient client, string id, CancellationToken cancellationToken)
     {
+        if (DeskId().Match(id) is { Success: true } deskMatch)
+        {
+            // The orchestration id a POST /api/alerts receipt names: its current (or last) incident.
+            var named = await client.GetInstanceAsync(InstanceIds.Remediation(deskMatch.Groups["desk"].Value), getInputsAndOutputs: true, cancellationToken);
+            return named is not null && AgentState.Latest<AlertRemediation>(named) is { Sequence: > 0 } latest
+                ? latest
+                : throw new NotFoundException("remediation", id);
+        }
+
         var match = IncidentId().Match(id);
         if (!match.Success)
         {
-            throw new InvalidInputException("id", $"Incident id '{id}' is malformed: it is 16 hex digits, '-' and a number, as GET /api/remediations lists them.");
+            throw new InvalidInputException(
+                "id", $"Incident id '{id}' is malformed: it is 16 hex digits, '-' and a number, as GET /api/remediations lists them (or remediation-{{16 hex digits}}, as POST /api/alerts answers).");
         }
 
         var desk = await client.GetInstanceAsync(InstanceIds.Remediation(match.Groups["desk"].Value), getInputsAndOutputs: true, cancellationToken);
@@ -148,4 +162,7 @@ public static partial class RemediationAudit
 
     [GeneratedRegex("^(?<desk>[0-9a-f]{16})-(?<n>[1-9][0-9]{0,8})$")]
     private static partial Regex IncidentId();
+
+    [GeneratedRegex("^remediation-(?<desk>[0-9a-f]{16})$")]
+    private static partial Regex DeskId();
 }

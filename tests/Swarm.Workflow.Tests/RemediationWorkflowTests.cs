@@ -443,6 +443,8 @@ public class RemediationWorkflowTests : IAsyncLifetime
         var byAlert = (await _swarm.Api.GetAsync("remediations?policy=HighDefectRate&since=2000-01-01T00:00:00Z", CancellationToken.None)).Read<IncidentList>();
         var none = (await _swarm.Api.GetAsync("remediations?team=audit&state=resolved", CancellationToken.None)).Read<IncidentList>();
         var one = (await _swarm.Api.GetAsync($"remediations/{open.Id}", CancellationToken.None)).Read<AlertRemediation>();
+        var byReceipt = (await _swarm.Api.GetAsync($"remediations/{remediationId}", CancellationToken.None)).Read<AlertRemediation>();
+        Assert.Equal(open.Id, byReceipt.Id);
         var missing = await Assert.ThrowsAsync<ServerProblemException>(() => _swarm.Api.GetAsync("remediations/0123456789abcdef-9", CancellationToken.None));
         var malformed = await Assert.ThrowsAsync<ServerProblemException>(() => _swarm.Api.GetAsync("remediations/nope", CancellationToken.None));
         var badState = await Assert.ThrowsAsync<ServerProblemException>(() => _swarm.Api.GetAsync("remediations?state=sleeping", CancellationToken.None));
