@@ -16,8 +16,13 @@ namespace Swarm.ServiceDefaults;
 /// </remarks>
 public sealed class SwarmSampler : Sampler
 {
+    /// <summary>The tag of the probe span <see cref="SamplerCheck"/> starts to learn whether this sampler is in effect.</summary>
+    public const string ProbeTag = "swarm.telemetry.sampler_probe";
+
     private static readonly SamplingResult Keep = new(SamplingDecision.RecordAndSample);
     private static readonly SamplingResult NotKept = new(SamplingDecision.RecordOnly);
+    private static readonly SamplingResult Dropped = new(SamplingDecision.Drop);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> Probes = new(StringComparer.Ordinal);
 
     private readonly TraceIdRatioBasedSampler _ratio;
 
@@ -40,24 +45,41 @@ public sealed class SwarmSampler : Sampler
             return (parent.TraceFlags & ActivityTraceFlags.Recorded) != 0 ? Keep : NotKept;
         }
 
-        return IsUrgent(samplingParameters.Tags) || _ratio.ShouldSample(samplingParameters).Decision == SamplingDecision.RecordAndSample ? Keep : NotKept;
+        var (urgent, probe) = Read(samplingParameters.Tags);
+        if (probe is not null)
+        {
+            // The start-up check's probe: noted, never exported.
+            Probes[probe] = 0;
+            return Dropped;
+        }
+
+        return urgent || _ratio.ShouldSample(samplingParameters).Decision == SamplingDecision.RecordAndSample ? Keep : NotKept;
     }
 
-    private static bool IsUrgent(IEnumerable<KeyValuePair<string, object?>>? tags)
+    /// <summary>True, once, when a SwarmSampler has seen the probe span tagged <paramref name="probe"/>.</summary>
+    public static bool SawProbe(string probe) => Probes.TryRemove(probe, out _);
+
+    private static (bool Urgent, string? Probe) Read(IEnumerable<KeyValuePair<string, object?>>? tags)
     {
+        var urgent = false;
+        string? probe = null;
         if (tags is null)
         {
-            return false;
+            return (urgent, probe);
         }
 
         foreach (var (key, value) in tags)
         {
             if (key == SwarmAttributes.WorkPriority && value is string priority)
             {
-                return priority.Equals("high", StringComparison.OrdinalIgnoreCase) || priority.Equals("critical", StringComparison.OrdinalIgnoreCase);
+                urgent = priority.Equals("high", StringComparison.OrdinalIgnoreCase) || priority.Equals("critical", StringComparison.OrdinalIgnoreCase);
+            }
+            else if (key == ProbeTag && value is string id)
+            {
+                probe = id;
             }
         }
 
-        return false;
+        return (urgent, probe);
     }
 }

@@ -86,6 +86,11 @@ public static class SwarmTelemetryHosting
             // default), and of two samplers set on one provider the one registered last is the one in effect.
             tracing.SetSampler(new SwarmSampler(options.SamplingRatio));
         });
+        // Loud when a library replaced the sampler: an error at start and telemetry "degraded" in /api/health.
+        services.AddSingleton<SamplerCheck>();
+        services.AddHostedService(sp => sp.GetRequiredService<SamplerCheck>());
+        services.AddHealthChecks().AddCheck<SamplerCheck>(SamplerCheck.Name);
+
         telemetry.WithMetrics(metrics =>
         {
             metrics

@@ -176,3 +176,73 @@ public sealed class SamplerTests
     private static SamplingParameters Root(ActivityTraceId traceId, params (string Key, object Value)[] tags) =>
         new(default, traceId, "root", ActivityKind.Internal, tags.Select(t => new KeyValuePair<string, object?>(t.Key, t.Value)));
 }
+
+/// <summary>The start-up check that Swarm's sampler is the one in effect (azure-sdk-for-net issue 61703).</summary>
+public sealed class SamplerCheckTests
+{
+    public SamplerCheckTests() => AzureMonitorLocal.Ensure();
+
+    [Fact]
+    public async Task A_library_that_replaces_the_sampler_is_reported_as_an_error_and_as_degraded_health()
+    {
+        var logs = new CapturingLoggerProvider();
+        await using var host = await TelemetryHost.StartAsync(services: s =>
+        {
+            // What a library does when it registers after Swarm: its own sampler, set last, wins.
+            s.ConfigureOpenTelemetryTracerProvider(tracing => tracing.SetSampler(new AlwaysOnSampler()));
+            s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs);
+        });
+        using var http = new HttpClient { BaseAddress = host.Address };
+
+        var health = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/health", UriKind.Relative))).RootElement;
+
+        Assert.Equal("degraded", health.GetProperty("status").GetString());
+        var telemetry = health.GetProperty("servers").EnumerateArray().Single(s => s.GetProperty("name").GetString() == SamplerCheck.Name);
+        Assert.Equal("degraded", telemetry.GetProperty("status").GetString());
+        Assert.Contains("AlwaysOnSampler", telemetry.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains(logs.Errors, e => e.Contains("Telemetry sampler replaced", StringComparison.Ordinal) && e.Contains("AlwaysOnSampler", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task With_swarms_sampler_in_effect_the_check_stays_quiet()
+    {
+        var logs = new CapturingLoggerProvider();
+        await using var host = await TelemetryHost.StartAsync(services: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
+        using var http = new HttpClient { BaseAddress = host.Address };
+
+        var health = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/health", UriKind.Relative))).RootElement;
+
+        Assert.Equal("healthy", health.GetProperty("status").GetString());
+        var telemetry = health.GetProperty("servers").EnumerateArray().Single(s => s.GetProperty("name").GetString() == SamplerCheck.Name);
+        Assert.Equal(("healthy", "SwarmSampler in effect"), (telemetry.GetProperty("status").GetString(), telemetry.GetProperty("detail").GetString()));
+        Assert.DoesNotContain(logs.Errors, e => e.Contains("Telemetry sampler replaced", StringComparison.Ordinal));
+    }
+
+    private sealed class CapturingLoggerProvider : Microsoft.Extensions.Logging.ILoggerProvider
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _errors = new();
+
+        public IReadOnlyList<string> Errors => [.. _errors];
+
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Capturing(_errors);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Capturing(System.Collections.Concurrent.ConcurrentQueue<string> errors) : Microsoft.Extensions.Logging.ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => logLevel >= Microsoft.Extensions.Logging.LogLevel.Error;
+
+            public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (logLevel >= Microsoft.Extensions.Logging.LogLevel.Error)
+                {
+                    errors.Enqueue(formatter(state, exception));
+                }
+            }
+        }
+    }
+}
