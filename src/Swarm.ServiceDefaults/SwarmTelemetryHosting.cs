@@ -93,6 +93,9 @@ public static class SwarmTelemetryHosting
 
         telemetry.WithMetrics(metrics =>
         {
+            // Exemplars: a measurement made inside a sampled span keeps that span's trace and span id, so a slow bucket
+            // of swarm.agent.span_processing.duration leads to its trace (OpenMetrics on /metrics, OTLP).
+            metrics.SetExemplarFilter(ExemplarFilterType.TraceBased);
             metrics
                 .AddMeter(SwarmTelemetry.Name, "System.Runtime")
                 .AddAspNetCoreInstrumentation()

@@ -130,6 +130,20 @@ public sealed class AlertLoopTests : IAsyncLifetime, IDisposable
         var agents = await _api.GetFromJsonAsync<JsonElement>("/api/agents", deadline.Token);
         Assert.Equal(JsonValueKind.Object, agents.ValueKind);
 
+        // Prometheus (exemplar storage on) keeps the duration histogram's trace exemplars from /metrics.
+        using (var prometheus = new HttpClient { BaseAddress = _alerting!.PrometheusUrl, Timeout = TimeSpan.FromSeconds(10) })
+        {
+            var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            var exemplars = await prometheus.GetFromJsonAsync<JsonElement>(
+                $"/api/v1/query_exemplars?query=swarm_agent_span_processing_duration_seconds_bucket&start={now - 600}&end={now + 60}", deadline.Token);
+            var traceIds = exemplars.GetProperty("data").EnumerateArray()
+                .SelectMany(series => series.GetProperty("exemplars").EnumerateArray())
+                .Select(e => e.GetProperty("labels").GetProperty("trace_id").GetString())
+                .ToList();
+            Assert.NotEmpty(traceIds);
+            Assert.All(traceIds, id => Assert.Matches("^[0-9a-f]{32}$", id));
+        }
+
         // The rule flaps: the failures leave its 20-s window, it resolves and the incident closes; new failures fire it
         // again during the cooldown (a sprint length), which is recorded and suppressed — still one Lean project.
         await UntilAsync(

@@ -152,6 +152,23 @@ public sealed class SeedScenarioTelemetryTests(SeedRun run) : IClassFixture<Seed
     }
 
     [Fact]
+    public void The_duration_histogram_carries_trace_exemplars_in_openmetrics_that_lead_to_exported_traces()
+    {
+        // OpenMetrics exemplar: `…_bucket{…} N # {trace_id="…",span_id="…"} value timestamp`.
+        var exemplars = Regex.Matches(
+                run.OpenMetrics,
+                "^swarm_agent_span_processing_duration_seconds_bucket\\{[^}]*\\} [0-9]+ # \\{trace_id=\"([0-9a-f]{32})\",span_id=\"([0-9a-f]{16})\"\\}",
+                RegexOptions.Multiline)
+            .Select(m => (TraceId: m.Groups[1].Value, SpanId: m.Groups[2].Value))
+            .ToList();
+        var exported = run.AllSpans.Select(s => s.TraceId).ToHashSet(StringComparer.Ordinal);
+
+        Assert.NotEmpty(exemplars);
+        Assert.Contains(exemplars, e => exported.Contains(e.TraceId));
+        Assert.Contains(exemplars, e => e.TraceId == run.Report.TraceId);
+    }
+
+    [Fact]
     public async Task Export_over_HTTP_protobuf_reaches_the_same_receiver()
     {
         var marker = Guid.NewGuid().ToString("N");

@@ -126,7 +126,7 @@ public sealed partial class AlertingServers : IAsyncDisposable
             var prometheus = await StartServerAsync(
                 "prometheus",
                 "prometheus",
-                [$"--config.file={work}/prometheus.yml", $"--storage.tsdb.path={work}/prometheus-data", $"--web.listen-address=127.0.0.1:{prometheusPort}"],
+                [$"--config.file={work}/prometheus.yml", $"--storage.tsdb.path={work}/prometheus-data", $"--web.listen-address=127.0.0.1:{prometheusPort}", "--enable-feature=exemplar-storage"],
                 prometheusUrl,
                 cancellationToken);
             return new AlertingServers(prometheus, alertmanager, prometheusUrl, alertmanagerUrl);
