@@ -148,10 +148,7 @@ public class RemediationWorkflowTests : IAsyncLifetime
         await using var board = await SwarmTestHost.StartAsync(o => o.Remediation = new RemediationOptions { ApprovalWindow = TimeSpan.FromSeconds(30) });
         var intake = board.Services.GetRequiredService<AlertIntake>();
         var receipt = (await intake.ReceiveAsync([Alert("SlowTransitions")])).Single();
-        var waiting = await SwarmTestHost.EventuallyAsync(
-            async () => (await board.Client.GetInstanceAsync(receipt.RemediationId, true))?.ReadCustomStatusAs<AlertRemediation>(),
-            r => r.State == RemediationState.AwaitingApproval,
-            what: "awaiting approval");
+        var waiting = await IncidentAsync(board, receipt.RemediationId, r => r.State == RemediationState.AwaitingApproval, what: "awaiting approval");
         await SwarmTestHost.EventuallyAsync(async () => await board.Commands.GetMotionAsync(waiting.ApprovalMotionId!), m => m.State == MotionState.Seconded, what: "approval motion open");
 
         await board.Commands.VoteAsync(waiting.ApprovalMotionId!, "treasurer", VoteChoice.Object, "obj-1");
@@ -161,10 +158,7 @@ public class RemediationWorkflowTests : IAsyncLifetime
             await board.Commands.VoteAsync(waiting.ApprovalMotionId!, member, VoteChoice.No, $"no-{member}");
         }
 
-        var closed = await SwarmTestHost.EventuallyAsync(
-            async () => (await board.Client.GetInstanceAsync(receipt.RemediationId, true))?.ReadCustomStatusAs<AlertRemediation>(),
-            r => r.State == RemediationState.Resolved,
-            what: "rejected");
+        var closed = await IncidentAsync(board, receipt.RemediationId, r => r.State == RemediationState.Resolved, what: "rejected");
         Assert.Equal("shed-load/team=*", closed.IncidentKey);
         Assert.StartsWith("not applied: the board did not approve", closed.Outcome);
         Assert.Null(closed.StartedAt);
@@ -204,10 +198,7 @@ public class RemediationWorkflowTests : IAsyncLifetime
         var alert = Alert("AgentHighErrorRate", ("team", "verify-bad"));
         var remediationId = (await intake.ReceiveAsync([alert])).Single().RemediationId;
 
-        var escalated = await SwarmTestHost.EventuallyAsync(
-            async () => (await strict.Client.GetInstanceAsync(remediationId, true))?.ReadCustomStatusAs<AlertRemediation>(),
-            r => r.Steps.Any(s => s.Step == "board-decision"),
-            what: "escalated and decided by the board");
+        var escalated = await IncidentAsync(strict, remediationId, r => r.Steps.Any(s => s.Step == "board-decision"), what: "escalated and decided by the board");
 
         Assert.Equal(("not-effective", true, RemediationState.Monitoring), (escalated.Verification, escalated.Escalated, escalated.State));
         Assert.Contains("still firing", escalated.Evidence);
@@ -249,10 +240,7 @@ public class RemediationWorkflowTests : IAsyncLifetime
         await using var board = await SwarmTestHost.StartAsync(o => o.Remediation = new RemediationOptions { ShedLoadApproval = ApprovalMode.Vote });
         var intake = board.Services.GetRequiredService<AlertIntake>();
         var receipt = (await intake.ReceiveAsync([Alert("AgentHighErrorRate", ("team", "by-vote"))])).Single();
-        var waiting = await SwarmTestHost.EventuallyAsync(
-            async () => (await board.Client.GetInstanceAsync(receipt.RemediationId, true))?.ReadCustomStatusAs<AlertRemediation>(),
-            r => r.State == RemediationState.AwaitingApproval,
-            what: "awaiting the vote");
+        var waiting = await IncidentAsync(board, receipt.RemediationId, r => r.State == RemediationState.AwaitingApproval, what: "awaiting the vote");
         var voting = await SwarmTestHost.EventuallyAsync(async () => await board.Commands.GetMotionAsync(waiting.ApprovalMotionId!), m => m.State == MotionState.Voting, what: "put to the vote");
 
         foreach (var member in new[] { "chair", "secretary", "treasurer", "member-a", "member-b" })
@@ -260,10 +248,7 @@ public class RemediationWorkflowTests : IAsyncLifetime
             await board.Commands.VoteAsync(waiting.ApprovalMotionId!, member, member == "treasurer" ? VoteChoice.No : VoteChoice.Yes, $"vote-{member}");
         }
 
-        var acted = await SwarmTestHost.EventuallyAsync(
-            async () => (await board.Client.GetInstanceAsync(receipt.RemediationId, true))?.ReadCustomStatusAs<AlertRemediation>(),
-            r => r.State == RemediationState.Monitoring,
-            what: "acted after the vote");
+        var acted = await IncidentAsync(board, receipt.RemediationId, r => r.State == RemediationState.Monitoring, what: "acted after the vote");
         Assert.True(voting.RequiresVote);
         Assert.Empty(voting.Objections);
         Assert.Equal(["opened", "approval-requested", "approved", "acted"], acted.Steps.Select(s => s.Step));
@@ -278,10 +263,8 @@ public class RemediationWorkflowTests : IAsyncLifetime
         var lean = (await intake.ReceiveAsync([Alert("HighDefectRate", ("team", "dry"))])).Single();
         var shed = (await intake.ReceiveAsync([Alert("AgentHighErrorRate", ("team", "dry"))])).Single();
 
-        var leanIncident = await SwarmTestHost.EventuallyAsync(
-            async () => (await dry.Client.GetInstanceAsync(lean.RemediationId, true))?.ReadCustomStatusAs<AlertRemediation>(), r => r.State == RemediationState.Monitoring, what: "lean dry run");
-        var shedIncident = await SwarmTestHost.EventuallyAsync(
-            async () => (await dry.Client.GetInstanceAsync(shed.RemediationId, true))?.ReadCustomStatusAs<AlertRemediation>(), r => r.State == RemediationState.Monitoring, what: "shed dry run");
+        var leanIncident = await IncidentAsync(dry, lean.RemediationId, r => r.State == RemediationState.Monitoring, what: "lean dry run");
+        var shedIncident = await IncidentAsync(dry, shed.RemediationId, r => r.State == RemediationState.Monitoring, what: "shed dry run");
 
         Assert.True(leanIncident.DryRun);
         Assert.StartsWith("dry run: would start Lean project", leanIncident.Actions[0], StringComparison.Ordinal);
@@ -418,10 +401,7 @@ public class RemediationWorkflowTests : IAsyncLifetime
         foreach (var team in new[] { "lim-a", "lim-b", "lim-c" })
         {
             receipts.AddRange(await intake.ReceiveAsync([Alert("QueueBacklog", ("team", team))]));
-            await SwarmTestHost.EventuallyAsync(
-                async () => (await limited.Client.GetInstanceAsync(receipts[^1].RemediationId, getInputsAndOutputs: true))?.ReadCustomStatusAs<AlertRemediation>(),
-                r => r.State is RemediationState.Monitoring or RemediationState.Resolved,
-                what: team);
+            await IncidentAsync(limited, receipts[^1].RemediationId, r => r.State is RemediationState.Monitoring or RemediationState.Resolved, what: team);
         }
 
         var states = await Task.WhenAll(receipts.Select(async r => (await limited.Client.GetInstanceAsync(r.RemediationId, getInputsAndOutputs: true))!.ReadCustomStatusAs<AlertRemediation>()!));
@@ -466,13 +446,12 @@ public class RemediationWorkflowTests : IAsyncLifetime
         var intake = quick.Services.GetRequiredService<AlertIntake>();
         var alert = Alert("QueueBacklog", ("team", "rec"));
         var remediationId = (await intake.ReceiveAsync([alert])).Single().RemediationId;
-        await SwarmTestHost.EventuallyAsync(async () => (await quick.Client.GetInstanceAsync(remediationId, true))?.ReadCustomStatusAs<AlertRemediation>(), r => r.State == RemediationState.Monitoring, what: "first open");
+        await IncidentAsync(quick, remediationId, r => r.State == RemediationState.Monitoring, what: "first open");
         await intake.ReceiveAsync([alert with { Status = AlertStatus.Resolved }]);
-        await SwarmTestHost.EventuallyAsync(async () => (await quick.Client.GetInstanceAsync(remediationId, true))?.ReadCustomStatusAs<AlertRemediation>(), r => r.State == RemediationState.Resolved, what: "first closed");
+        await IncidentAsync(quick, remediationId, r => r.State == RemediationState.Resolved, what: "first closed");
 
         await intake.ReceiveAsync([alert with { StartsAt = alert.StartsAt.AddHours(1) }]);
-        var second = await SwarmTestHost.EventuallyAsync(
-            async () => (await quick.Client.GetInstanceAsync(remediationId, true))?.ReadCustomStatusAs<AlertRemediation>(), r => r is { Sequence: 2, State: RemediationState.Monitoring }, what: "second open");
+        var second = await IncidentAsync(quick, remediationId, r => r is { Sequence: 2, State: RemediationState.Monitoring }, what: "second open");
 
         var listed = (await quick.Api.GetAsync("remediations?team=rec", CancellationToken.None)).Read<IncidentList>();
         var first = (await quick.Api.GetAsync($"remediations/{second.DeskKey}-1", CancellationToken.None)).Read<AlertRemediation>();
@@ -520,8 +499,12 @@ public class RemediationWorkflowTests : IAsyncLifetime
     };
 
     private Task<AlertRemediation> StatusAsync(string instanceId, Func<AlertRemediation, bool> condition) =>
+        IncidentAsync(_swarm, instanceId, condition, what: instanceId);
+
+    /// <summary>Polls the incident orchestration <paramref name="instanceId"/> of <paramref name="host"/> until <paramref name="condition"/> holds.</summary>
+    private static Task<AlertRemediation> IncidentAsync(SwarmTestHost host, string instanceId, Func<AlertRemediation, bool> condition, string what) =>
         SwarmTestHost.EventuallyAsync(
-            async () => await _swarm.Client.GetInstanceAsync(instanceId, getInputsAndOutputs: true) is { SerializedCustomStatus: not null } i ? i.ReadCustomStatusAs<AlertRemediation>() : null,
+            async () => await host.Client.GetInstanceAsync(instanceId, getInputsAndOutputs: true) is { SerializedCustomStatus: not null } i ? i.ReadCustomStatusAs<AlertRemediation>() : null,
             condition,
-            what: instanceId);
+            what: what);
 }
