@@ -6,7 +6,8 @@ namespace Swarm.ServiceDefaults;
 /// <summary>
 /// Parent-based: a span with a parent follows the parent's decision, remote or local, so a trace is kept or dropped
 /// whole. A root is always kept when it starts with <c>swarm.work.priority</c> <c>high</c> or <c>critical</c>
-/// among its tags; any other root is kept by trace-id ratio.
+/// among its tags, and marked <c>swarm=keep</c> in its W3C tracestate so that every span of the trace, in any host,
+/// is kept by exporters that sample further (<see cref="AzureMonitorSampling"/>); any other root is kept by trace-id ratio.
 /// </summary>
 /// <remarks>
 /// A span that is not kept is still created, recorded-only and never exported (<see cref="SamplingDecision.RecordOnly"/>),
@@ -20,6 +21,7 @@ public sealed class SwarmSampler : Sampler
     public const string ProbeTag = "swarm.telemetry.sampler_probe";
 
     private static readonly SamplingResult Keep = new(SamplingDecision.RecordAndSample);
+    private static readonly SamplingResult KeepMarked = new(SamplingDecision.RecordAndSample, AzureMonitorSampling.KeepTraceState);
     private static readonly SamplingResult NotKept = new(SamplingDecision.RecordOnly);
     private static readonly SamplingResult Dropped = new(SamplingDecision.Drop);
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> Probes = new(StringComparer.Ordinal);
@@ -53,7 +55,12 @@ public sealed class SwarmSampler : Sampler
             return Dropped;
         }
 
-        return urgent || _ratio.ShouldSample(samplingParameters).Decision == SamplingDecision.RecordAndSample ? Keep : NotKept;
+        if (urgent)
+        {
+            return KeepMarked;
+        }
+
+        return _ratio.ShouldSample(samplingParameters).Decision == SamplingDecision.RecordAndSample ? Keep : NotKept;
     }
 
     /// <summary>True, once, when a SwarmSampler has seen the probe span tagged <paramref name="probe"/>.</summary>

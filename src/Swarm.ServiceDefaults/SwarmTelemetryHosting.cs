@@ -48,6 +48,25 @@ public static class SwarmTelemetryHosting
         // Azure SDK clients (Service Bus, Storage) publish their spans only behind this switch.
         AppContext.SetSwitch("Azure.Experimental.EnableActivitySource", true);
         var credential = AzureMonitorCredential.From(options.AzureMonitorAuthentication);
+        // With a share below 1, Azure Monitor's exporters sit behind the share processors instead of the stock
+        // registrations (which cannot be filtered per exporter); the share is over all traces, so the sample rate the
+        // exported items carry is the host's ratio × the Azure Monitor ratio.
+        var azureMonitorShare = options.AzureMonitor && options.AzureMonitorShareOfAll < 1;
+        AzureMonitorExporterOptions AzureMonitorOptions(double sampleRatio = 1, string? storage = null)
+        {
+            var exporter = new AzureMonitorExporterOptions { SamplingRatio = (float)sampleRatio };
+            AzureMonitor(exporter);
+            if (storage is not null && exporter.StorageDirectory is { } directory)
+            {
+                exporter.StorageDirectory = Path.Combine(directory, storage);
+            }
+
+            return exporter;
+        }
+
+        BaseProcessor<Activity> AzureMonitorSpans(AzureMonitorExporterOptions exporter) =>
+            new BatchActivityExportProcessor(new AzureMonitorTraceExporter(exporter), maxQueueSize: options.MaxExportQueueSize);
+
         void AzureMonitor(AzureMonitorExporterOptions exporter)
         {
             exporter.ConnectionString = options.AzureMonitorConnectionString;
@@ -72,7 +91,14 @@ public static class SwarmTelemetryHosting
                 .AddSource(SwarmTelemetry.Name, DurableTaskSource, "Azure.*")
                 .AddAspNetCoreInstrumentation(o => o.Filter = context => !context.Request.Path.StartsWithSegments(MetricsPath))
                 .AddHttpClientInstrumentation();
-            if (options.AzureMonitor)
+            if (azureMonitorShare)
+            {
+                tracing.AddProcessor(_ => AzureMonitorSampling.Wrap(new AzureMonitorSampling.TraceShare(
+                    AzureMonitorSpans(AzureMonitorOptions()),
+                    AzureMonitorSpans(AzureMonitorOptions(options.AzureMonitorShareOfAll, "sampled")),
+                    options.AzureMonitorSamplingRatio)));
+            }
+            else if (options.AzureMonitor)
             {
                 tracing.AddAzureMonitorTraceExporter(AzureMonitor);
             }
@@ -114,7 +140,13 @@ public static class SwarmTelemetryHosting
         telemetry.WithLogging(
             logging =>
             {
-                if (options.AzureMonitor)
+                if (azureMonitorShare)
+                {
+                    logging.AddProcessor(_ => AzureMonitorSampling.Wrap(new AzureMonitorSampling.LogShare(
+                        new BatchLogRecordExportProcessor(new AzureMonitorLogExporter(AzureMonitorOptions()), maxQueueSize: options.MaxExportQueueSize),
+                        options.AzureMonitorSamplingRatio)));
+                }
+                else if (options.AzureMonitor)
                 {
                     logging.AddAzureMonitorLogExporter(AzureMonitor);
                 }

@@ -9,6 +9,9 @@ public sealed class SwarmTelemetryOptions
 {
     public const string Section = "Swarm:Telemetry";
 
+    /// <summary>The setting of <see cref="AzureMonitorSamplingRatio"/>.</summary>
+    public const string AzureMonitorSamplingRatioKey = Section + ":AzureMonitor:SamplingRatio";
+
     /// <summary>The export queue of each signal holds at most this many items; beyond it new items are dropped, never waited for.</summary>
     public const int DefaultMaxExportQueueSize = 2048;
 
@@ -36,6 +39,13 @@ public sealed class SwarmTelemetryOptions
     /// <summary>Where Azure Monitor keeps telemetry it could not send yet (<c>Swarm:Telemetry:AzureMonitorStorageDirectory</c>); null uses the exporter's temp folder.</summary>
     public string? AzureMonitorStorageDirectory { get; set; }
 
+    /// <summary>
+    /// Share of the sampled traces sent to Azure Monitor, 0–1 (<c>Swarm:Telemetry:AzureMonitor:SamplingRatio</c>, default 1):
+    /// decided by trace id so a trace is sent whole or not at all, high and critical work always sent, OTLP unaffected.
+    /// See <see cref="AzureMonitorSampling"/>.
+    /// </summary>
+    public double AzureMonitorSamplingRatio { get; set; } = 1.0;
+
     public int MaxExportQueueSize { get; set; } = DefaultMaxExportQueueSize;
 
     /// <summary>JSON lines on standard output carrying <c>trace_id</c>/<c>span_id</c>; off for hosts that own the console (the CLI).</summary>
@@ -48,6 +58,9 @@ public sealed class SwarmTelemetryOptions
     public bool Disabled { get; set; }
 
     public bool AzureMonitor => !string.IsNullOrWhiteSpace(AzureMonitorConnectionString);
+
+    /// <summary>Azure Monitor's share of all traces: the host's <see cref="SamplingRatio"/> × <see cref="AzureMonitorSamplingRatio"/>.</summary>
+    public double AzureMonitorShareOfAll => SamplingRatio * AzureMonitorSamplingRatio;
 
     public static SwarmTelemetryOptions From(IConfiguration configuration, string defaultServiceName)
     {
@@ -67,6 +80,13 @@ public sealed class SwarmTelemetryOptions
 
         options.AzureMonitorConnectionString ??= Setting(configuration, "APPLICATIONINSIGHTS_CONNECTION_STRING");
         options.AzureMonitorAuthentication ??= Setting(configuration, "APPLICATIONINSIGHTS_AUTHENTICATION_STRING");
+        if (Setting(configuration, AzureMonitorSamplingRatioKey) is { } share)
+        {
+            options.AzureMonitorSamplingRatio = double.TryParse(share, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value is >= 0 and <= 1
+                ? value
+                : throw new InvalidOperationException($"{AzureMonitorSamplingRatioKey} must be a number from 0 to 1; it is '{share}'.");
+        }
+
         return options;
     }
 

@@ -121,18 +121,18 @@ public sealed class PropagationTests
     private static Task<Activity> SpanAsync(ConcurrentQueue<Activity> spans, Func<Activity, bool> match) =>
         Otlp.EventuallyAsync(() => Task.FromResult(spans.FirstOrDefault(match)), s => s is not null, TimeSpan.FromSeconds(30))
             .ContinueWith(t => t.Result ?? throw new TimeoutException("the span never ended"), TaskScheduler.Default);
+}
 
-    /// <summary>The in-memory exporter's collection, safe for the exporter thread and the test reading at once.</summary>
-    private sealed class QueueCollection(ConcurrentQueue<Activity> queue) : ICollection<Activity>
-    {
-        public int Count => queue.Count;
-        public bool IsReadOnly => false;
-        public void Add(Activity item) => queue.Enqueue(item);
-        public void Clear() => queue.Clear();
-        public bool Contains(Activity item) => queue.Contains(item);
-        public void CopyTo(Activity[] array, int arrayIndex) => queue.CopyTo(array, arrayIndex);
-        public bool Remove(Activity item) => throw new NotSupportedException();
-        public IEnumerator<Activity> GetEnumerator() => queue.GetEnumerator();
-        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
-    }
+/// <summary>The in-memory exporter's collection, safe for the exporter thread and the test reading at once.</summary>
+internal sealed class QueueCollection(ConcurrentQueue<Activity> queue) : ICollection<Activity>
+{
+    public int Count => queue.Count;
+    public bool IsReadOnly => false;
+    public void Add(Activity item) => queue.Enqueue(item);
+    public void Clear() => queue.Clear();
+    public bool Contains(Activity item) => queue.Contains(item);
+    public void CopyTo(Activity[] array, int arrayIndex) => queue.CopyTo(array, arrayIndex);
+    public bool Remove(Activity item) => throw new NotSupportedException();
+    public IEnumerator<Activity> GetEnumerator() => queue.GetEnumerator();
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }

@@ -28,11 +28,15 @@ public sealed record ScrumTimings(TimeSpan PlanningWindow, TimeSpan SprintLength
     public static ScrumTimings From(ScrumOptions options) => new(options.PlanningWindow, options.SprintLength);
 }
 
-/// <summary>One backlog item as a sprint sees it.</summary>
-public sealed record SprintItem(string WorkId, string Title, WorkType Type, WorkPriority Priority, int Points, string? TraceParent)
+/// <summary>
+/// One backlog item as a sprint sees it. <see cref="TraceParent"/> and <see cref="TraceState"/> are the W3C context of
+/// the span that approved it; a sprint continues the trace of its first item under that context, tracestate included,
+/// so the trace's sampling marks (<c>swarm=keep</c>) reach the sprint's spans too.
+/// </summary>
+public sealed record SprintItem(string WorkId, string Title, WorkType Type, WorkPriority Priority, int Points, string? TraceParent, string? TraceState = null)
 {
-    public static SprintItem From(WorkItem item, string? traceParent) =>
-        new(item.Id, item.Title, item.Type, item.Priority, item.Points, traceParent);
+    public static SprintItem From(WorkItem item, string? traceParent, string? traceState = null) =>
+        new(item.Id, item.Title, item.Type, item.Priority, item.Points, traceParent, traceState);
 }
 
 /// <summary>How a planned item ended: completed (success or failed), or left unfinished at the sprint's end.</summary>

@@ -13,7 +13,7 @@ public sealed class SprintSteps(IAgentEventBus bus, AgentMailbox mailbox, TimePr
     public async Task<Sprint> StartSprintAsync(SprintPlan plan, CancellationToken cancellationToken = default)
     {
         var sprint = plan.Sprint;
-        var parent = CommandTelemetry.ParseParent(plan.Items.Count > 0 ? plan.Items[0].TraceParent : null);
+        var parent = plan.Items.Count > 0 ? CommandTelemetry.ParseParent(plan.Items[0].TraceParent, plan.Items[0].TraceState) : default;
         var links = plan.Items.Skip(1).SelectMany(i => CommandTelemetry.LinkTo(i.TraceParent)).ToList();
         if (Activity.Current is { } teamSpan)
         {

@@ -64,7 +64,7 @@ public sealed class WorkSteps(
                     initial,
                     new TeamCommand(TeamCommandKind.AddToBacklog, $"backlog:{after.Id}")
                     {
-                        Item = SprintItem.From(after, command.TraceParent),
+                        Item = SprintItem.From(after, command.TraceParent, command.TraceState),
                         TraceParent = command.TraceParent,
                     },
                     cancellationToken);

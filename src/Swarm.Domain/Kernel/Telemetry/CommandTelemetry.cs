@@ -28,6 +28,9 @@ public sealed class CommandTelemetry : IDisposable
 
     public string? TraceParent => Span?.Id;
 
+    /// <summary>The W3C tracestate of the command's span (sampling marks such as <c>swarm=keep</c>), to store with <see cref="TraceParent"/>.</summary>
+    public string? TraceState => Span?.TraceStateString;
+
     /// <summary>Starts <paramref name="spanName"/> about <paramref name="subject"/> (a work item, motion, sprint or project); <paramref name="parent"/> overrides the ambient parent, <paramref name="links"/> tie in related traces.</summary>
     public static CommandTelemetry Start(
         ILogger logger,
