@@ -28,20 +28,37 @@ public sealed class SwarmSampler : Sampler
 
     private readonly TraceIdRatioBasedSampler _ratio;
 
-    public SwarmSampler(double ratio)
+    /// <summary>
+    /// <paramref name="ratio"/>: share of ordinary roots kept (0–1). <paramref name="durableTaskClientSpans"/>: keep the
+    /// Durable Task SDK's client-side activity spans (<c>activity:X</c>, kind Client) and raised-event spans
+    /// (<c>orchestration_event:X</c>, kind Producer); when false (the default of the hosts that parent activity
+    /// executions on their orchestration, see <see cref="SwarmTelemetryOptions.DurableTaskClientSpans"/>) they are
+    /// dropped before they exist.
+    /// </summary>
+    public SwarmSampler(double ratio, bool durableTaskClientSpans = true)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(ratio, 0);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(ratio, 1);
         Ratio = ratio;
+        DurableTaskClientSpans = durableTaskClientSpans;
         _ratio = new TraceIdRatioBasedSampler(ratio);
-        Description = FormattableString.Invariant($"SwarmSampler{{parent-based; high/critical work kept; ratio {ratio}}}");
+        Description = FormattableString.Invariant(
+            $"SwarmSampler{{parent-based; high/critical work kept; ratio {ratio}{(durableTaskClientSpans ? string.Empty : "; Durable Task client and raised-event spans dropped")}}}");
     }
 
     public double Ratio { get; }
 
+    /// <summary>Whether the Durable Task SDK's client-side activity and raised-event spans are kept.</summary>
+    public bool DurableTaskClientSpans { get; }
+
     public override SamplingResult ShouldSample(in SamplingParameters samplingParameters)
     {
         var parent = samplingParameters.ParentContext;
+        if (!DurableTaskClientSpans && IsDurableTaskPlumbing(samplingParameters.Name, samplingParameters.Kind))
+        {
+            return Dropped;
+        }
+
         if (parent.TraceId != default)
         {
             return (parent.TraceFlags & ActivityTraceFlags.Recorded) != 0 ? Keep : NotKept;
@@ -62,6 +79,17 @@ public sealed class SwarmSampler : Sampler
 
         return _ratio.ShouldSample(samplingParameters).Decision == SamplingDecision.RecordAndSample ? Keep : NotKept;
     }
+
+    /// <summary>
+    /// The Durable Task SDK's span names (durabletask-dotnet <c>TraceHelper</c>): <c>activity:{name}</c> of kind Client is
+    /// the orchestrator's view of a scheduled activity, emitted on replay when the result arrives and spanning schedule to
+    /// result; <c>orchestration_event:{name}</c> of kind Producer is a raised event. Neither has children of its own
+    /// once activity executions are parented on their orchestration; the execution span (<c>activity:{name}</c>, kind
+    /// Server) and the orchestration span carry what they told.
+    /// </summary>
+    public static bool IsDurableTaskPlumbing(string name, ActivityKind kind) =>
+        (kind == ActivityKind.Client && name.StartsWith("activity:", StringComparison.Ordinal))
+        || (kind == ActivityKind.Producer && name.StartsWith("orchestration_event:", StringComparison.Ordinal));
 
     /// <summary>True, once, when a SwarmSampler has seen the probe span tagged <paramref name="probe"/>.</summary>
     public static bool SawProbe(string probe) => Probes.TryRemove(probe, out _);

@@ -105,12 +105,16 @@ public static class SwarmTelemetryHosting
 
             if (options.OtlpTraces)
             {
-                tracing.AddOtlpExporter(otlp => otlp.BatchExportProcessorOptions.MaxQueueSize = options.MaxExportQueueSize);
+                tracing.AddOtlpExporter(otlp =>
+                {
+                    otlp.BatchExportProcessorOptions.MaxQueueSize = options.MaxExportQueueSize;
+                    SignalEndpoint(otlp, options.OtlpTracesEndpoint);
+                });
             }
 
             // After the Azure Monitor exporter: building its registration sets the exporter's own sampler (5 traces/s by
             // default), and of two samplers set on one provider the one registered last is the one in effect.
-            tracing.SetSampler(new SwarmSampler(options.SamplingRatio));
+            tracing.SetSampler(new SwarmSampler(options.SamplingRatio, options.DurableTaskClientSpans));
         });
         // Loud when a library replaced the sampler: an error at start and telemetry "degraded" in /api/health.
         services.AddSingleton<SamplerCheck>();
@@ -133,7 +137,7 @@ public static class SwarmTelemetryHosting
 
             if (options.OtlpMetrics)
             {
-                metrics.AddOtlpExporter();
+                metrics.AddOtlpExporter(otlp => SignalEndpoint(otlp, options.OtlpMetricsEndpoint));
             }
         });
 
@@ -153,7 +157,11 @@ public static class SwarmTelemetryHosting
 
                 if (options.OtlpLogs)
                 {
-                    logging.AddOtlpExporter((_, processor) => processor.BatchExportProcessorOptions.MaxQueueSize = options.MaxExportQueueSize);
+                    logging.AddOtlpExporter((otlp, processor) =>
+                    {
+                        processor.BatchExportProcessorOptions.MaxQueueSize = options.MaxExportQueueSize;
+                        SignalEndpoint(otlp, options.OtlpLogsEndpoint);
+                    });
                 }
             },
             logs =>
@@ -181,6 +189,18 @@ public static class SwarmTelemetryHosting
         });
 
         return services;
+    }
+
+    /// <summary>
+    /// A signal's own endpoint (<c>OTEL_EXPORTER_OTLP_{TRACES,METRICS,LOGS}_ENDPOINT</c>), used as given: the per-signal
+    /// <c>AddOtlpExporter</c> registrations read only the shared <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> themselves.
+    /// </summary>
+    private static void SignalEndpoint(OpenTelemetry.Exporter.OtlpExporterOptions otlp, string? endpoint)
+    {
+        if (endpoint is not null)
+        {
+            otlp.Endpoint = new Uri(endpoint);
+        }
     }
 
     private sealed class EnvironmentNameDetector(string? environment) : IResourceDetector

@@ -30,6 +30,15 @@ public sealed class SwarmTelemetryOptions
     public bool OtlpMetrics { get; set; }
     public bool OtlpLogs { get; set; }
 
+    /// <summary><c>OTEL_EXPORTER_OTLP_TRACES_ENDPOINT</c>, the full URL traces go to (over HTTP, with its <c>/v1/traces</c> path).</summary>
+    public string? OtlpTracesEndpoint { get; set; }
+
+    /// <summary><c>OTEL_EXPORTER_OTLP_METRICS_ENDPOINT</c>.</summary>
+    public string? OtlpMetricsEndpoint { get; set; }
+
+    /// <summary><c>OTEL_EXPORTER_OTLP_LOGS_ENDPOINT</c>.</summary>
+    public string? OtlpLogsEndpoint { get; set; }
+
     /// <summary><c>APPLICATIONINSIGHTS_CONNECTION_STRING</c>: Azure Monitor export of all three signals when set.</summary>
     public string? AzureMonitorConnectionString { get; set; }
 
@@ -45,6 +54,14 @@ public sealed class SwarmTelemetryOptions
     /// See <see cref="AzureMonitorSampling"/>.
     /// </summary>
     public double AzureMonitorSamplingRatio { get; set; } = 1.0;
+
+    /// <summary>
+    /// <c>Swarm:Telemetry:DurableTaskClientSpans</c>: keep the Durable Task SDK's client-side activity spans and
+    /// raised-event spans. Default false on the local host, whose sidecar parents each activity execution on its
+    /// orchestration's span (so dropping the client span orphans nothing); the Functions app keeps them unless told
+    /// otherwise, because there the Durable extension in the Functions host assigns the parents.
+    /// </summary>
+    public bool DurableTaskClientSpans { get; set; }
 
     public int MaxExportQueueSize { get; set; } = DefaultMaxExportQueueSize;
 
@@ -74,9 +91,12 @@ public sealed class SwarmTelemetryOptions
         options.SamplingRatio = Ratio(Setting(configuration, "OTEL_TRACES_SAMPLER"), Setting(configuration, "OTEL_TRACES_SAMPLER_ARG"), options.SamplingRatio);
 
         var endpoint = Setting(configuration, "OTEL_EXPORTER_OTLP_ENDPOINT") is not null;
-        options.OtlpTraces |= endpoint || Setting(configuration, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") is not null;
-        options.OtlpMetrics |= endpoint || Setting(configuration, "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT") is not null;
-        options.OtlpLogs |= endpoint || Setting(configuration, "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT") is not null;
+        options.OtlpTracesEndpoint ??= Setting(configuration, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+        options.OtlpMetricsEndpoint ??= Setting(configuration, "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT");
+        options.OtlpLogsEndpoint ??= Setting(configuration, "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT");
+        options.OtlpTraces |= endpoint || options.OtlpTracesEndpoint is not null;
+        options.OtlpMetrics |= endpoint || options.OtlpMetricsEndpoint is not null;
+        options.OtlpLogs |= endpoint || options.OtlpLogsEndpoint is not null;
 
         options.AzureMonitorConnectionString ??= Setting(configuration, "APPLICATIONINSIGHTS_CONNECTION_STRING");
         options.AzureMonitorAuthentication ??= Setting(configuration, "APPLICATIONINSIGHTS_AUTHENTICATION_STRING");

@@ -38,6 +38,40 @@ public sealed class PropagationTests
         await SpanAsync(spans, s => s.OperationName == "activity:ClaimWork" && s.Kind == ActivityKind.Server && s.TraceId == traceId);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_Durable_Task_client_spans_are_dropped_by_default_and_kept_on_request_without_orphans(bool keep)
+    {
+        var spans = new ConcurrentQueue<Activity>();
+        await using var host = await TelemetryHost.StartAsync(
+            new() { ["Swarm:Telemetry:DurableTaskClientSpans"] = keep ? "true" : "false" },
+            services => services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(new QueueCollection(spans))));
+
+        var report = await host.RunSeedScenarioAsync(TimeSpan.FromSeconds(90));
+        host.Flush();
+
+        var traceId = ActivityTraceId.CreateFromString(report.TraceId!);
+        var trace = spans.Where(s => s.TraceId == traceId).ToDictionary(s => s.SpanId);
+        var clients = trace.Values.Count(s => s.Kind == ActivityKind.Client && s.OperationName.StartsWith("activity:", StringComparison.Ordinal));
+        var raised = trace.Values.Count(s => s.OperationName.StartsWith("orchestration_event:", StringComparison.Ordinal));
+        var executions = trace.Values.Where(s => s.Kind == ActivityKind.Server && s.OperationName.StartsWith("activity:", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(executions);
+        Assert.Empty(trace.Values.Where(s => s.ParentSpanId != default && !trace.ContainsKey(s.ParentSpanId)).Select(s => s.OperationName));
+        if (keep)
+        {
+            Assert.Equal(executions.Count, clients);
+            Assert.True(raised > 0);
+            Assert.All(executions, a => Assert.Equal(ActivityKind.Client, trace[a.ParentSpanId].Kind));
+        }
+        else
+        {
+            Assert.Equal(0, clients);
+            Assert.Equal(0, raised);
+            Assert.All(executions, a => Assert.StartsWith("orchestration:", trace[a.ParentSpanId].OperationName, StringComparison.Ordinal));
+        }
+    }
+
     [Fact]
     public async Task A_caller_that_dropped_its_trace_is_respected_even_for_critical_work()
     {

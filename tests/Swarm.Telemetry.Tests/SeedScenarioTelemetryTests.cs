@@ -56,6 +56,20 @@ public sealed class SeedScenarioTelemetryTests(SeedRun run) : IClassFixture<Seed
     }
 
     [Fact]
+    public void The_Durable_Task_plumbing_spans_are_not_exported_and_each_activity_execution_hangs_from_its_orchestration()
+    {
+        var trace = run.Trace.ToDictionary(s => s.SpanId);
+        Assert.DoesNotContain(run.AllSpans, s => SwarmSampler.IsDurableTaskPlumbing(s.Name, (ActivityKind)(s.Kind - 1)));
+        var executions = run.Trace.Where(s => s.Scope == SwarmTelemetryHosting.DurableTaskSource && s.Name.StartsWith("activity:", StringComparison.Ordinal)).ToList();
+        Assert.True(executions.Count >= 20, $"only {executions.Count} activity executions");
+        Assert.All(executions, a =>
+        {
+            Assert.Equal(2, a.Kind); // OTLP SPAN_KIND_SERVER
+            Assert.StartsWith("orchestration:", trace[a.ParentSpanId!].Name, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
     public void Commands_raised_into_waiting_orchestrations_link_to_the_span_that_sent_them()
     {
         var trace = run.Trace.ToDictionary(s => s.SpanId);

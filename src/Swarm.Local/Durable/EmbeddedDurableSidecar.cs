@@ -17,7 +17,7 @@ namespace Swarm.Local.Durable;
 /// Runs the Durable Task gRPC sidecar over the orchestration service — the Azure Storage provider, or the in-memory
 /// service — in a private web application, isolated from the host's configuration, logging noise and telemetry.
 /// </summary>
-internal sealed class EmbeddedDurableSidecar(EmbeddedDurableBackend backend, ILoggerFactory hostLoggerFactory)
+internal sealed class EmbeddedDurableSidecar(EmbeddedDurableBackend backend, ILoggerFactory hostLoggerFactory, bool parentActivitiesOnOrchestration = false)
     : IHostedService, IAsyncDisposable
 {
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(5);
@@ -78,6 +78,7 @@ internal sealed class EmbeddedDurableSidecar(EmbeddedDurableBackend backend, ILo
         });
         services.AddSingleton<IOrchestrationService>(sp => sp.GetRequiredService<IEmbeddedOrchestrationService>());
         services.AddSingleton<IOrchestrationServiceClient>(sp => sp.GetRequiredService<IEmbeddedOrchestrationService>());
+        services.AddSingleton(new EmbeddedTaskHubGrpcServer.Tracing(parentActivitiesOnOrchestration));
         services.AddSingleton<EmbeddedTaskHubGrpcServer>();
         services.AddGrpc(grpc =>
         {

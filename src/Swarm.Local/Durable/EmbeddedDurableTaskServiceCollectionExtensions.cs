@@ -46,7 +46,11 @@ public static class EmbeddedDurableTaskServiceCollectionExtensions
         services.AddSingleton(backend);
         services.AddSingleton(new Swarm.Api.DurableBackendInfo(backend.Kind, backend.TaskHub, StorageOf(options.AzureStorage)));
         services.AddSingleton(_ => EmbeddedGrpcChannel.Create(backend.Address));
-        services.AddHostedService(sp => new EmbeddedDurableSidecar(backend, sp.GetRequiredService<ILoggerFactory>()));
+        services.AddHostedService(sp => new EmbeddedDurableSidecar(
+            backend,
+            sp.GetRequiredService<ILoggerFactory>(),
+            // With the Durable Task SDK's client-side activity spans dropped, activity executions hang from their orchestration.
+            parentActivitiesOnOrchestration: sp.GetService<Swarm.ServiceDefaults.SwarmTelemetryOptions>() is { Disabled: false, DurableTaskClientSpans: false }));
 
         services.AddDurableTaskWorker(worker =>
         {

@@ -13,25 +13,40 @@ namespace Swarm.Local.Durable;
 /// The stock sidecar, except that events an orchestrator sends in the same episode as a ContinueAsNew are
 /// delivered: the stock dispatcher discards every message of an episode that continues as new, which breaks
 /// <c>ContinueAsNew(input, preserveUnprocessedEvents: true)</c> (the SDK re-sends buffered events to itself).
+/// With <see cref="Tracing.ParentActivitiesOnOrchestration"/>, each scheduled activity's trace context names the
+/// orchestration's span instead of the client span id the SDK precomputes for it, so that the activity's execution span
+/// hangs from the orchestration when the client spans are not kept.
 /// </summary>
 internal sealed class EmbeddedTaskHubGrpcServer : TaskHubGrpcServer
 {
     private readonly IOrchestrationServiceClient client;
+    private readonly Tracing tracing;
 
     public EmbeddedTaskHubGrpcServer(
         IHostApplicationLifetime hostApplicationLifetime,
         ILoggerFactory loggerFactory,
         IOrchestrationService service,
         IOrchestrationServiceClient client,
-        IOptions<TaskHubGrpcServerOptions> options)
+        IOptions<TaskHubGrpcServerOptions> options,
+        Tracing tracing)
         : base(hostApplicationLifetime, loggerFactory, service, client, options)
     {
         this.client = client;
+        this.tracing = tracing;
     }
+
+    /// <summary>How the sidecar shapes the traces of what it schedules.</summary>
+    /// <param name="ParentActivitiesOnOrchestration">Schedule activities under the orchestration's span (see the class remarks).</param>
+    public sealed record Tracing(bool ParentActivitiesOnOrchestration);
 
     public override async Task<P.CompleteTaskResponse> CompleteOrchestratorTask(
         P.OrchestratorResponse request, ServerCallContext context)
     {
+        if (tracing.ParentActivitiesOnOrchestration)
+        {
+            ParentActivitiesOnOrchestration(request);
+        }
+
         var continueAsNew = request.Actions
             .Select(a => a.CompleteOrchestration)
             .FirstOrDefault(c => c?.OrchestrationStatus == P.OrchestrationStatus.ContinuedAsNew);
@@ -41,6 +56,29 @@ internal sealed class EmbeddedTaskHubGrpcServer : TaskHubGrpcServer
         }
 
         return await base.CompleteOrchestratorTask(request, context);
+    }
+
+    /// <summary>
+    /// Rewrites the span id of each <c>ScheduleTask</c> action's <c>traceparent</c> to the orchestration's span id
+    /// (<c>OrchestrationTraceContext.SpanID</c>, stable across the orchestration's episodes); trace id, flags and
+    /// tracestate are kept. A context the worker did not fill in is left alone.
+    /// </summary>
+    private static void ParentActivitiesOnOrchestration(P.OrchestratorResponse request)
+    {
+        if (request.OrchestrationTraceContext?.SpanID is not { Length: 16 } orchestrationSpan)
+        {
+            return;
+        }
+
+        foreach (var schedule in request.Actions.Select(a => a.ScheduleTask).Where(s => s?.ParentTraceContext is not null))
+        {
+            var context = schedule.ParentTraceContext;
+            if (ActivityContext.TryParse(context.TraceParent, context.TraceState, out var parsed))
+            {
+                var flags = (parsed.TraceFlags & ActivityTraceFlags.Recorded) != 0 ? "01" : "00";
+                context.TraceParent = $"00-{parsed.TraceId.ToHexString()}-{orchestrationSpan}-{flags}";
+            }
+        }
     }
 
     private async Task DeliverSentEventsAsync(P.OrchestratorResponse request, P.CompleteOrchestrationAction continueAsNew)
