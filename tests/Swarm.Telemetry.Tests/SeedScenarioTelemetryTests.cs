@@ -182,16 +182,24 @@ public sealed class SeedScenarioTelemetryTests(SeedRun run) : IClassFixture<Seed
         Assert.Contains(exemplars, e => e.TraceId == run.Report.TraceId);
     }
 
-    [Fact]
-    public async Task Export_over_HTTP_protobuf_reaches_the_same_receiver()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Export_over_HTTP_protobuf_reaches_the_same_receiver(bool signalEndpoints)
     {
         var marker = Guid.NewGuid().ToString("N");
-        await using (var host = await TelemetryHost.StartAsync(new()
-                     {
-                         ["OTEL_EXPORTER_OTLP_ENDPOINT"] = run.Dashboard.OtlpHttp.ToString(),
-                         ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
-                         ["OTEL_SERVICE_NAME"] = "swarm-http-protobuf",
-                     }))
+        var http = run.Dashboard.OtlpHttp.ToString().TrimEnd('/');
+        var settings = signalEndpoints
+            ? new Dictionary<string, string?>
+            {
+                // Each signal's own URL, used as given (the per-signal exporters do not read these themselves).
+                ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] = $"{http}/v1/traces",
+                ["OTEL_EXPORTER_OTLP_LOGS_ENDPOINT"] = $"{http}/v1/logs",
+            }
+            : new Dictionary<string, string?> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = http };
+        settings["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
+        settings["OTEL_SERVICE_NAME"] = "swarm-http-protobuf";
+        await using (var host = await TelemetryHost.StartAsync(settings))
         {
             using (var activity = SwarmTelemetry.Source.StartActivity("swarm.test.http_protobuf"))
             {
