@@ -25,3 +25,9 @@ public sealed record AgentEventRequest(
     DateTimeOffset? OccurredAt,
     string? TraceParent,
     string? TraceState);
+
+/// <summary>The body of <c>POST /api/instances/{id}/terminate</c> (optional): why, recorded as the instance's output.</summary>
+public sealed record TerminateRequest(string? Reason);
+
+/// <summary>The body of <c>POST /api/instances/{id}/events/{name}</c> (optional): the event's data, any JSON.</summary>
+public sealed record RaiseEventRequest(JsonElement? Data);

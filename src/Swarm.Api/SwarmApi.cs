@@ -81,6 +81,14 @@ public static class SwarmApi
             .WithName("ListDeadLetters").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
         api.MapPost("/bus/dead-letters/{id}/resubmit", (HttpRequest request, string id, [FromServices] SwarmApiServices services) => ResubmitDeadLetterAsync(request, id, services))
             .WithName("ResubmitDeadLetter").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
+        api.MapGet("/instances", (HttpRequest request, [FromServices] SwarmApiServices services) => ListInstancesAsync(request, services))
+            .WithName("ListInstances").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
+        api.MapGet("/instances/{id}", (HttpRequest request, string id, [FromServices] SwarmApiServices services) => GetInstanceAsync(request, id, services))
+            .WithName("GetInstance").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
+        api.MapPost("/instances/{id}/terminate", (HttpRequest request, string id, [FromServices] SwarmApiServices services) => TerminateInstanceAsync(request, id, services))
+            .WithName("TerminateInstance").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
+        api.MapPost("/instances/{id}/events/{name}", (HttpRequest request, string id, string name, [FromServices] SwarmApiServices services) => RaiseInstanceEventAsync(request, id, name, services))
+            .WithName("RaiseInstanceEvent").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
         api.MapGet("/health", (HttpRequest request, [FromServices] SwarmApiServices services) => HealthAsync(request, services))
             .WithName("Health").WithMetadata(new RouteAccess(ApiAccess.Anonymous));
         return app;
@@ -338,6 +346,48 @@ public static class SwarmApi
                 new HealthReport("unhealthy", "unreachable", services.Durable, servers), SwarmJson.Options, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
     }
+
+    /// <summary>
+    /// <c>GET /api/instances?status=&amp;name=&amp;prefix=&amp;max=&amp;continuationToken=</c>: every orchestration of the task
+    /// hub matching the filters — <c>status</c> one or more runtime statuses, comma-separated; <c>name</c> the
+    /// orchestrator; <c>prefix</c> the instance-id prefix (<c>motion-</c>, <c>sprint-alpha-</c>…) — at most <c>max</c>
+    /// (1–1,000, default 100) with the token of the next page. 400 naming the field for a bad filter.
+    /// </summary>
+    public static Task<IResult> ListInstancesAsync(HttpRequest request, SwarmApiServices services) =>
+        HandleAsync(request, services, async cancellationToken => Json(await InstanceExplorer.ListAsync(
+            services.Client,
+            InstanceExplorer.ParseStatuses(Query(request, "status")),
+            Query(request, "name"),
+            Query(request, "prefix"),
+            InstanceExplorer.ParseMax(Query(request, "max")),
+            Query(request, "continuationToken"),
+            cancellationToken)));
+
+    /// <summary><c>GET /api/instances/{id}</c>: the instance with its input, output, custom status, what it waits on and its history events; 404 when unknown.</summary>
+    public static Task<IResult> GetInstanceAsync(HttpRequest request, string id, SwarmApiServices services) =>
+        HandleAsync(request, services, async cancellationToken => Json(await InstanceExplorer.GetAsync(services.Client, id.Trim(), cancellationToken)));
+
+    /// <summary><c>POST /api/instances/{id}/terminate {reason?}</c>: 200 <c>terminated</c>, or <c>already-final</c> for a finished instance; 404 when unknown.</summary>
+    public static Task<IResult> TerminateInstanceAsync(HttpRequest request, string id, SwarmApiServices services) =>
+        HandleAsync(request, services, async cancellationToken =>
+        {
+            var body = HasBody(request) ? await JsonBody.ReadAsync<TerminateRequest>(request, cancellationToken) : null;
+            return Json(await InstanceExplorer.TerminateAsync(services.Client, id.Trim(), body?.Reason, cancellationToken));
+        });
+
+    /// <summary>
+    /// <c>POST /api/instances/{id}/events/{name} {data?}</c>: raises the event with <c>data</c> (any JSON) into a running
+    /// instance — what an orchestration waiting on an event needs to move on. 409 for a finished instance, 404 when unknown.
+    /// </summary>
+    public static Task<IResult> RaiseInstanceEventAsync(HttpRequest request, string id, string name, SwarmApiServices services) =>
+        HandleAsync(request, services, async cancellationToken =>
+        {
+            var body = HasBody(request) ? await JsonBody.ReadAsync<RaiseEventRequest>(request, cancellationToken) : null;
+            var eventName = Require(name, "name", "the event name is required.");
+            return Json(await InstanceExplorer.RaiseEventAsync(services.Client, id.Trim(), eventName, body?.Data, cancellationToken));
+        });
+
+    private static bool HasBody(HttpRequest request) => request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0;
 
     private static async Task<IReadOnlyList<ServerHealth>?> ServersAsync(SwarmApiServices services, CancellationToken cancellationToken)
     {

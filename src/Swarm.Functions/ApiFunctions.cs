@@ -108,6 +108,34 @@ public sealed class ApiFunctions(SwarmApiServices api)
         [DurableClient] DurableTaskClient client) =>
         SwarmApi.ResubmitDeadLetterAsync(request, id, api);
 
+    [Function("ListInstances_Http")]
+    public Task<IResult> ListInstances(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "instances")] HttpRequest request,
+        [DurableClient] DurableTaskClient client) =>
+        SwarmApi.ListInstancesAsync(request, api);
+
+    [Function("GetInstance_Http")]
+    public Task<IResult> GetInstance(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "instances/{id}")] HttpRequest request,
+        string id,
+        [DurableClient] DurableTaskClient client) =>
+        SwarmApi.GetInstanceAsync(request, id, api);
+
+    [Function("TerminateInstance_Http")]
+    public Task<IResult> TerminateInstance(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "instances/{id}/terminate")] HttpRequest request,
+        string id,
+        [DurableClient] DurableTaskClient client) =>
+        SwarmApi.TerminateInstanceAsync(request, id, api);
+
+    [Function("RaiseInstanceEvent_Http")]
+    public Task<IResult> RaiseInstanceEvent(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "instances/{id}/events/{name}")] HttpRequest request,
+        string id,
+        string name,
+        [DurableClient] DurableTaskClient client) =>
+        SwarmApi.RaiseInstanceEventAsync(request, id, name, api);
+
     [Function("Health_Http")]
     public Task<IResult> Health(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request,

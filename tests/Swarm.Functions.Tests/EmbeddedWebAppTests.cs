@@ -98,6 +98,83 @@ public sealed class EmbeddedWebAppTests : IAsyncLifetime, IDisposable
         Assert.Equal(HttpStatusCode.Unauthorized, noKey.StatusCode);
     }
 
+    [Fact]
+    public async Task Every_orchestration_is_listed_with_its_history_and_can_be_raised_into_and_terminated()
+    {
+        void Keyed(HttpRequestMessage r) => r.Headers.Add("x-functions-key", Key);
+        using var claimed = await SendAsync(HttpMethod.Post, "/api/work", """{"type":"task","title":"Explore me","team":"explorers"}""", Keyed);
+        var instance = $"work-{JsonDocument.Parse(await claimed.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()}";
+
+        // Listed by prefix, by orchestrator name and status, once its claim activity has run.
+        var detail = await EventuallyAsync(async () =>
+        {
+            using var one = await SendAsync(HttpMethod.Get, $"/api/instances/{instance}", null, Keyed);
+            return one.StatusCode == HttpStatusCode.OK ? JsonDocument.Parse(await one.Content.ReadAsStringAsync()).RootElement : (JsonElement?)null;
+        }, d => d is { } e && e.GetProperty("history").EnumerateArray().Any(h => h.GetProperty("type").GetString() == "task-completed"));
+        var history = detail!.Value.GetProperty("history").EnumerateArray().ToList();
+        Assert.Equal("WorkItemOrchestrator", detail.Value.GetProperty("instance").GetProperty("name").GetString());
+        Assert.Contains(history, h => h.GetProperty("type").GetString() == "execution-started" && h.GetProperty("name").GetString() == "WorkItemOrchestrator");
+        var scheduled = Assert.Single(history, h => h.GetProperty("type").GetString() == "task-scheduled" && h.GetProperty("name").GetString() == "ClaimWork");
+        Assert.Contains(history, h => h.GetProperty("type").GetString() == "task-completed"
+            && h.GetProperty("scheduledId").GetInt32() == scheduled.GetProperty("eventId").GetInt32()
+            && h.GetProperty("data").GetString()!.Contains("Explore me", StringComparison.Ordinal));
+
+        using var byPrefix = await SendAsync(HttpMethod.Get, $"/api/instances?prefix={instance}", null, Keyed);
+        var listed = JsonDocument.Parse(await byPrefix.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(instance, Assert.Single(listed.GetProperty("items").EnumerateArray()).GetProperty("instanceId").GetString());
+        using var byName = await SendAsync(HttpMethod.Get, "/api/instances?name=workitemorchestrator&status=running,pending&max=1000", null, Keyed);
+        Assert.Contains(
+            JsonDocument.Parse(await byName.Content.ReadAsStringAsync()).RootElement.GetProperty("items").EnumerateArray(),
+            i => i.GetProperty("instanceId").GetString() == instance && i.GetProperty("status").GetString() == "running");
+        using var motions = await SendAsync(HttpMethod.Get, "/api/instances?name=MotionOrchestrator&prefix=" + instance, null, Keyed);
+        Assert.Equal(0, JsonDocument.Parse(await motions.Content.ReadAsStringAsync()).RootElement.GetProperty("count").GetInt32());
+
+        // An event raised from outside reaches its history; terminate ends it; a finished instance refuses events.
+        using var raised = await SendAsync(HttpMethod.Post, $"/api/instances/{instance}/events/operator-note", """{"data":{"note":"looked at it"}}""", Keyed);
+        Assert.Equal(HttpStatusCode.OK, raised.StatusCode);
+        await EventuallyAsync(async () =>
+        {
+            using var one = await SendAsync(HttpMethod.Get, $"/api/instances/{instance}", null, Keyed);
+            return JsonDocument.Parse(await one.Content.ReadAsStringAsync()).RootElement;
+        }, d => d.GetProperty("history").EnumerateArray().Any(h => h.GetProperty("type").GetString() == "event-raised" && h.GetProperty("name").GetString() == "operator-note"));
+        using var terminated = await SendAsync(HttpMethod.Post, $"/api/instances/{instance}/terminate", """{"reason":"explorer test"}""", Keyed);
+        Assert.Equal("terminated", JsonDocument.Parse(await terminated.Content.ReadAsStringAsync()).RootElement.GetProperty("outcome").GetString());
+        await EventuallyAsync(async () =>
+        {
+            using var one = await SendAsync(HttpMethod.Get, $"/api/instances/{instance}", null, Keyed);
+            return JsonDocument.Parse(await one.Content.ReadAsStringAsync()).RootElement;
+        }, d => d.GetProperty("instance").GetProperty("status").GetString() == "terminated");
+        using var again = await SendAsync(HttpMethod.Post, $"/api/instances/{instance}/terminate", null, Keyed);
+        Assert.Equal("already-final", JsonDocument.Parse(await again.Content.ReadAsStringAsync()).RootElement.GetProperty("outcome").GetString());
+        using var late = await SendAsync(HttpMethod.Post, $"/api/instances/{instance}/events/operator-note", null, Keyed);
+        await AssertProblemAsync(late, HttpStatusCode.Conflict, null);
+
+        using var badStatus = await SendAsync(HttpMethod.Get, "/api/instances?status=sleeping", null, Keyed);
+        using var badMax = await SendAsync(HttpMethod.Get, "/api/instances?max=0", null, Keyed);
+        using var unknown = await SendAsync(HttpMethod.Get, "/api/instances/work-nobody", null, Keyed);
+        using var noKey = await SendAsync(HttpMethod.Get, "/api/instances", null);
+        await AssertProblemAsync(badStatus, HttpStatusCode.BadRequest, "status");
+        await AssertProblemAsync(badMax, HttpStatusCode.BadRequest, "max");
+        await AssertProblemAsync(unknown, HttpStatusCode.NotFound, null);
+        Assert.Equal(HttpStatusCode.Unauthorized, noKey.StatusCode);
+    }
+
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done)
+    {
+        var limit = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var value = await read();
+            if (done(value))
+            {
+                return value;
+            }
+
+            Assert.True(limit.Elapsed < TimeSpan.FromSeconds(30), "the instance never got there");
+            await Task.Delay(100);
+        }
+    }
+
     private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string? field)
     {
         var body = await response.Content.ReadAsStringAsync();

@@ -81,5 +81,18 @@ public class SeedScenarioTests
         }
 
         Assert.All(swarm.Delivered.Where(e => e.Team == SeedScenario.Team), e => Assert.StartsWith($"00-{report.TraceId}-", e.TraceParent));
+
+        // The instances API shows what ran, from the backend's own history: each step of the process-change motion is an
+        // activity call, scheduled and completed; the team's Lean project is listed among the completed orchestrations.
+        var motion = (await swarm.Api.GetAsync($"instances/{InstanceIds.Motion(report.ProcessChangeMotionId)}", deadline.Token)).Read<Swarm.Api.InstanceDetail>();
+        Assert.Equal("completed", motion.Instance.Status);
+        Assert.Equal("MotionOrchestrator", motion.Instance.Name);
+        Assert.Empty(motion.WaitingOn);
+        var steps = motion.History.Where(h => h.Type == "task-scheduled" && h.Name == "ApplyMotionCommand").ToList();
+        Assert.True(steps.Count >= 5, $"only {steps.Count} motion steps in the history");
+        Assert.All(steps, s => Assert.Contains(motion.History, h => h.Type == "task-completed" && h.ScheduledId == s.EventId));
+        Assert.Contains(motion.History, h => h.Type == "execution-completed");
+        var leans = (await swarm.Api.GetAsync($"instances?name=LeanProjectOrchestrator&status=completed&prefix=lean-{SeedScenario.Team}-", deadline.Token)).Read<Swarm.Api.InstanceList>();
+        Assert.Contains(leans.Items, i => i.InstanceId == InstanceIds.Lean(SeedScenario.Team, report.Project.Id));
     }
 }

@@ -36,6 +36,8 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
     private int maxConcurrentWorkItems;
     private bool dropsMessagesToMissingInstances;
     private bool polls;
+    private bool recordsHistory;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string? ExecutionId, HistoryEvent[] Events)> histories = new(StringComparer.Ordinal);
     private bool stopRequested;
     private int stopping;
     private Task? startTask;
@@ -47,10 +49,12 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
     /// Wraps <paramref name="inner"/>. <paramref name="dropsMessagesToMissingInstances"/>: the service re-queues a
     /// message to an instance that does not exist forever (the in-memory one), so the proxy drops it as durable
     /// backends do. <paramref name="polls"/>: the service's <c>WaitForOrchestrationAsync</c> polls its store every 2 s
-    /// (Azure Storage), so the proxy polls from every 10 ms, backing off to 100 ms.
+    /// (Azure Storage), so the proxy polls from every 10 ms, backing off to 100 ms. <paramref name="recordsHistory"/>:
+    /// the service cannot answer <c>GetOrchestrationHistoryAsync</c> (the in-memory one), so the proxy keeps each
+    /// instance's current history as its episodes complete and answers it in the Azure Storage provider's format.
     /// </summary>
     public static IEmbeddedOrchestrationService Create(
-        object inner, int maxConcurrentWorkItems, bool dropsMessagesToMissingInstances, bool polls, ILogger logger)
+        object inner, int maxConcurrentWorkItems, bool dropsMessagesToMissingInstances, bool polls, ILogger logger, bool recordsHistory = false)
     {
         if (inner is not (IOrchestrationService and IOrchestrationServiceClient and IOrchestrationServiceQueryClient and IOrchestrationServicePurgeClient))
         {
@@ -63,6 +67,7 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
         self.maxConcurrentWorkItems = maxConcurrentWorkItems;
         self.dropsMessagesToMissingInstances = dropsMessagesToMissingInstances;
         self.polls = polls;
+        self.recordsHistory = recordsHistory;
         self.logger = logger;
         return proxy;
     }
@@ -113,6 +118,10 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
             // The client sends no reuse policy; without one the Azure Storage provider would overwrite a running instance.
             case nameof(IOrchestrationServiceClient.CreateTaskOrchestrationAsync) when args is [_, null]:
                 return Forward(targetMethod, [args[0], ActiveStatuses]);
+            case nameof(IOrchestrationService.CompleteTaskOrchestrationWorkItemAsync) when recordsHistory:
+                return CompleteAndRecordAsync(targetMethod, args);
+            case nameof(IOrchestrationServiceClient.GetOrchestrationHistoryAsync) when recordsHistory:
+                return Task.FromResult(RecordedHistory((string)args[0]!, (string?)args[1]));
             case nameof(IOrchestrationServiceClient.WaitForOrchestrationAsync) when polls:
                 return WaitAsync((string)args[0]!, (string?)args[1], (TimeSpan)args[2]!, (CancellationToken)args[3]!);
             // The sidecar starts the service once a worker connects — even while the host is stopping — and stops it
@@ -186,6 +195,21 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
             throw;
         }
     }
+
+    private async Task CompleteAndRecordAsync(MethodInfo targetMethod, object?[] args)
+    {
+        await (Task)Forward(targetMethod, args)!;
+        if (args is [TaskOrchestrationWorkItem workItem, OrchestrationRuntimeState state, ..])
+        {
+            histories[workItem.InstanceId] = (state.OrchestrationInstance?.ExecutionId, [.. state.Events]);
+        }
+    }
+
+    /// <summary>The recorded history of the instance's current execution as a JSON array (empty when unknown or another execution).</summary>
+    private string RecordedHistory(string instanceId, string? executionId) =>
+        histories.TryGetValue(instanceId, out var recorded) && (executionId is null || recorded.ExecutionId is null || recorded.ExecutionId == executionId)
+            ? Newtonsoft.Json.JsonConvert.SerializeObject(recorded.Events)
+            : "[]";
 
     /// <summary>
     /// Messages to an instance that does not exist (an event raised to an unknown id) would fail in the sidecar's

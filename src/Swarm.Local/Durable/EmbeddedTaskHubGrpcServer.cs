@@ -39,6 +39,62 @@ internal sealed class EmbeddedTaskHubGrpcServer : TaskHubGrpcServer
     /// <param name="ParentActivitiesOnOrchestration">Schedule activities under the orchestration's span (see the class remarks).</param>
     public sealed record Tracing(bool ParentActivitiesOnOrchestration);
 
+    /// <summary>
+    /// History for a client (<c>DurableTaskClient.GetOrchestrationHistoryAsync</c>, what <c>GET /api/instances/{id}</c>
+    /// shows): read from the backend's store for the instance's current execution, in chunks of at most 256 KB. The
+    /// stock sidecar only streams the history of a work item being dispatched and answers a client with nothing.
+    /// </summary>
+    public override async Task StreamInstanceHistory(
+        P.StreamInstanceHistoryRequest request, IServerStreamWriter<P.HistoryChunk> responseStream, ServerCallContext context)
+    {
+        if (request.ForWorkItemProcessing)
+        {
+            await base.StreamInstanceHistory(request, responseStream, context);
+            return;
+        }
+
+        await StreamStoredHistoryAsync(request, responseStream, context);
+    }
+
+    private async Task StreamStoredHistoryAsync(
+        P.StreamInstanceHistoryRequest request, IServerStreamWriter<P.HistoryChunk> responseStream, ServerCallContext context)
+    {
+
+        var executionId = request.ExecutionId;
+        if (string.IsNullOrEmpty(executionId))
+        {
+            var states = await client.GetOrchestrationStateAsync(request.InstanceId, allExecutions: false);
+            executionId = states?.FirstOrDefault()?.OrchestrationInstance?.ExecutionId;
+            if (executionId is null)
+            {
+                throw new RpcException(new Status(StatusCode.NotFound, $"No instance '{request.InstanceId}'."));
+            }
+        }
+
+        const int MaxChunkBytes = 256 * 1024;
+        var chunk = new P.HistoryChunk();
+        var size = 0;
+        foreach (var history in StoredHistory.Parse(await client.GetOrchestrationHistoryAsync(request.InstanceId, executionId)))
+        {
+            var proto = Microsoft.DurableTask.Testing.Sidecar.Grpc.ProtobufUtils.ToHistoryEventProto(history);
+            var bytes = proto.CalculateSize();
+            if (size > 0 && size + bytes > MaxChunkBytes)
+            {
+                await responseStream.WriteAsync(chunk, context.CancellationToken);
+                chunk = new P.HistoryChunk();
+                size = 0;
+            }
+
+            chunk.Events.Add(proto);
+            size += bytes;
+        }
+
+        if (chunk.Events.Count > 0)
+        {
+            await responseStream.WriteAsync(chunk, context.CancellationToken);
+        }
+    }
+
     public override async Task<P.CompleteTaskResponse> CompleteOrchestratorTask(
         P.OrchestratorResponse request, ServerCallContext context)
     {
