@@ -81,6 +81,14 @@ public static class SwarmApi
             .WithName("ListDeadLetters").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
         api.MapPost("/bus/dead-letters/{id}/resubmit", (HttpRequest request, string id, [FromServices] SwarmApiServices services) => ResubmitDeadLetterAsync(request, id, services))
             .WithName("ResubmitDeadLetter").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
+        api.MapGet("/motions", (HttpRequest request, [FromServices] SwarmApiServices services) => ListMotionsAsync(request, services))
+            .WithName("ListMotions").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
+        api.MapGet("/motions/{id}", (HttpRequest request, string id, [FromServices] SwarmApiServices services) => GetMotionAsync(request, id, services))
+            .WithName("GetMotion").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
+        api.MapGet("/lean/projects", (HttpRequest request, [FromServices] SwarmApiServices services) => ListLeanProjectsAsync(request, services))
+            .WithName("ListLeanProjects").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
+        api.MapGet("/teams/{team}/sprints", (HttpRequest request, string team, [FromServices] SwarmApiServices services) => ListSprintsAsync(request, team, services))
+            .WithName("ListSprints").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
         api.MapGet("/instances", (HttpRequest request, [FromServices] SwarmApiServices services) => ListInstancesAsync(request, services))
             .WithName("ListInstances").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
         api.MapGet("/instances/{id}", (HttpRequest request, string id, [FromServices] SwarmApiServices services) => GetInstanceAsync(request, id, services))
@@ -345,6 +353,41 @@ public static class SwarmApi
             return TypedResults.Json(
                 new HealthReport("unhealthy", "unreachable", services.Durable, servers), SwarmJson.Options, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
+    }
+
+    /// <summary><c>GET /api/motions?state=open|decided&amp;team=&amp;max=</c>: motions, newest first, each with its ballot, objections and window.</summary>
+    public static Task<IResult> ListMotionsAsync(HttpRequest request, SwarmApiServices services) =>
+        HandleAsync(request, services, async cancellationToken => Json(await AgentObjects.MotionsAsync(
+            services.Client, Query(request, "state"), TeamFilter(request), InstanceExplorer.ParseMax(Query(request, "max")), cancellationToken)));
+
+    /// <summary><c>GET /api/motions/{id}</c>: one motion as Roberts keeps it; 404 when unknown.</summary>
+    public static Task<IResult> GetMotionAsync(HttpRequest request, string id, SwarmApiServices services) =>
+        HandleAsync(request, services, async cancellationToken => Json(await AgentObjects.MotionAsync(services.Client, id.Trim(), cancellationToken)));
+
+    /// <summary><c>GET /api/lean/projects?team=&amp;max=</c>: Lean projects, newest first, with charter, measurement, root causes, proposal and outcome.</summary>
+    public static Task<IResult> ListLeanProjectsAsync(HttpRequest request, SwarmApiServices services) =>
+        HandleAsync(request, services, async cancellationToken => Json(await AgentObjects.LeanProjectsAsync(
+            services.Client, TeamFilter(request), InstanceExplorer.ParseMax(Query(request, "max")), cancellationToken)));
+
+    /// <summary><c>GET /api/teams/{team}/sprints?max=</c>: the team's sprints, newest first, each with its velocity and defect rate once reviewed.</summary>
+    public static Task<IResult> ListSprintsAsync(HttpRequest request, string team, SwarmApiServices services) =>
+        HandleAsync(request, services, async cancellationToken =>
+        {
+            var name = team.Trim().ToLowerInvariant();
+            if (!TeamName.IsValid(name))
+            {
+                throw new InvalidInputException("team", $"team '{team}' must be 1-40 characters of a-z, 0-9 and '-'.");
+            }
+
+            return Json(await AgentObjects.SprintsAsync(services.Client, name, InstanceExplorer.ParseMax(Query(request, "max")), cancellationToken));
+        });
+
+    private static string? TeamFilter(HttpRequest request)
+    {
+        var team = Query(request, "team")?.ToLowerInvariant();
+        return team is null || TeamName.IsValid(team)
+            ? team
+            : throw new InvalidInputException("team", $"team '{team}' must be 1-40 characters of a-z, 0-9 and '-'.");
     }
 
     /// <summary>

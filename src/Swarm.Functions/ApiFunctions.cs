@@ -108,6 +108,32 @@ public sealed class ApiFunctions(SwarmApiServices api)
         [DurableClient] DurableTaskClient client) =>
         SwarmApi.ResubmitDeadLetterAsync(request, id, api);
 
+    [Function("ListMotions_Http")]
+    public Task<IResult> ListMotions(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "motions")] HttpRequest request,
+        [DurableClient] DurableTaskClient client) =>
+        SwarmApi.ListMotionsAsync(request, api);
+
+    [Function("GetMotion_Http")]
+    public Task<IResult> GetMotion(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "motions/{id}")] HttpRequest request,
+        string id,
+        [DurableClient] DurableTaskClient client) =>
+        SwarmApi.GetMotionAsync(request, id, api);
+
+    [Function("ListLeanProjects_Http")]
+    public Task<IResult> ListLeanProjects(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "lean/projects")] HttpRequest request,
+        [DurableClient] DurableTaskClient client) =>
+        SwarmApi.ListLeanProjectsAsync(request, api);
+
+    [Function("ListSprints_Http")]
+    public Task<IResult> ListSprints(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "teams/{team}/sprints")] HttpRequest request,
+        string team,
+        [DurableClient] DurableTaskClient client) =>
+        SwarmApi.ListSprintsAsync(request, team, api);
+
     [Function("ListInstances_Http")]
     public Task<IResult> ListInstances(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "instances")] HttpRequest request,

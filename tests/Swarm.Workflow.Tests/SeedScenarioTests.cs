@@ -94,5 +94,22 @@ public class SeedScenarioTests
         Assert.Contains(motion.History, h => h.Type == "execution-completed");
         var leans = (await swarm.Api.GetAsync($"instances?name=LeanProjectOrchestrator&status=completed&prefix=lean-{SeedScenario.Team}-", deadline.Token)).Read<Swarm.Api.InstanceList>();
         Assert.Contains(leans.Items, i => i.InstanceId == InstanceIds.Lean(SeedScenario.Team, report.Project.Id));
+
+        // The agents' objects as a board reads them: the decided process change 4–1, the closed Lean project with its
+        // root cause, sprint 42 with velocity 11 and defect rate 20 %.
+        var decided = (await swarm.Api.GetAsync($"motions?state=decided&team={SeedScenario.Team}", deadline.Token)).Read<Swarm.Api.AgentObjectList<Motion>>();
+        var change = Assert.Single(decided.Items, m => m.Id == report.ProcessChangeMotionId);
+        Assert.Equal((4, 1), (change.Tally!.Yes, change.Tally.No));
+        Assert.Empty((await swarm.Api.GetAsync($"motions?state=open&team={SeedScenario.Team}", deadline.Token)).Read<Swarm.Api.AgentObjectList<Motion>>().Items);
+        Assert.Equal(MotionResult.Passed, (await swarm.Api.GetAsync($"motions/{report.ProcessChangeMotionId}", deadline.Token)).Read<Motion>().Result);
+        var projects = (await swarm.Api.GetAsync($"lean/projects?team={SeedScenario.Team}", deadline.Token)).Read<Swarm.Api.AgentObjectList<LeanProject>>();
+        var closed = Assert.Single(projects.Items, p => p.Id == "defect-sprint42");
+        Assert.Equal(LeanPhase.Closed, closed.Phase);
+        Assert.Equal("missing regression tests", closed.RootCauses[0].Cause);
+        var sprints = (await swarm.Api.GetAsync($"teams/{SeedScenario.Team}/sprints", deadline.Token)).Read<Swarm.Api.AgentObjectList<Sprint>>();
+        var reviewed = Assert.Single(sprints.Items, s => s.Number == SeedScenario.SprintNumber);
+        Assert.Equal(11, reviewed.Review!.Velocity);
+        Assert.Equal(0.2, reviewed.Review.DefectRate, 6);
+        await Assert.ThrowsAsync<ServerProblemException>(() => swarm.Api.GetAsync("motions?state=tabled", deadline.Token));
     }
 }
