@@ -27,6 +27,7 @@ public static class SwarmCli
             RemediationCommands.Create(cli),
             TraceCommand.Create(cli),
             DemoCommand.Create(cli),
+            BoardCommand.Create(cli),
         };
         root.Add(cli.Url);
         root.Add(cli.Key);

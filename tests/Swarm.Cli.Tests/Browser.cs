@@ -9,7 +9,14 @@ public static class Browser
     public const string Chromium = "/usr/bin/chromium";
 
     /// <summary>Screenshots of the dashboard's traces page and of the trace's detail page, once each shows <paramref name="spanName"/>.</summary>
-    public static async Task<JsonElement> ScreenshotAsync(string dashboard, string traceId, string spanName, string folder)
+    public static Task<JsonElement> ScreenshotAsync(string dashboard, string traceId, string spanName, string folder) =>
+        RunScriptAsync("screenshot.mjs", folder, null, dashboard, traceId, spanName, folder);
+
+    /// <summary>
+    /// Runs <paramref name="script"/> (in <c>browser/</c>) with <paramref name="args"/> and <paramref name="environment"/>,
+    /// after creating <paramref name="folder"/> for its screenshots; returns the JSON line it prints last.
+    /// </summary>
+    public static async Task<JsonElement> RunScriptAsync(string script, string folder, Dictionary<string, string>? environment, params string[] args)
     {
         var chromium = Environment.GetEnvironmentVariable("CHROMIUM_PATH") is { Length: > 0 } configured ? configured : Chromium;
         if (!File.Exists(chromium))
@@ -20,7 +27,7 @@ public static class Browser
         var directory = Path.Combine(AppContext.BaseDirectory, "browser");
         if (!File.Exists(Path.Combine(directory, "node_modules", "playwright-core", "package.json")))
         {
-            var install = await RunAsync("npm", directory, TimeSpan.FromMinutes(3), "ci", "--no-audit", "--no-fund", "--loglevel=error");
+            var install = await RunAsync("npm", directory, TimeSpan.FromMinutes(3), null, "ci", "--no-audit", "--no-fund", "--loglevel=error");
             if (install.ExitCode != 0)
             {
                 throw new InvalidOperationException($"npm ci of the browser check failed: {install}");
@@ -28,13 +35,13 @@ public static class Browser
         }
 
         Directory.CreateDirectory(folder);
-        var run = await RunAsync("node", directory, TimeSpan.FromSeconds(120), "screenshot.mjs", dashboard, traceId, spanName, folder);
+        var run = await RunAsync("node", directory, TimeSpan.FromSeconds(180), environment, [script, .. args]);
         return run.ExitCode == 0
             ? JsonDocument.Parse(run.Out.Trim().Split('\n')[^1]).RootElement.Clone()
-            : throw new InvalidOperationException($"the browser check failed: {run}");
+            : throw new InvalidOperationException($"the browser check {script} failed: {run}");
     }
 
-    private static async Task<CliResult> RunAsync(string tool, string directory, TimeSpan timeout, params string[] args)
+    private static async Task<CliResult> RunAsync(string tool, string directory, TimeSpan timeout, Dictionary<string, string>? environment, params string[] args)
     {
         var start = new ProcessStartInfo(tool)
         {
@@ -46,6 +53,11 @@ public static class Browser
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment ?? [])
+        {
+            start.Environment[name] = value;
         }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"{tool} did not start");

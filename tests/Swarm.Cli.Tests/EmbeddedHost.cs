@@ -22,13 +22,19 @@ public sealed class EmbeddedHost : IAsyncLifetime
     {
     }
 
-    private EmbeddedHost(string? apiKey) => _apiKey = apiKey;
+    private readonly Action<SwarmOptions>? _timers;
+
+    private EmbeddedHost(string? apiKey, Action<SwarmOptions>? timers = null)
+    {
+        _apiKey = apiKey;
+        _timers = timers;
+    }
 
     public string Url { get; private set; } = string.Empty;
 
-    public static async Task<EmbeddedHost> StartAsync(string? apiKey)
+    public static async Task<EmbeddedHost> StartAsync(string? apiKey, Action<SwarmOptions>? timers = null)
     {
-        var host = new EmbeddedHost(apiKey);
+        var host = new EmbeddedHost(apiKey, timers);
         await host.InitializeAsync();
         return host;
     }
@@ -55,7 +61,11 @@ public sealed class EmbeddedHost : IAsyncLifetime
                 ["APPLICATIONINSIGHTS_CONNECTION_STRING"] = null,
             });
             builder.Logging.ClearProviders();
-            builder.Services.Configure<SwarmOptions>(Timers().CopyTo);
+            builder.Services.Configure<SwarmOptions>(o =>
+            {
+                Timers().CopyTo(o);
+                _timers?.Invoke(o);
+            });
         });
         await _app.StartAsync();
         Url = _app.Urls.Single();

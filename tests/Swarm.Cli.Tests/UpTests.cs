@@ -92,6 +92,61 @@ public sealed class UpTests(UpFixture fixture)
     }
 
     [Fact]
+    public async Task The_board_shows_the_seed_scenarios_objects_an_instances_history_and_an_incidents_steps_linked_to_their_trace()
+    {
+        var demo = await Cli.RunProcessAsync(["demo", "--url", Stack.Api, "--json", "--timeout", "90"], Stack.Environment, TimeSpan.FromSeconds(120));
+        Assert.True(demo.ExitCode == 0, demo.ToString());
+        var report = demo.Json();
+        var motion = report.GetProperty("processChangeMotionId").GetString()!;
+        Assert.Contains($"{Stack.Api}/board", Stack.Output, StringComparison.Ordinal);
+
+        // An Alertmanager notification opens an incident whose steps carry trace ids.
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var alert = await http.PostAsync(
+            new Uri($"{Stack.Api}/api/alerts"),
+            new StringContent("""{"version":"4","status":"firing","receiver":"swarm","groupKey":"board","alerts":[{"status":"firing","labels":{"alertname":"BoardCheck","team":"alpha","severity":"info"},"annotations":{"summary":"board check"},"startsAt":"2026-11-30T00:00:00Z","fingerprint":"b0a4d"}]}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.True(alert.IsSuccessStatusCode, await alert.Content.ReadAsStringAsync());
+        var incident = await Cli.EventuallyAsync(
+            async () => JsonDocument.Parse(await http.GetStringAsync(new Uri($"{Stack.Api}/api/remediations?policy=BoardCheck"))).RootElement.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()).FirstOrDefault(),
+            id => id is not null,
+            TimeSpan.FromSeconds(30));
+
+        var folder = Path.Combine(Cli.RepositoryRoot, "artifacts", "screenshots");
+        var board = await Browser.RunScriptAsync(
+            "board.mjs",
+            folder,
+            new()
+            {
+                ["BOARD_INSTANCE"] = $"motion-{motion}",
+                ["BOARD_EXPECT_GOVERNANCE"] = motion,
+                ["BOARD_EXPECT_DELIVERY"] = "20 %",
+                ["BOARD_EXPECT_IMPROVEMENT"] = "defect-sprint42",
+                ["BOARD_INCIDENT"] = incident!,
+            },
+            $"{Stack.Api}/",
+            folder);
+
+        string Text(string page) => board.GetProperty("pages").GetProperty(page).GetProperty("text").GetString()!;
+        Assert.Contains("Roberts", Text("overview"), StringComparison.Ordinal);
+        Assert.Contains(motion, Text("governance"), StringComparison.Ordinal);
+        Assert.Contains("4–1", Text("governance"), StringComparison.Ordinal);
+        Assert.Matches(@"42\s+closed\s+11\s+20 %", Text("delivery"));
+        Assert.Contains("defect-sprint42", Text("improvement"), StringComparison.Ordinal);
+        Assert.Contains("missing regression tests", Text("improvement"), StringComparison.Ordinal);
+        Assert.Contains("MotionOrchestrator", Text("instances"), StringComparison.Ordinal);
+        Assert.Contains("task-scheduled", Text("instance"), StringComparison.Ordinal);
+        Assert.Contains("ApplyMotionCommand", Text("instance"), StringComparison.Ordinal);
+        Assert.StartsWith($"{Stack.Dashboard.TrimEnd('/')}/traces/detail/", board.GetProperty("traceLink").GetString(), StringComparison.Ordinal);
+        Assert.Contains("Total spans", Text("trace"), StringComparison.Ordinal);
+        Assert.All(new[] { "overview", "governance", "delivery", "improvement", "instances", "instance", "incidents" }, page => Assert.DoesNotContain("Unreachable", Text(page), StringComparison.Ordinal));
+        foreach (var page in new[] { "overview", "governance", "delivery", "improvement", "instances", "instance", "incidents", "trace" })
+        {
+            var bytes = await File.ReadAllBytesAsync(board.GetProperty("pages").GetProperty(page).GetProperty("file").GetString()!);
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
+        }
+    }
+
+    [Fact]
     public async Task After_a_demo_run_a_real_browser_shows_the_swarms_trace_in_the_dashboard()
     {
         var demo = await Cli.RunProcessAsync(["demo", "--url", Stack.Api, "--json", "--timeout", "90"], Stack.Environment, TimeSpan.FromSeconds(120));

@@ -30,6 +30,14 @@ public sealed class FunctionsMetadataTests
         { "GetBus_Http", "get", "bus", "Function" },
         { "ListDeadLetters_Http", "get", "bus/dead-letters", "Function" },
         { "ResubmitDeadLetter_Http", "post", "bus/dead-letters/{id}/resubmit", "Function" },
+        { "ListMotions_Http", "get", "motions", "Function" },
+        { "GetMotion_Http", "get", "motions/{id}", "Function" },
+        { "ListLeanProjects_Http", "get", "lean/projects", "Function" },
+        { "ListSprints_Http", "get", "teams/{team}/sprints", "Function" },
+        { "ListInstances_Http", "get", "instances", "Function" },
+        { "GetInstance_Http", "get", "instances/{id}", "Function" },
+        { "TerminateInstance_Http", "post", "instances/{id}/terminate", "Function" },
+        { "RaiseInstanceEvent_Http", "post", "instances/{id}/events/{name}", "Function" },
         { "Health_Http", "get", "health", "Anonymous" },
     };
 

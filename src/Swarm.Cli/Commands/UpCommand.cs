@@ -167,6 +167,8 @@ public static class UpCommand
 
                 if (dashboard is not null)
                 {
+                    // The board's trace links open this dashboard's trace pages.
+                    app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Swarm.Board.BoardOptions>>().Value.TraceUiUrl = dashboard.Frontend;
                     var frontend = new Uri(dashboard.Frontend, "/api/telemetry/traces");
                     supervisor.Watch("dashboard", ct => LocalProcess.AnswersAsync(frontend, ct), dashboard.Process.RestartAsync, essential: false);
                 }
@@ -426,6 +428,7 @@ public static class UpCommand
         var table = new Table().Border(TableBorder.Rounded).HideHeaders().AddColumn("what").AddColumn("where");
         table.AddRow("[bold]API[/]", $"[link]{new Uri(api, "api")}[/]");
         table.AddRow("[bold]metrics[/]", $"[link]{new Uri(api, "metrics")}[/]");
+        table.AddRow("[bold]board[/]", $"[link]{new Uri(api, "board")}[/]");
         if (stack.Dashboard is { } dashboard)
         {
             table.AddRow("[bold]dashboard[/]", $"[link]{dashboard}[/]");

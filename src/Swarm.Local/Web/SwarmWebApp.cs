@@ -6,6 +6,9 @@ using Microsoft.Extensions.Configuration;
 using Swarm.Api;
 using Swarm.ServiceDefaults;
 using Swarm.Local.Dashboard;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Swarm.Board;
 
 namespace Swarm.Local.Web;
 
@@ -43,10 +46,24 @@ public static class SwarmWebApp
         builder.Services.AddSwarmApi();
         builder.Services.AddLocalSwarmTelemetry(builder.Configuration, ServiceName);
 
+        // The board reads this host's own API unless Swarm:Board:ApiUrl names another. It does not inherit the host's key:
+        // whoever uses the board enters it (or Swarm:Board:Key provides it), as any other client of the API would.
+        builder.WebHost.UseBoardAssets();
+        builder.Services.AddSwarmBoard(builder.Configuration);
+        builder.Services.AddOptions<BoardOptions>().PostConfigure<IServer, IConfiguration>((board, server, configuration) =>
+        {
+            if (configuration[$"{BoardOptions.Section}:ApiUrl"] is null
+                && server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() is { } address)
+            {
+                board.ApiUrl = new Uri(address.TrimEnd('/') + "/");
+            }
+        });
+
         var app = builder.Build();
         app.UseFunctionKeys(app.Configuration[FunctionKeys.Setting]);
         app.MapSwarmApi();
         app.MapSwarmMetrics();
+        app.MapSwarmBoard();
         return app;
     }
 }

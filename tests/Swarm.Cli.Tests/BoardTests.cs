@@ -1,0 +1,60 @@
+using System.Net.Http.Json;
+
+namespace Swarm.Cli.Tests;
+
+/// <summary>
+/// <c>swarm board --url</c> against a host that requires a key, in a real browser: without the key each page shows the
+/// API's 401 problem; with it, a vote cast from a motion's card reaches the motion.
+/// </summary>
+public sealed class BoardTests
+{
+    private const string Key = "board-test-key";
+
+    [Fact]
+    public async Task The_board_works_with_the_key_shows_the_401_problem_without_it_and_a_vote_cast_from_it_reaches_the_motion()
+    {
+        // Objections stay open for 10 minutes: the vote below lands while the motion waits.
+        await using var host = await EmbeddedHost.StartAsync(Key, o => o.Governance.ObjectionWindow = TimeSpan.FromMinutes(10));
+        using var api = new HttpClient { BaseAddress = new Uri(host.Url), Timeout = TimeSpan.FromSeconds(10) };
+        api.DefaultRequestHeaders.Add("x-functions-key", Key);
+        using var claimed = await api.PostAsJsonAsync("/api/work", new { type = "feature", title = "Board vote", priority = "medium", team = "boarders", points = 3 });
+        var workId = (await claimed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var motion = $"approve-{workId}";
+        await Cli.EventuallyAsync(async () => (await api.GetAsync(new Uri($"/api/motions/{motion}", UriKind.Relative))).StatusCode, s => s == System.Net.HttpStatusCode.OK, TimeSpan.FromSeconds(30));
+
+        var port = Cli.FreePort();
+        var board = Cli.Start(["board", "--url", host.Url, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        try
+        {
+            using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            await Cli.EventuallyAsync(
+                async () =>
+                {
+                    try
+                    {
+                        return (await probe.GetAsync(new Uri($"http://127.0.0.1:{port}/board"))).StatusCode;
+                    }
+                    catch (HttpRequestException)
+                    {
+                        return System.Net.HttpStatusCode.ServiceUnavailable;
+                    }
+                },
+                s => s == System.Net.HttpStatusCode.OK,
+                TimeSpan.FromSeconds(30));
+
+            var folder = Path.Combine(Cli.RepositoryRoot, "artifacts", "screenshots");
+            var result = await Browser.RunScriptAsync("vote.mjs", folder, null, $"http://127.0.0.1:{port}/", folder, motion, "member-a", "object", Key);
+
+            Assert.Contains("401", result.GetProperty("withoutKey").GetString(), StringComparison.Ordinal);
+            Assert.Contains($"on {motion} accepted", result.GetProperty("withKey").GetString(), StringComparison.Ordinal);
+            var after = await api.GetFromJsonAsync<JsonElement>(new Uri($"/api/motions/{motion}", UriKind.Relative));
+            Assert.Contains(after.GetProperty("objections").EnumerateArray(), o => o.GetString() == "member-a");
+        }
+        finally
+        {
+            board.Kill(entireProcessTree: true);
+            await board.WaitForExitAsync();
+            board.Dispose();
+        }
+    }
+}

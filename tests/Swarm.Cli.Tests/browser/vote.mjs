@@ -1,0 +1,39 @@
+// Usage: node vote.mjs <board url> <output folder> <motion id> <member> <choice> <key>
+// Opens the board's governance page in headless Chromium at 1280x800 without a key and records the problem it shows;
+// then enters the key, casts <choice> as <member> on the motion from the motion's card (the choice's button, then Confirm), waits
+// for the outcome, and prints both pages' text as one JSON line, with a screenshot of each.
+import { chromium } from 'playwright-core';
+import path from 'node:path';
+
+const [board, folder, motion, member, choice, key] = process.argv.slice(2);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+});
+const result = {};
+const fill = async (locator, value) => {
+  // A Fluent text field is a web component whose input lives in its shadow root; the locator pierces it.
+  await locator.locator('input').fill(value);
+};
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(new URL('board/governance', board).toString(), { waitUntil: 'networkidle', timeout: 30000 });
+  await page.locator('[data-testid=problem]').first().waitFor({ timeout: 30000 });
+  await page.screenshot({ path: path.join(folder, 'board-without-key.png'), fullPage: true });
+  result.withoutKey = await page.evaluate(() => document.body.innerText);
+
+  await fill(page.locator('[data-testid=key]'), key);
+  await page.locator('[data-testid=use-key]').click();
+  const card = page.locator(`[data-testid="motion-${motion}"]`);
+  await card.waitFor({ timeout: 30000 });
+  await fill(card.locator('[data-testid=voter]'), member);
+  await card.locator(`[data-testid=vote-${choice}]`).click();
+  await card.locator('[data-testid=confirm]').click();
+  await page.locator('[data-testid=outcome], [data-testid=problem]').first().waitFor({ timeout: 30000 });
+  await page.screenshot({ path: path.join(folder, 'board-vote.png'), fullPage: true });
+  result.withKey = await page.evaluate(() => document.body.innerText);
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(result));
