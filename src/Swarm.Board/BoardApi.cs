@@ -38,8 +38,22 @@ public sealed class BoardApi(IOptions<BoardOptions> options) : IDisposable
 
     public Task<AgentObjectList<Sprint>> SprintsAsync(string team, CancellationToken ct) => ReadAsync<AgentObjectList<Sprint>>($"teams/{Uri.EscapeDataString(team)}/sprints", ct);
 
-    public Task<JsonElement> WorkAsync(string? team, CancellationToken ct) =>
-        ReadAsync<JsonElement>(team is null ? "work" : $"work?team={Uri.EscapeDataString(team)}", ct);
+    /// <summary>Work items, oldest claim first, of <paramref name="team"/> and in <paramref name="status"/> when given (the API validates both).</summary>
+    public Task<WorkList> WorkAsync(string? team, string? status, CancellationToken ct)
+    {
+        var query = new List<string>();
+        if (!string.IsNullOrWhiteSpace(team))
+        {
+            query.Add($"team={Uri.EscapeDataString(team.Trim())}");
+        }
+
+        if (!string.IsNullOrWhiteSpace(status))
+        {
+            query.Add($"status={Uri.EscapeDataString(status.Trim())}");
+        }
+
+        return ReadAsync<WorkList>(query.Count == 0 ? "work" : $"work?{string.Join('&', query)}", ct);
+    }
 
     public Task<JsonElement> RemediationsAsync(CancellationToken ct) => ReadAsync<JsonElement>("remediations", ct);
 

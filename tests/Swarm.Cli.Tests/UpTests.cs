@@ -121,6 +121,7 @@ public sealed class UpTests(UpFixture fixture)
                 ["BOARD_EXPECT_GOVERNANCE"] = motion,
                 ["BOARD_EXPECT_DELIVERY"] = "20 %",
                 ["BOARD_EXPECT_IMPROVEMENT"] = "defect-sprint42",
+                ["BOARD_EXPECT_WORK"] = "Fix login timeout",
                 ["BOARD_INCIDENT"] = incident!,
             },
             $"{Stack.Api}/",
@@ -133,13 +134,15 @@ public sealed class UpTests(UpFixture fixture)
         Assert.Matches(@"42\s+closed\s+11\s+20 %", Text("delivery"));
         Assert.Contains("defect-sprint42", Text("improvement"), StringComparison.Ordinal);
         Assert.Contains("missing regression tests", Text("improvement"), StringComparison.Ordinal);
+        Assert.Contains("Fix login timeout", Text("work"), StringComparison.Ordinal);
+        Assert.Contains("failed", Text("work"), StringComparison.Ordinal);
         Assert.Contains("MotionOrchestrator", Text("instances"), StringComparison.Ordinal);
         Assert.Contains("task-scheduled", Text("instance"), StringComparison.Ordinal);
         Assert.Contains("ApplyMotionCommand", Text("instance"), StringComparison.Ordinal);
         Assert.StartsWith($"{Stack.Dashboard.TrimEnd('/')}/traces/detail/", board.GetProperty("traceLink").GetString(), StringComparison.Ordinal);
         Assert.Contains("Total spans", Text("trace"), StringComparison.Ordinal);
-        Assert.All(new[] { "overview", "governance", "delivery", "improvement", "instances", "instance", "incidents" }, page => Assert.DoesNotContain("Unreachable", Text(page), StringComparison.Ordinal));
-        foreach (var page in new[] { "overview", "governance", "delivery", "improvement", "instances", "instance", "incidents", "trace" })
+        Assert.All(new[] { "overview", "governance", "delivery", "improvement", "work", "instances", "instance", "incidents" }, page => Assert.DoesNotContain("Unreachable", Text(page), StringComparison.Ordinal));
+        foreach (var page in new[] { "overview", "governance", "delivery", "improvement", "work", "instances", "instance", "incidents", "trace" })
         {
             var bytes = await File.ReadAllBytesAsync(board.GetProperty("pages").GetProperty(page).GetProperty("file").GetString()!);
             Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);

@@ -38,6 +38,8 @@ try {
   await shot(page, 'delivery');
   await open('board/improvement', process.env.BOARD_EXPECT_IMPROVEMENT || 'Improvement');
   await shot(page, 'improvement');
+  await open('board/work', process.env.BOARD_EXPECT_WORK || 'Work items');
+  await shot(page, 'work');
   await open('board/instances', process.env.BOARD_EXPECT_INSTANCES || 'Instances');
   await shot(page, 'instances');
   if (process.env.BOARD_INSTANCE) {
