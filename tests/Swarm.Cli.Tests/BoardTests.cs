@@ -4,8 +4,10 @@ namespace Swarm.Cli.Tests;
 
 /// <summary>
 /// <c>swarm board --url</c> against a host that requires a key, in a real browser: without the key each page shows the
-/// API's 401 problem; with it, a vote cast from a motion's card reaches the motion.
+/// API's 401 problem; with it, a vote cast from a motion's card reaches the motion. In the <c>swarm up</c> collection, so
+/// that its browser and its two hosts never run beside the timing-sensitive crash-recovery tests on two cores.
 /// </summary>
+[Collection(UpCollection.Name)]
 public sealed class BoardTests
 {
     private const string Key = "board-test-key";

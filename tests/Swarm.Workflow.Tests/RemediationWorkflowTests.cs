@@ -487,6 +487,29 @@ public class RemediationWorkflowTests : IAsyncLifetime
         Assert.Equal(RemediationKind.NotifyOnly, firing.Kind);
     }
 
+    [Fact]
+    public async Task A_notice_for_an_alert_without_a_summary_still_says_something()
+    {
+        var notices = new System.Collections.Concurrent.ConcurrentQueue<RemediationNotice>();
+        await using var swarm = await SwarmTestHost.StartAsync(services: s => s.AddSingleton<IRemediationNotifier>(new RecordingNotifier(notices)));
+        var body = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Samples", "alertmanager-v4-without-fingerprint.json"))).RootElement;
+
+        await swarm.Api.PostAsync("alerts", body, null, CancellationToken.None);
+
+        var notice = await SwarmTestHost.EventuallyAsync(() => Task.FromResult(notices.FirstOrDefault()), n => n is not null, what: "the ServerStop notice");
+        Assert.Equal("ServerStop fired", notice!.Title);
+        Assert.Equal("alertmanager sent no summary (severity unknown)", notice.Text);
+    }
+
+    private sealed class RecordingNotifier(System.Collections.Concurrent.ConcurrentQueue<RemediationNotice> notices) : IRemediationNotifier
+    {
+        public Task<string> NotifyAsync(RemediationNotice notice, CancellationToken cancellationToken = default)
+        {
+            notices.Enqueue(notice);
+            return Task.FromResult("recorded");
+        }
+    }
+
     private static AlertNotification Alert(string name, params (string Key, string Value)[] labels) => new()
     {
         Source = AlertPayloads.AlertmanagerSource,

@@ -143,7 +143,11 @@ public sealed class RemediationSteps(
                 break;
         }
 
-        actions.Add(await NotifyAsync(remediation, $"{alert.Name} fired", alert.Summary ?? string.Join("; ", actions), cancellationToken));
+        // A notice always says something: the alert's summary, else what was done, else that the sender gave no summary.
+        var text = !string.IsNullOrWhiteSpace(alert.Summary)
+            ? alert.Summary
+            : actions.Count > 0 ? string.Join("; ", actions) : $"{alert.Source} sent no summary (severity {alert.Severity})";
+        actions.Add(await NotifyAsync(remediation, $"{alert.Name} fired", text, cancellationToken));
         return (remediation.Acted(actions, now, traceId) with { LeanProjectId = projectId }, "started");
     }
 
