@@ -36,45 +36,29 @@ public static class TelemetryHarness
 
         // The headline: off vs on with a receiver that costs next to nothing (a Node process that reads and discards
         // OTLP/HTTP bodies), so the swarm's CPU per chain is its own, not the receiver's contention.
-        var sinkOff = new List<Sample>();
-        var sinkOn = new List<Sample>();
+        List<Sample> sinkOff, sinkOn;
         await using (var sink = await NullOtlpSink.StartAsync())
         {
-            for (var round = 0; round <= rounds; round++)
-            {
-                var slots = 1000 * round;
-                var o = await MeasureAsync(null, window, slots, dashboard: null);
-                var d = await MeasureAsync(sink.Endpoint, window, slots + 300, dashboard: null, protocol: "http/protobuf");
-                Console.WriteLine(FormattableString.Invariant(
-                    $"null-sink round {round}{(round == 0 ? " (warm-up)" : string.Empty)}: off {o.Throughput:0.0}, on {d.Throughput:0.0} chains/s; swarm cpu per chain off {o.CpuPerChain:0.00}, on {d.CpuPerChain:0.00} ms"));
-                if (round > 0)
-                {
-                    sinkOff.Add(o);
-                    sinkOn.Add(d);
-                }
-            }
+            (sinkOff, sinkOn) = await AlternateAsync(
+                "null-sink",
+                rounds,
+                0,
+                (slots, on) => on
+                    ? MeasureAsync(sink.Endpoint, window, slots, dashboard: null, protocol: "http/protobuf")
+                    : MeasureAsync(null, window, slots, dashboard: null),
+                d => string.Empty);
         }
 
         // Information: the Aspire dashboard as the receiver, on the same two cores.
         await using var dashboard = await AspireDashboard.StartAsync();
         using var dashboardProcess = Process.GetProcessById(dashboard.ProcessId);
         Console.WriteLine($"dashboard {dashboard.Frontend} (OTLP/gRPC {dashboard.OtlpGrpc})");
-
-        var off = new List<Sample>();
-        var on = new List<Sample>();
-        for (var round = 0; round <= rounds; round++)
-        {
-            var slots = 10_000 + (1000 * round);
-            var o = await MeasureAsync(null, window, slots, dashboardProcess);
-            var d = await MeasureAsync(dashboard.OtlpGrpc, window, slots + 300, dashboardProcess);
-            Console.WriteLine(FormattableString.Invariant(
-                $"dashboard round {round}{(round == 0 ? " (warm-up)" : string.Empty)}: off {o.Throughput:0.0}, on {d.Throughput:0.0} chains/s; swarm cpu per chain off {o.CpuPerChain:0.00}, on {d.CpuPerChain:0.00} ms; dashboard {d.DashboardCpuPerChain:0.00} ms per chain, busy {d.DashboardCpu / d.Seconds:P0} of a core"));
-            if (round > 0)
-            {
-                off.Add(o);
-                on.Add(d);
-            }
-        }
+        var (off, on) = await AlternateAsync(
+            "dashboard",
+            rounds,
+            10_000,
+            (slots, on) => MeasureAsync(on ? dashboard.OtlpGrpc : null, window, slots, dashboardProcess),
+            d => FormattableString.Invariant($"; dashboard {d.DashboardCpuPerChain:0.00} ms per chain, busy {d.DashboardCpu / d.Seconds:P0} of a core"));
 
         using var traces = JsonDocument.Parse(await dashboard.Api.GetStringAsync("/api/telemetry/traces?limit=1"));
         var received = traces.RootElement.GetProperty("totalCount").GetInt32();
@@ -111,6 +95,32 @@ public static class TelemetryHarness
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Rounds 0..<paramref name="rounds"/>, each measuring telemetry off and then on (round 0 only warms up); returns the
+    /// samples of the measured rounds. Each round's chains use their own slots, from <paramref name="slotBase"/>.
+    /// </summary>
+    private static async Task<(List<Sample> Off, List<Sample> On)> AlternateAsync(
+        string label, int rounds, int slotBase, Func<int, bool, Task<Sample>> measure, Func<Sample, string> more)
+    {
+        var off = new List<Sample>();
+        var on = new List<Sample>();
+        for (var round = 0; round <= rounds; round++)
+        {
+            var slots = slotBase + (1000 * round);
+            var o = await measure(slots, false);
+            var d = await measure(slots + 300, true);
+            Console.WriteLine(FormattableString.Invariant(
+                $"{label} round {round}{(round == 0 ? " (warm-up)" : string.Empty)}: off {o.Throughput:0.0}, on {d.Throughput:0.0} chains/s; swarm cpu per chain off {o.CpuPerChain:0.00}, on {d.CpuPerChain:0.00} ms{more(d)}"));
+            if (round > 0)
+            {
+                off.Add(o);
+                on.Add(d);
+            }
+        }
+
+        return (off, on);
     }
 
     private sealed record Sample(int Chains, double Seconds, List<double> Latencies, double Cpu, double DashboardCpu)

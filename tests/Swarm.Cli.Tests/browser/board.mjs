@@ -6,7 +6,6 @@ import { chromium } from 'playwright-core';
 import path from 'node:path';
 
 const [board, folder] = process.argv.slice(2);
-const key = undefined;
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -22,26 +21,22 @@ try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   const open = async (route, waitText) => {
     await page.goto(new URL(route, board).toString(), { waitUntil: 'networkidle', timeout: 30000 });
-    if (key) {
-      await page.locator('[data-testid=key] input').fill(key).catch(async () => page.locator('[data-testid=key]').fill(key));
-      await page.locator('[data-testid=use-key]').click();
-    }
     if (waitText) {
       await page.getByText(waitText, { exact: false }).first().waitFor({ timeout: 30000 });
     }
   };
-  await open('board', process.env.BOARD_EXPECT_OVERVIEW || 'Roberts');
-  await shot(page, 'overview');
-  await open('board/governance', process.env.BOARD_EXPECT_GOVERNANCE || 'Decided motions');
-  await shot(page, 'governance');
-  await open('board/delivery', process.env.BOARD_EXPECT_DELIVERY || 'Delivery');
-  await shot(page, 'delivery');
-  await open('board/improvement', process.env.BOARD_EXPECT_IMPROVEMENT || 'Improvement');
-  await shot(page, 'improvement');
-  await open('board/work', process.env.BOARD_EXPECT_WORK || 'Work items');
-  await shot(page, 'work');
-  await open('board/instances', process.env.BOARD_EXPECT_INSTANCES || 'Instances');
-  await shot(page, 'instances');
+  // Each page, with what it must show before its screenshot (BOARD_EXPECT_<NAME> overrides the default).
+  for (const [name, route, expect] of [
+    ['overview', 'board', 'Roberts'],
+    ['governance', 'board/governance', 'Decided motions'],
+    ['delivery', 'board/delivery', 'Delivery'],
+    ['improvement', 'board/improvement', 'Improvement'],
+    ['work', 'board/work', 'Work items'],
+    ['instances', 'board/instances', 'Instances'],
+  ]) {
+    await open(route, process.env[`BOARD_EXPECT_${name.toUpperCase()}`] || expect);
+    await shot(page, name);
+  }
   if (process.env.BOARD_INSTANCE) {
     await open(`board/instances/${encodeURIComponent(process.env.BOARD_INSTANCE)}`, 'task-scheduled');
     await shot(page, 'instance');
