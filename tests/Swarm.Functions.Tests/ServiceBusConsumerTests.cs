@@ -178,8 +178,9 @@ public sealed class ServiceBusConsumerTests
     public async Task A_handler_slower_than_the_lock_renews_it_and_never_settles_on_an_expired_lock()
     {
         await using var swarm = await BusSwarm.StartAsync();
-        swarm.Broker.LockDuration = TimeSpan.FromSeconds(1);
-        swarm.Client.Delay = TimeSpan.FromSeconds(1.5);
+        // The same ratio as a 60 s lock and a 90 s handler, in seconds with room for a loaded 2-core machine's scheduling.
+        swarm.Broker.LockDuration = TimeSpan.FromSeconds(3);
+        swarm.Client.Delay = TimeSpan.FromSeconds(4.5);
         swarm.Broker.Send(AgentEventMessages.ToMessage(Claimed("bus-e")));
         swarm.Broker.Send(AgentEventMessages.ToMessage(Claimed("bus-e")));
 
