@@ -13,6 +13,16 @@ namespace Swarm.Cli.Tests;
 [Collection(UpCollection.Name)]
 public sealed class CrashRecoveryTests
 {
+    /// <summary>
+    /// The Azure Storage provider's lease and message log on the console (kept in the host's test artifact), so that
+    /// a take-over that stalls on a loaded machine can be read afterwards.
+    /// </summary>
+    private static readonly Dictionary<string, string?> PartitionLogging = new()
+    {
+        ["Swarm__Durable__AzureStorage__LogLevel"] = "Information",
+        ["Logging__Console__LogLevel__DurableTask.AzureStorage"] = "Information",
+    };
+
     [Fact]
     public async Task After_kill_9_a_new_swarm_up_on_the_same_data_resumes_the_seed_scenario_with_each_transition_once()
     {
@@ -92,11 +102,11 @@ public sealed class CrashRecoveryTests
         try
         {
             using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-            var first = await UpStack.StartAsync(home, Cli.FreePort(), ownsHome: false, "--no-dashboard", "--no-alerting");
+            var first = await UpStack.StartAsync(home, Cli.FreePort(), ownsHome: false, PartitionLogging, "--no-dashboard", "--no-alerting");
             UpStack? second = null;
             try
             {
-                second = await UpStack.StartAsync(home, Cli.FreePort(), ownsHome: false, "--join");
+                second = await UpStack.StartAsync(home, Cli.FreePort(), ownsHome: false, PartitionLogging, "--join");
                 Assert.Contains("reused", second.Output, StringComparison.Ordinal);
                 Assert.DoesNotContain("Prometheus", second.Output, StringComparison.Ordinal);
 

@@ -57,12 +57,17 @@ public sealed class UpStack : IAsyncDisposable
     /// <c>swarm up</c> on <paramref name="port"/> with <paramref name="home"/> as its <c>SWARM_HOME</c>; the home is
     /// deleted on dispose only when <paramref name="ownsHome"/> (a test that restarts a stack on the same data owns it).
     /// </summary>
-    public static async Task<UpStack> StartAsync(string home, int port, bool ownsHome, params string[] extra)
+    public static Task<UpStack> StartAsync(string home, int port, bool ownsHome, params string[] extra) =>
+        StartAsync(home, port, ownsHome, new Dictionary<string, string?>(), extra);
+
+    /// <summary>As above, with <paramref name="environment"/> added to the host's environment (e.g. log levels).</summary>
+    public static async Task<UpStack> StartAsync(
+        string home, int port, bool ownsHome, Dictionary<string, string?> environment, params string[] extra)
     {
         var started = Stopwatch.StartNew();
         var process = Cli.Start(
             ["up", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--dashboard-port", "0", "--otlp-port", "0", "--otlp-http-port", "0", "--demo-timers", .. extra],
-            new() { ["SWARM_HOME"] = home });
+            new(environment) { ["SWARM_HOME"] = home });
         var stack = new UpStack(process, port, home, ownsHome);
         try
         {
@@ -124,6 +129,7 @@ public sealed class UpStack : IAsyncDisposable
         }
 
         Process.Dispose();
+        SaveOutput();
         if (!_ownsHome)
         {
             return;
@@ -149,6 +155,24 @@ public sealed class UpStack : IAsyncDisposable
         catch (Exception error) when (error is HttpRequestException or TaskCanceledException)
         {
             return false;
+        }
+    }
+
+    /// <summary>
+    /// Keeps what the host wrote as a test artifact (<c>artifacts/test-results/swarm-up/{home}-{port}.log</c>), so a
+    /// failure under a loaded CI machine can be read afterwards.
+    /// </summary>
+    private void SaveOutput()
+    {
+        try
+        {
+            var folder = Path.Combine(Cli.RepositoryRoot, "artifacts", "test-results", "swarm-up");
+            Directory.CreateDirectory(folder);
+            File.WriteAllText(Path.Combine(folder, $"{Path.GetFileName(Home)}-{Port}.log"), Output);
+        }
+        catch (IOException)
+        {
+            // An artifact only: the test's outcome does not depend on it.
         }
     }
 

@@ -376,7 +376,9 @@ public static class UpCommand
                 // The sidecar warns of races the agents settle by design (an orchestration already started by a concurrent hand-off).
                 .AddFilter<ConsoleLoggerProvider>("Microsoft.DurableTask", LogLevel.Error)
                 // The Azure Storage provider warns of messages it discards by design (an event to an instance that has completed).
-                .AddFilter<ConsoleLoggerProvider>("DurableTask.AzureStorage", LogLevel.Error);
+                .AddFilter<ConsoleLoggerProvider>("DurableTask.AzureStorage", LogLevel.Error)
+                // Levels configured for the console (Logging:Console:LogLevel:{category}, e.g. from the environment) win over these defaults.
+                .AddConfiguration(builder.Configuration.GetSection("Logging"));
             // Signals are the CLI's: it stops the host and then the dashboard, in that order.
             builder.Services.AddSingleton<IHostLifetime, CliLifetime>();
             builder.Services.AddSingleton<LocalServerSupervisor>();

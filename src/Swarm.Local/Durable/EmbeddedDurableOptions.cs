@@ -66,4 +66,13 @@ public sealed class DurableStorageOptions
     /// activities take well under a second, so 30 s never expires under a live host.
     /// </summary>
     public TimeSpan MessageVisibilityTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The least severe record of the provider (log category <c>DurableTask.AzureStorage</c>) passed on to the host's
+    /// logging: <see cref="Microsoft.Extensions.Logging.LogLevel.Warning"/> by default, because at
+    /// <see cref="Microsoft.Extensions.Logging.LogLevel.Information"/> it logs every queue poll, message and lease
+    /// renewal. Raise it to read a partition take-over (<c>Swarm:Durable:AzureStorage:LogLevel=Information</c>); the
+    /// host's own filters (e.g. <c>Logging:Console:LogLevel</c>) still apply after it.
+    /// </summary>
+    public Microsoft.Extensions.Logging.LogLevel LogLevel { get; set; } = Microsoft.Extensions.Logging.LogLevel.Warning;
 }

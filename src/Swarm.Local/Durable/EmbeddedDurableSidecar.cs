@@ -48,7 +48,7 @@ internal sealed class EmbeddedDurableSidecar(EmbeddedDurableBackend backend, ILo
 
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         // The Azure Storage provider logs every queue poll and lease renewal at Information.
-        builder.Logging.AddFilter("DurableTask.AzureStorage", LogLevel.Warning);
+        builder.Logging.AddFilter("DurableTask.AzureStorage", backend.Storage?.LogLevel ?? LogLevel.Warning);
         // Hosting creates a request Activity whenever this category is enabled at any level, so it stays off entirely.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         builder.Logging.AddProvider(new ForwardingLoggerProvider(hostLoggerFactory));
