@@ -91,6 +91,12 @@ public static class SwarmTelemetryHosting
                 .AddSource(SwarmTelemetry.Name, DurableTaskSource, "Azure.*")
                 .AddAspNetCoreInstrumentation(o => o.Filter = context => !context.Request.Path.StartsWithSegments(MetricsPath))
                 .AddHttpClientInstrumentation();
+            if (!string.IsNullOrWhiteSpace(options.BoardUrl))
+            {
+                // Ahead of every exporter, so the attribute is on the span before any exporter reads it.
+                tracing.AddProcessor(new BoardLinkProcessor(options.BoardUrl));
+            }
+
             if (azureMonitorShare)
             {
                 tracing.AddProcessor(_ => AzureMonitorSampling.Wrap(new AzureMonitorSampling.TraceShare(

@@ -65,6 +65,13 @@ public sealed class SwarmTelemetryOptions
 
     public int MaxExportQueueSize { get; set; } = DefaultMaxExportQueueSize;
 
+    /// <summary>
+    /// <c>Swarm:Telemetry:BoardUrl</c>: the swarm board's base URL (e.g. <c>http://127.0.0.1:7071/board/</c>, which
+    /// <c>swarm up</c> sets). With it, spans of an orchestration carry <c>swarm.board.url</c>, the board page of their
+    /// instance (<see cref="BoardLinkProcessor"/>); null adds nothing.
+    /// </summary>
+    public string? BoardUrl { get; set; }
+
     /// <summary>JSON lines on standard output carrying <c>trace_id</c>/<c>span_id</c>; off for hosts that own the console (the CLI).</summary>
     public bool JsonConsole { get; set; } = true;
 

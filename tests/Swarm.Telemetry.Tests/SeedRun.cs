@@ -14,6 +14,9 @@ public sealed class SeedRun : IAsyncLifetime
 {
     private AspireDashboard? _dashboard;
 
+    /// <summary>The board the host's spans link to (<c>Swarm:Telemetry:BoardUrl</c>).</summary>
+    public const string Board = "http://127.0.0.1:7071/board/";
+
     public AspireDashboard Dashboard => _dashboard!;
     public DemoReport Report { get; private set; } = null!;
     public int SidecarPort { get; private set; }
@@ -32,6 +35,7 @@ public sealed class SeedRun : IAsyncLifetime
                      {
                          ["OTEL_EXPORTER_OTLP_ENDPOINT"] = Dashboard.OtlpGrpc.ToString(),
                          ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "grpc",
+                         ["Swarm:Telemetry:BoardUrl"] = Board,
                      }))
         {
             SidecarPort = host.Services.GetRequiredService<EmbeddedDurableBackend>().Port;

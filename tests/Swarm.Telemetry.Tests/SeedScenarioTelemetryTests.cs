@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
+using Swarm.Domain;
 using Swarm.Domain.Telemetry;
 using Swarm.ServiceDefaults;
 using Swarm.Local.Dashboard;
@@ -110,6 +111,25 @@ public sealed class SeedScenarioTelemetryTests(SeedRun run) : IClassFixture<Seed
         var sprintStart = Assert.Single(transitions, s => s.Name == "scrum.sprint.start");
         Assert.Equal(("planning", "executing"), (sprintStart[SwarmAttributes.TransitionFrom], sprintStart[SwarmAttributes.TransitionTo]));
         Assert.Equal("42", sprintStart[SwarmAttributes.SprintNumber]);
+    }
+
+    [Fact]
+    public void Spans_of_an_orchestration_and_its_agent_commands_lead_back_to_the_instance_on_the_board()
+    {
+        static string Page(string instanceId) => $"{SeedRun.Board}instances/{Uri.EscapeDataString(instanceId)}";
+
+        var orchestrations = run.Trace.Where(s => s.Name.StartsWith("orchestration:", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(orchestrations);
+        Assert.All(orchestrations, s => Assert.Equal(Page(s[BoardLinkProcessor.InstanceIdAttribute]!), s[BoardLinkProcessor.Attribute]));
+
+        var commands = run.Trace.Where(s => s.Scope == SwarmTelemetry.Name && s[SwarmAttributes.TransitionTo] is not null).ToList();
+        var work = commands.Where(s => s.Name.StartsWith("scrum.work.", StringComparison.Ordinal)).ToList();
+        var motions = commands.Where(s => s.Name.StartsWith("roberts.", StringComparison.Ordinal)).ToList();
+        var projects = commands.Where(s => s.Name.StartsWith("lean.", StringComparison.Ordinal)).ToList();
+        Assert.True(work.Count >= 15 && motions.Count >= 5 && projects.Count >= 5, $"{work.Count} work, {motions.Count} motion, {projects.Count} Lean spans");
+        Assert.All(work, s => Assert.Equal(Page(InstanceIds.Work(s[SwarmAttributes.WorkId]!)), s[BoardLinkProcessor.Attribute]));
+        Assert.All(motions, s => Assert.Equal(Page(InstanceIds.Motion(s[SwarmAttributes.MotionId]!)), s[BoardLinkProcessor.Attribute]));
+        Assert.All(projects, s => Assert.Equal(Page(InstanceIds.Lean(s[SwarmAttributes.WorkTeam]!, s[SwarmAttributes.LeanProjectId]!)), s[BoardLinkProcessor.Attribute]));
     }
 
     [Fact]

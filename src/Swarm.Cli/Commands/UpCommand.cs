@@ -342,6 +342,10 @@ public static class UpCommand
             configuration[$"{SwarmHosting.DurableSection}:AzureStorage:WorkerId"] = storage.WorkerId;
         }
 
+        // Spans lead back to the board this host serves, unless another board is named.
+        configuration["Swarm:Telemetry:BoardUrl"] = cli.Environment["Swarm__Telemetry__BoardUrl"]
+            ?? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"http://127.0.0.1:{settings.Port}{Swarm.Board.BoardHosting.Path}/");
+
         // The console is the CLI's: narrated transitions and warnings, not JSON lines — unless asked for.
         if (cli.Environment["Swarm__Telemetry__JsonConsole"] is null)
         {
