@@ -13,13 +13,18 @@ namespace Swarm.Api;
 /// <param name="CreatedAt">When the instance was created (UTC).</param>
 /// <param name="LastUpdatedAt">When its state last changed (UTC).</param>
 /// <param name="CustomStatus">Its custom status as JSON, as the agent sets it (a summary of its state), or null.</param>
+/// <param name="WaitingOn">
+/// What a running instance waits for (as <see cref="InstanceDetail.WaitingOn"/>); filled only when the list was
+/// filtered by <c>waitingOn</c>, since it reads each listed instance's history.
+/// </param>
 public sealed record InstanceSummary(
     string InstanceId,
     string Name,
     string Status,
     DateTimeOffset CreatedAt,
     DateTimeOffset LastUpdatedAt,
-    JsonElement? CustomStatus);
+    JsonElement? CustomStatus,
+    IReadOnlyList<string>? WaitingOn = null);
 
 /// <summary>The answer of <c>GET /api/instances</c>: at most <c>max</c> instances and, when more may match, the token of the next page.</summary>
 public sealed record InstanceList(int Count, IReadOnlyList<InstanceSummary> Items, string? ContinuationToken);
@@ -32,6 +37,12 @@ public sealed record InstanceList(int Count, IReadOnlyList<InstanceSummary> Item
 /// <param name="Data">Its input, result, event data or failure, as stored (JSON text, cut at <see cref="InstanceExplorer.MaxDataLength"/> characters).</param>
 /// <param name="ScheduledId">For a completion or failure, the <see cref="EventId"/> of what it completes.</param>
 /// <param name="FireAt">For a timer, when it fires.</param>
+/// <param name="TraceId">
+/// The trace the event belongs to (32 hex digits): a start's parent trace, a scheduled activity's trace, when the backend
+/// returns it (the local host's does, under the history tag <c>traceparent</c>); else null, and the instance's
+/// <see cref="InstanceDetail.TraceId"/> is the best link.
+/// </param>
+/// <param name="SpanId">The span of <see cref="TraceId"/> the event hangs from (16 hex digits), or null.</param>
 public sealed record InstanceHistoryEvent(
     int EventId,
     string Type,
@@ -39,7 +50,9 @@ public sealed record InstanceHistoryEvent(
     string? Name,
     string? Data,
     int? ScheduledId,
-    DateTimeOffset? FireAt);
+    DateTimeOffset? FireAt,
+    string? TraceId = null,
+    string? SpanId = null);
 
 /// <summary>The answer of <c>GET /api/instances/{id}</c>: the instance, its input, output and custom status, and its history.</summary>
 /// <param name="Instance">The instance as listed.</param>
@@ -48,13 +61,15 @@ public sealed record InstanceHistoryEvent(
 /// <param name="Failure">For a failed instance, the error's type and message.</param>
 /// <param name="History">Its history events, oldest first.</param>
 /// <param name="WaitingOn">What a running instance waits for now: the activities it scheduled that have not completed, its pending timers, or <c>an external event</c>.</param>
+/// <param name="TraceId">The trace its current execution was started in (its start event's trace), or null when the backend does not return it.</param>
 public sealed record InstanceDetail(
     InstanceSummary Instance,
     JsonElement? Input,
     JsonElement? Output,
     string? Failure,
     IReadOnlyList<string> WaitingOn,
-    IReadOnlyList<InstanceHistoryEvent> History);
+    IReadOnlyList<InstanceHistoryEvent> History,
+    string? TraceId = null);
 
 /// <summary>The answer of an instance action (<c>terminate</c>, <c>events/{name}</c>).</summary>
 public sealed record InstanceActionOutcome(string InstanceId, string Action, string Outcome, DateTimeOffset At);
@@ -114,6 +129,28 @@ public static class InstanceExplorer
         return new InstanceList(listed.Count, listed, string.IsNullOrEmpty(next) ? null : next);
     }
 
+    /// <summary>
+    /// Of <paramref name="list"/>, the running, pending or suspended instances whose <see cref="InstanceDetail.WaitingOn"/>
+    /// contains <paramref name="waitingOn"/> (case-insensitive: <c>activity</c>, <c>timer</c>, <c>external event</c>, an
+    /// activity's name), each with what it waits on. Reads one history per such instance of the page, so it costs
+    /// at most <c>max</c> history reads.
+    /// </summary>
+    public static async Task<InstanceList> WaitingOnAsync(
+        DurableTaskClient client, InstanceList list, string waitingOn, CancellationToken cancellationToken)
+    {
+        var waiting = new List<InstanceSummary>();
+        foreach (var instance in list.Items.Where(i => i.Status is "running" or "pending" or "suspended"))
+        {
+            var on = WaitingOn(await client.GetOrchestrationHistoryAsync(instance.InstanceId, cancellationToken));
+            if (on.Any(w => w.Contains(waitingOn.Trim(), StringComparison.OrdinalIgnoreCase)))
+            {
+                waiting.Add(instance with { WaitingOn = on });
+            }
+        }
+
+        return new InstanceList(waiting.Count, waiting, list.ContinuationToken);
+    }
+
     /// <summary>One instance with its input, output, custom status, what it waits on and its history; 404 when unknown.</summary>
     public static async Task<InstanceDetail> GetAsync(DurableTaskClient client, string instanceId, CancellationToken cancellationToken)
     {
@@ -130,8 +167,11 @@ public static class InstanceExplorer
             Parse(metadata.SerializedOutput),
             metadata.FailureDetails is { } failure ? $"{failure.ErrorType}: {failure.ErrorMessage}" : null,
             waiting,
-            events);
+            events,
+            events.FirstOrDefault(e => e.Type == StartedType)?.TraceId);
     }
+
+    private static readonly string StartedType = Naming.Kebab(EventType.ExecutionStarted);
 
     /// <summary>Terminates a running, pending or suspended instance; an instance already in a final state answers <c>already-final</c>.</summary>
     public static async Task<InstanceActionOutcome> TerminateAsync(DurableTaskClient client, string instanceId, string? reason, CancellationToken cancellationToken)
@@ -145,6 +185,34 @@ public static class InstanceExplorer
 
         await client.TerminateInstanceAsync(instanceId, reason ?? "terminated through the API", cancellationToken);
         return new InstanceActionOutcome(instanceId, "terminate", "terminated", DateTimeOffset.UtcNow);
+    }
+
+    /// <summary>
+    /// Starts a failed or terminated agent instance again under its own id from its last recorded state — what
+    /// <see cref="RecoverableOrchestrator.LastKnownInput"/> reads for its orchestrator (a work item's, motion's, sprint's
+    /// or Lean project's custom status, a team's last input): the workflows resume from any state, and every command
+    /// they had applied stays applied. 404 when unknown; 409 when the instance is running, pending or suspended
+    /// (terminate it first), completed (its work is done), of an orchestrator with no state to restart from, or has
+    /// recorded no state.
+    /// </summary>
+    public static async Task<InstanceActionOutcome> RestartAsync(
+        DurableTaskClient client, IReadOnlyList<RecoverableOrchestrator> recoverable, string instanceId, CancellationToken cancellationToken)
+    {
+        var metadata = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken)
+            ?? throw new NotFoundException("instance", instanceId);
+        if (metadata.RuntimeStatus is not (OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated))
+        {
+            throw new ConflictException(
+                $"Instance '{instanceId}' is {Naming.Kebab(metadata.RuntimeStatus)}; only a failed or terminated instance is restarted (terminate a running one first).");
+        }
+
+        var orchestrator = recoverable.FirstOrDefault(r => string.Equals(r.Orchestrator, metadata.Name, StringComparison.OrdinalIgnoreCase))
+            ?? throw new ConflictException(
+                $"Instance '{instanceId}' runs {metadata.Name}, which keeps no agent state to restart from; restartable: {string.Join(", ", recoverable.Select(r => r.Orchestrator))}.");
+        var state = orchestrator.LastKnownInput(metadata)
+            ?? throw new ConflictException($"Instance '{instanceId}' recorded no state to restart from.");
+        await client.ScheduleNewOrchestrationInstanceAsync(metadata.Name, state, new Microsoft.DurableTask.StartOrchestrationOptions(instanceId), cancellationToken);
+        return new InstanceActionOutcome(instanceId, "restart", "restarted", DateTimeOffset.UtcNow);
     }
 
     /// <summary>
@@ -234,6 +302,15 @@ public static class InstanceExplorer
             EventSentEvent s => (s.Name, s.Input, null, null),
             _ => ((string?)null, (string?)null, (int?)null, (DateTime?)null),
         };
+        var tags = e switch
+        {
+            ExecutionStartedEvent s => s.Tags,
+            TaskScheduledEvent s => s.Tags,
+            _ => null,
+        };
+        var context = default(System.Diagnostics.ActivityContext);
+        var traced = tags is not null && tags.TryGetValue("traceparent", out var traceParent)
+            && System.Diagnostics.ActivityContext.TryParse(traceParent, null, out context);
         return new InstanceHistoryEvent(
             e.EventId,
             Naming.Kebab(e.EventType),
@@ -241,7 +318,9 @@ public static class InstanceExplorer
             name,
             Cut(data),
             scheduledId,
-            fireAt is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null);
+            fireAt is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null,
+            traced ? context.TraceId.ToHexString() : null,
+            traced ? context.SpanId.ToHexString() : null);
     }
 
     private static string? Cut(string? text) =>

@@ -95,6 +95,8 @@ public static class SwarmApi
             .WithName("GetInstance").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
         api.MapPost("/instances/{id}/terminate", (HttpRequest request, string id, [FromServices] SwarmApiServices services) => TerminateInstanceAsync(request, id, services))
             .WithName("TerminateInstance").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
+        api.MapPost("/instances/{id}/restart", (HttpRequest request, string id, [FromServices] SwarmApiServices services) => RestartInstanceAsync(request, id, services))
+            .WithName("RestartInstance").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
         api.MapPost("/instances/{id}/events/{name}", (HttpRequest request, string id, string name, [FromServices] SwarmApiServices services) => RaiseInstanceEventAsync(request, id, name, services))
             .WithName("RaiseInstanceEvent").WithMetadata(new RouteAccess(ApiAccess.FunctionKey));
         api.MapGet("/health", (HttpRequest request, [FromServices] SwarmApiServices services) => HealthAsync(request, services))
@@ -394,17 +396,25 @@ public static class SwarmApi
     /// <c>GET /api/instances?status=&amp;name=&amp;prefix=&amp;max=&amp;continuationToken=</c>: every orchestration of the task
     /// hub matching the filters — <c>status</c> one or more runtime statuses, comma-separated; <c>name</c> the
     /// orchestrator; <c>prefix</c> the instance-id prefix (<c>motion-</c>, <c>sprint-alpha-</c>…) — at most <c>max</c>
-    /// (1–1,000, default 100) with the token of the next page. 400 naming the field for a bad filter.
+    /// (1–1,000, default 100) with the token of the next page; <c>waitingOn</c> keeps, of that page, the unfinished
+    /// instances waiting on something containing the text (<c>timer</c>, <c>external event</c>, an activity's name),
+    /// each with what it waits on. 400 naming the field for a bad filter.
     /// </summary>
     public static Task<IResult> ListInstancesAsync(HttpRequest request, SwarmApiServices services) =>
-        HandleAsync(request, services, async cancellationToken => Json(await InstanceExplorer.ListAsync(
-            services.Client,
-            InstanceExplorer.ParseStatuses(Query(request, "status")),
-            Query(request, "name"),
-            Query(request, "prefix"),
-            InstanceExplorer.ParseMax(Query(request, "max")),
-            Query(request, "continuationToken"),
-            cancellationToken)));
+        HandleAsync(request, services, async cancellationToken =>
+        {
+            var list = await InstanceExplorer.ListAsync(
+                services.Client,
+                InstanceExplorer.ParseStatuses(Query(request, "status")),
+                Query(request, "name"),
+                Query(request, "prefix"),
+                InstanceExplorer.ParseMax(Query(request, "max")),
+                Query(request, "continuationToken"),
+                cancellationToken);
+            return Json(Query(request, "waitingOn") is { } waitingOn && !string.IsNullOrWhiteSpace(waitingOn)
+                ? await InstanceExplorer.WaitingOnAsync(services.Client, list, waitingOn, cancellationToken)
+                : list);
+        });
 
     /// <summary><c>GET /api/instances/{id}</c>: the instance with its input, output, custom status, what it waits on and its history events; 404 when unknown.</summary>
     public static Task<IResult> GetInstanceAsync(HttpRequest request, string id, SwarmApiServices services) =>
@@ -417,6 +427,14 @@ public static class SwarmApi
             var body = HasBody(request) ? await JsonBody.ReadAsync<TerminateRequest>(request, cancellationToken) : null;
             return Json(await InstanceExplorer.TerminateAsync(services.Client, id.Trim(), body?.Reason, cancellationToken));
         });
+
+    /// <summary>
+    /// <c>POST /api/instances/{id}/restart</c>: starts a failed or terminated agent instance again from its last state
+    /// (200 <c>restarted</c>); 409 for any other instance, 404 when unknown (<see cref="InstanceExplorer.RestartAsync"/>).
+    /// </summary>
+    public static Task<IResult> RestartInstanceAsync(HttpRequest request, string id, SwarmApiServices services) =>
+        HandleAsync(request, services, async cancellationToken =>
+            Json(await InstanceExplorer.RestartAsync(services.Client, services.Recoverable, id.Trim(), cancellationToken)));
 
     /// <summary>
     /// <c>POST /api/instances/{id}/events/{name} {data?}</c>: raises the event with <c>data</c> (any JSON) into a running

@@ -22,8 +22,12 @@ public sealed class SwarmApiServices(
     ILogger<SwarmApiServices> logger,
     DurableBackendInfo? durable = null,
     HealthCheckService? healthChecks = null,
-    IAgentEventBusMonitor? bus = null)
+    IAgentEventBusMonitor? bus = null,
+    IEnumerable<RecoverableOrchestrator>? recoverable = null)
 {
+    /// <summary>The agent orchestrators an instance restart may start again, with how each one's last state is read.</summary>
+    public IReadOnlyList<RecoverableOrchestrator> Recoverable { get; } = [.. recoverable ?? []];
+
     /// <summary>The bus between the agents and its dead letters, when the host registers a monitor (both hosts do).</summary>
     public IAgentEventBusMonitor Bus => bus ?? throw new InvalidOperationException(
         "This host registers no IAgentEventBusMonitor; the embedded host and the Functions app register one with their bus.");

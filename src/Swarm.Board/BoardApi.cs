@@ -59,9 +59,14 @@ public sealed class BoardApi(IOptions<BoardOptions> options) : IDisposable
 
     public Task<JsonElement> RemediationAsync(string id, CancellationToken ct) => ReadAsync<JsonElement>($"remediations/{Uri.EscapeDataString(id)}", ct);
 
-    public Task<InstanceList> InstancesAsync(string? status, string? name, string? prefix, CancellationToken ct)
+    public Task<InstanceList> InstancesAsync(string? status, string? name, string? prefix, CancellationToken ct, string? waitingOn = null)
     {
         var query = new List<string> { "max=200" };
+        if (!string.IsNullOrWhiteSpace(waitingOn))
+        {
+            query.Add($"waitingOn={Uri.EscapeDataString(waitingOn.Trim())}");
+        }
+
         if (!string.IsNullOrWhiteSpace(status))
         {
             query.Add($"status={Uri.EscapeDataString(status)}");
@@ -86,8 +91,22 @@ public sealed class BoardApi(IOptions<BoardOptions> options) : IDisposable
     public async Task<Motion> VoteAsync(string motionId, string voter, string choice, CancellationToken ct) =>
         (await _client.PostAsync($"motions/{Uri.EscapeDataString(motionId)}/votes", new VoteRequest(voter, choice), null, ct)).Read<Motion>();
 
+    /// <summary>One work item (<c>GET /api/work/{id}</c>); a 404 problem when unknown.</summary>
+    public Task<WorkItem> WorkItemAsync(string id, CancellationToken ct) => ReadAsync<WorkItem>($"work/{Uri.EscapeDataString(id)}", ct);
+
+    /// <summary>Reports <paramref name="percent"/> (0–100) and an optional blocker on a planned or in-progress item.</summary>
+    public async Task<WorkItem> ReportProgressAsync(string id, int percent, string? blocker, CancellationToken ct) =>
+        (await _client.PostAsync($"work/{Uri.EscapeDataString(id)}/progress", new ProgressRequest(percent, blocker), null, ct)).Read<WorkItem>();
+
+    /// <summary>Completes an in-progress item as <paramref name="status"/> (<c>success</c> or <c>failed</c>, with a reason).</summary>
+    public async Task<WorkItem> CompleteAsync(string id, string status, string? reason, CancellationToken ct) =>
+        (await _client.PostAsync($"work/{Uri.EscapeDataString(id)}/complete", new CompleteRequest(status, reason), null, ct)).Read<WorkItem>();
+
     public async Task<InstanceActionOutcome> TerminateAsync(string id, string reason, CancellationToken ct) =>
         (await _client.PostAsync($"instances/{Uri.EscapeDataString(id)}/terminate", new TerminateRequest(reason), null, ct)).Read<InstanceActionOutcome>();
+
+    public async Task<InstanceActionOutcome> RestartAsync(string id, CancellationToken ct) =>
+        (await _client.PostAsync($"instances/{Uri.EscapeDataString(id)}/restart", new { }, null, ct)).Read<InstanceActionOutcome>();
 
     public async Task<InstanceActionOutcome> RaiseAsync(string id, string name, JsonElement? data, CancellationToken ct) =>
         (await _client.PostAsync($"instances/{Uri.EscapeDataString(id)}/events/{Uri.EscapeDataString(name)}", new RaiseEventRequest(data), null, ct)).Read<InstanceActionOutcome>();

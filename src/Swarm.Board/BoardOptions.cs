@@ -18,7 +18,15 @@ public sealed class BoardOptions
     /// <summary>How often an open page re-reads the API, in milliseconds (default 2,000; at least 500).</summary>
     public int RefreshMilliseconds { get; set; } = 2_000;
 
-    /// <summary>The trace UI's page of <paramref name="traceId"/>, or null without a trace UI or a trace id.</summary>
-    public string? TraceLink(string? traceId) =>
-        TraceUiUrl is null || string.IsNullOrWhiteSpace(traceId) ? null : new Uri(TraceUiUrl, $"traces/detail/{traceId}").ToString();
+    /// <summary>
+    /// The trace UI's page of <paramref name="traceId"/> with <paramref name="spanId"/> selected when given
+    /// (<c>traces/detail/{traceId}?spanId={spanId}</c>, the Aspire dashboard's trace detail URL), or null without a
+    /// trace UI or a trace id.
+    /// </summary>
+    public string? TraceLink(string? traceId, string? spanId = null) =>
+        TraceUiUrl is null || string.IsNullOrWhiteSpace(traceId)
+            ? null
+            : new Uri(TraceUiUrl, string.IsNullOrWhiteSpace(spanId)
+                ? $"traces/detail/{Uri.EscapeDataString(traceId)}"
+                : $"traces/detail/{Uri.EscapeDataString(traceId)}?spanId={Uri.EscapeDataString(spanId)}").ToString();
 }

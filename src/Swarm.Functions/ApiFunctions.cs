@@ -154,6 +154,13 @@ public sealed class ApiFunctions(SwarmApiServices api)
         [DurableClient] DurableTaskClient client) =>
         SwarmApi.TerminateInstanceAsync(request, id, api);
 
+    [Function("RestartInstance_Http")]
+    public Task<IResult> RestartInstance(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "instances/{id}/restart")] HttpRequest request,
+        string id,
+        [DurableClient] DurableTaskClient client) =>
+        SwarmApi.RestartInstanceAsync(request, id, api);
+
     [Function("RaiseInstanceEvent_Http")]
     public Task<IResult> RaiseInstanceEvent(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "instances/{id}/events/{name}")] HttpRequest request,

@@ -98,6 +98,8 @@ public sealed class UpTests(UpFixture fixture)
         Assert.True(demo.ExitCode == 0, demo.ToString());
         var report = demo.Json();
         var motion = report.GetProperty("processChangeMotionId").GetString()!;
+        var traceId = report.GetProperty("traceId").GetString()!;
+        var workItem = report.GetProperty("work")[0].GetProperty("id").GetString()!;
         Assert.Contains($"{Stack.Api}/board", Stack.Output, StringComparison.Ordinal);
 
         // An Alertmanager notification opens an incident whose steps carry trace ids.
@@ -123,6 +125,8 @@ public sealed class UpTests(UpFixture fixture)
                 ["BOARD_EXPECT_IMPROVEMENT"] = "defect-sprint42",
                 ["BOARD_EXPECT_WORK"] = "Fix login timeout",
                 ["BOARD_INCIDENT"] = incident!,
+                ["BOARD_WORK_ITEM"] = workItem,
+                ["BOARD_WAITING_ON"] = "an external event",
             },
             $"{Stack.Api}/",
             folder);
@@ -141,8 +145,20 @@ public sealed class UpTests(UpFixture fixture)
         Assert.Contains("ApplyMotionCommand", Text("instance"), StringComparison.Ordinal);
         Assert.StartsWith($"{Stack.Dashboard.TrimEnd('/')}/traces/detail/", board.GetProperty("traceLink").GetString(), StringComparison.Ordinal);
         Assert.Contains("Total spans", Text("trace"), StringComparison.Ordinal);
-        Assert.All(new[] { "overview", "governance", "delivery", "improvement", "work", "instances", "instance", "incidents" }, page => Assert.DoesNotContain("Unreachable", Text(page), StringComparison.Ordinal));
-        foreach (var page in new[] { "overview", "governance", "delivery", "improvement", "work", "instances", "instance", "incidents", "trace" })
+
+        // Links both ways: each history event and each transition of a work item leads to its trace (and span).
+        var dashboardTraces = $"{Stack.Dashboard.TrimEnd('/')}/traces/detail/";
+        Assert.StartsWith($"{dashboardTraces}{traceId}", board.GetProperty("eventTraceLink").GetString(), StringComparison.Ordinal);
+        var transitionLinks = board.GetProperty("transitionTraceLinks").EnumerateArray().Select(l => l.GetString()!).ToList();
+        Assert.Equal(5, transitionLinks.Count);
+        Assert.All(transitionLinks, l => Assert.Matches($"^{System.Text.RegularExpressions.Regex.Escape(dashboardTraces + traceId)}\\?spanId=[0-9a-f]{{16}}$", l));
+        Assert.Matches(@"claim\s+none\s+claimed", Text("work-item"));
+        Assert.Matches(@"complete\s+in-progress\s+completed", Text("work-item"));
+        Assert.Contains("scrum-alpha", Text("waiting"), StringComparison.Ordinal);
+        Assert.DoesNotContain("completed", Text("waiting"), StringComparison.Ordinal);
+
+        Assert.All(new[] { "overview", "governance", "delivery", "improvement", "work", "instances", "instance", "work-item", "waiting", "incidents" }, page => Assert.DoesNotContain("Unreachable", Text(page), StringComparison.Ordinal));
+        foreach (var page in new[] { "overview", "governance", "delivery", "improvement", "work", "instances", "instance", "work-item", "waiting", "incidents", "trace" })
         {
             var bytes = await File.ReadAllBytesAsync(board.GetProperty("pages").GetProperty(page).GetProperty("file").GetString()!);
             Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);

@@ -6,6 +6,32 @@ namespace Swarm.Domain.Tests;
 public sealed class WorkItemTests
 {
     [Fact]
+    public void Transitions_keep_the_claim_and_the_latest_ones_within_the_cap()
+    {
+        var at = DateTimeOffset.Parse("2026-11-30T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        var item = NewWork().Record(WorkTransition.Of(at, "claim", "none", "claimed", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"));
+        for (var i = 1; i <= 40; i++)
+        {
+            item = item.Record(WorkTransition.Of(at.AddMinutes(i), "progress", "in-progress", "in-progress", null));
+        }
+
+        Assert.Equal(WorkItem.MaxTransitions, item.Transitions.Count);
+        var claim = item.Transitions[0];
+        Assert.Equal(("claim", "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331"), (claim.Command, claim.TraceId, claim.SpanId));
+        Assert.Equal(at.AddMinutes(40), item.Transitions[^1].At);
+        Assert.Equal(at.AddMinutes(40 - WorkItem.MaxTransitions + 2), item.Transitions[1].At);
+        Assert.All(item.Transitions.Skip(1), t => Assert.Null(t.TraceId));
+    }
+
+    [Fact]
+    public void A_transition_without_a_valid_traceparent_has_no_trace()
+    {
+        var transition = WorkTransition.Of(DateTimeOffset.UnixEpoch, "plan", "approved", "planned", "not-a-traceparent");
+
+        Assert.Equal((null, null), (transition.TraceId, transition.SpanId));
+    }
+
+    [Fact]
     public void Approve_moves_a_claimed_item_to_approved_and_records_decision_and_motion()
     {
         var approved = NewWork().Approve("adopted: 3 yes, 1 no", "m1");

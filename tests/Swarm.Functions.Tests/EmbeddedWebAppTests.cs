@@ -99,7 +99,7 @@ public sealed class EmbeddedWebAppTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task Every_orchestration_is_listed_with_its_history_and_can_be_raised_into_and_terminated()
+    public async Task Every_orchestration_is_listed_with_its_history_and_trace_filtered_by_what_it_waits_on_raised_into_terminated_and_restarted()
     {
         void Keyed(HttpRequestMessage r) => r.Headers.Add("x-functions-key", Key);
         using var claimed = await SendAsync(HttpMethod.Post, "/api/work", """{"type":"task","title":"Explore me","team":"explorers"}""", Keyed);
@@ -129,6 +129,26 @@ public sealed class EmbeddedWebAppTests : IAsyncLifetime, IDisposable
         using var motions = await SendAsync(HttpMethod.Get, "/api/instances?name=MotionOrchestrator&prefix=" + instance, null, Keyed);
         Assert.Equal(0, JsonDocument.Parse(await motions.Content.ReadAsStringAsync()).RootElement.GetProperty("count").GetInt32());
 
+        // Filtered by what it waits on: a work item waits for its next command (an external event), not on a timer.
+        var waiting = await EventuallyAsync(async () =>
+        {
+            using var byWait = await SendAsync(HttpMethod.Get, $"/api/instances?prefix={instance}&waitingOn=external%20event", null, Keyed);
+            return JsonDocument.Parse(await byWait.Content.ReadAsStringAsync()).RootElement;
+        }, l => l.GetProperty("count").GetInt32() == 1);
+        Assert.Equal(["an external event"], waiting.GetProperty("items")[0].GetProperty("waitingOn").EnumerateArray().Select(w => w.GetString()));
+        using var onTimer = await SendAsync(HttpMethod.Get, $"/api/instances?prefix={instance}&waitingOn=timer", null, Keyed);
+        Assert.Equal(0, JsonDocument.Parse(await onTimer.Content.ReadAsStringAsync()).RootElement.GetProperty("count").GetInt32());
+
+        // Its start and its scheduled steps carry their trace, and so does the instance.
+        Assert.Matches("^[0-9a-f]{32}$", detail.Value.GetProperty("traceId").GetString());
+        Assert.All(
+            history.Where(h => h.GetProperty("type").GetString() is "execution-started" or "task-scheduled"),
+            h => Assert.Equal(detail.Value.GetProperty("traceId").GetString(), h.GetProperty("traceId").GetString()));
+
+        // A running instance is not restarted: it would have to be terminated first.
+        using var early = await SendAsync(HttpMethod.Post, $"/api/instances/{instance}/restart", null, Keyed);
+        await AssertProblemAsync(early, HttpStatusCode.Conflict, null);
+
         // An event raised from outside reaches its history; terminate ends it; a finished instance refuses events.
         using var raised = await SendAsync(HttpMethod.Post, $"/api/instances/{instance}/events/operator-note", """{"data":{"note":"looked at it"}}""", Keyed);
         Assert.Equal(HttpStatusCode.OK, raised.StatusCode);
@@ -148,6 +168,29 @@ public sealed class EmbeddedWebAppTests : IAsyncLifetime, IDisposable
         Assert.Equal("already-final", JsonDocument.Parse(await again.Content.ReadAsStringAsync()).RootElement.GetProperty("outcome").GetString());
         using var late = await SendAsync(HttpMethod.Post, $"/api/instances/{instance}/events/operator-note", null, Keyed);
         await AssertProblemAsync(late, HttpStatusCode.Conflict, null);
+
+        // Restarted from its last state: running again under its id, the item as it was, its life kept.
+        var before = await WorkAsync();
+        using var restarted = await SendAsync(HttpMethod.Post, $"/api/instances/{instance}/restart", null, Keyed);
+        Assert.Equal("restarted", JsonDocument.Parse(await restarted.Content.ReadAsStringAsync()).RootElement.GetProperty("outcome").GetString());
+        await EventuallyAsync(async () =>
+        {
+            using var one = await SendAsync(HttpMethod.Get, $"/api/instances/{instance}", null, Keyed);
+            return JsonDocument.Parse(await one.Content.ReadAsStringAsync()).RootElement;
+        }, d => d.GetProperty("instance").GetProperty("status").GetString() == "running");
+        var after = await WorkAsync();
+        Assert.Equal(before.GetProperty("status").GetString(), after.GetProperty("status").GetString());
+        Assert.Equal(
+            before.GetProperty("transitions").EnumerateArray().Select(t => t.GetProperty("command").GetString()),
+            after.GetProperty("transitions").EnumerateArray().Select(t => t.GetProperty("command").GetString()));
+        using var restartUnknown = await SendAsync(HttpMethod.Post, "/api/instances/work-nobody/restart", null, Keyed);
+        await AssertProblemAsync(restartUnknown, HttpStatusCode.NotFound, null);
+
+        async Task<JsonElement> WorkAsync()
+        {
+            using var work = await SendAsync(HttpMethod.Get, $"/api/work/{instance["work-".Length..]}", null, Keyed);
+            return JsonDocument.Parse(await work.Content.ReadAsStringAsync()).RootElement;
+        }
 
         using var badStatus = await SendAsync(HttpMethod.Get, "/api/instances?status=sleeping", null, Keyed);
         using var badMax = await SendAsync(HttpMethod.Get, "/api/instances?max=0", null, Keyed);

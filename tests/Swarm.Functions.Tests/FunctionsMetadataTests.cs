@@ -37,6 +37,7 @@ public sealed class FunctionsMetadataTests
         { "ListInstances_Http", "get", "instances", "Function" },
         { "GetInstance_Http", "get", "instances/{id}", "Function" },
         { "TerminateInstance_Http", "post", "instances/{id}/terminate", "Function" },
+        { "RestartInstance_Http", "post", "instances/{id}/restart", "Function" },
         { "RaiseInstanceEvent_Http", "post", "instances/{id}/events/{name}", "Function" },
         { "Health_Http", "get", "health", "Anonymous" },
     };

@@ -92,6 +92,23 @@ public class SeedScenarioTests
         Assert.True(steps.Count >= 5, $"only {steps.Count} motion steps in the history");
         Assert.All(steps, s => Assert.Contains(motion.History, h => h.Type == "task-completed" && h.ScheduledId == s.EventId));
         Assert.Contains(motion.History, h => h.Type == "execution-completed");
+        // Each history event leads to its trace: the start and every scheduled step carry the scenario's trace.
+        Assert.Equal(report.TraceId, motion.TraceId);
+        Assert.All(
+            motion.History.Where(h => h.Type is "execution-started" or "task-scheduled"),
+            h => Assert.True(h.TraceId == report.TraceId && h.SpanId is { Length: 16 }, $"{h.Type} {h.Name} is in trace {h.TraceId}, span {h.SpanId}"));
+
+        // Each work item's life, one transition per command, each in the trace of the command that caused it.
+        foreach (var item in report.Work)
+        {
+            var life = (await swarm.Api.GetAsync($"work/{item.Id}", deadline.Token)).Read<WorkItem>().Transitions;
+            Assert.Equal(["claim", "approve", "plan", "progress", "complete"], life.Select(t => t.Command));
+            Assert.Equal(
+                ["none→claimed", "claimed→approved", "approved→planned", "planned→in-progress", "in-progress→completed"],
+                life.Select(t => $"{t.From}→{t.To}"));
+            Assert.All(life, t => Assert.True(t.TraceId == report.TraceId && t.SpanId is { Length: 16 }, $"{item.Id} {t.Command} in trace {t.TraceId}"));
+            Assert.Equal(life.OrderBy(t => t.At).Select(t => t.Command), life.Select(t => t.Command));
+        }
         var leans = (await swarm.Api.GetAsync($"instances?name=LeanProjectOrchestrator&status=completed&prefix=lean-{SeedScenario.Team}-", deadline.Token)).Read<Swarm.Api.InstanceList>();
         Assert.Contains(leans.Items, i => i.InstanceId == InstanceIds.Lean(SeedScenario.Team, report.Project.Id));
 

@@ -47,9 +47,33 @@ public enum WorkCommandKind
     Complete,
 }
 
+/// <summary>One step of a work item's life as its Scrum agent applied it, with the trace of the command that caused it.</summary>
+/// <param name="At">When it was applied (UTC).</param>
+/// <param name="Command">The command in kebab case: <c>claim</c>, <c>approve</c>, <c>reject</c>, <c>plan</c>, <c>progress</c>, <c>complete</c>.</param>
+/// <param name="From">The status before, in kebab case (<c>none</c> for the claim).</param>
+/// <param name="To">The status after.</param>
+/// <param name="TraceId">The W3C trace id (32 hex digits) of the command's span; null when it was not traced.</param>
+/// <param name="SpanId">The command span's id (16 hex digits); null when it was not traced.</param>
+public sealed record WorkTransition(DateTimeOffset At, string Command, string From, string To, string? TraceId, string? SpanId)
+{
+    /// <summary>The transition caused by <paramref name="command"/>, traced by <paramref name="traceParent"/> (a W3C <c>traceparent</c>, or null).</summary>
+    public static WorkTransition Of(DateTimeOffset at, string command, string from, string to, string? traceParent)
+    {
+        var traced = ActivityContext.TryParse(traceParent, null, out var context);
+        return new(at, command, from, to, traced ? context.TraceId.ToHexString() : null, traced ? context.SpanId.ToHexString() : null);
+    }
+}
+
 /// <summary>A piece of work as the swarm tracks it: the state machine of docs/agents.md "Work items".</summary>
 public sealed record WorkItem
 {
+    /// <summary>
+    /// Transitions kept per item: the claim and the latest 23 (a work item's custom status must stay small — the
+    /// Azure Storage provider's limit is about 32 K characters, docs/durable-backend.md — and progress can be reported
+    /// without end).
+    /// </summary>
+    public const int MaxTransitions = 24;
+
     public static readonly TransitionTable<WorkStatus, WorkCommandKind> Machine =
         new TransitionTable<WorkStatus, WorkCommandKind>("work item")
             .Allow(WorkStatus.Claimed, WorkCommandKind.Approve, WorkStatus.Approved)
@@ -80,6 +104,21 @@ public sealed record WorkItem
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? CompletedAt { get; init; }
     public string? IdempotencyKey { get; init; }
+
+    /// <summary>The item's life, oldest first: at most <see cref="MaxTransitions"/> (the claim and the latest ones).</summary>
+    public IReadOnlyList<WorkTransition> Transitions { get; init; } = [];
+
+    /// <summary>This item with <paramref name="transition"/> appended, the oldest after the claim dropped beyond <see cref="MaxTransitions"/>.</summary>
+    public WorkItem Record(WorkTransition transition)
+    {
+        var transitions = Transitions.Append(transition).ToList();
+        if (transitions.Count > MaxTransitions)
+        {
+            transitions.RemoveRange(1, transitions.Count - MaxTransitions);
+        }
+
+        return this with { Transitions = transitions };
+    }
 
     /// <summary>Features and epics need a Roberts motion; bugs and tasks go straight to the team's backlog.</summary>
     [JsonIgnore]

@@ -17,6 +17,11 @@ public sealed class WorkSteps(
         using var command = Start("scrum.work.claim", item);
         command.Transitioned(new Transition("none", Naming.Kebab(WorkStatus.Claimed)));
         CountStatus(item);
+        if (item.Transitions.Count == 0)
+        {
+            item = item.Record(WorkTransition.Of(item.ClaimedAt, "claim", "none", Naming.Kebab(WorkStatus.Claimed), command.TraceParent));
+        }
+
         await bus.PublishAsync(AgentEvent.Create(EventTypes.WorkClaimed, AgentNames.Scrum, item.Id, item, item.Id, item.Team), cancellationToken);
         logger.EventPublished(EventTypes.WorkClaimed, item.Id);
         return item;
@@ -40,6 +45,7 @@ public sealed class WorkSteps(
             };
             command.Tag(SwarmAttributes.SprintNumber, next.Sprint);
             command.Transitioned(item.Status, next.Status);
+            next = next.Record(WorkTransition.Of(now, Naming.Kebab(work.Kind), Naming.Kebab(item.Status), Naming.Kebab(next.Status), command.TraceParent));
             if (next.Status != item.Status)
             {
                 CountStatus(next);

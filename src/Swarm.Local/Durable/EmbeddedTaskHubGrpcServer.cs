@@ -77,6 +77,7 @@ internal sealed class EmbeddedTaskHubGrpcServer : TaskHubGrpcServer
         foreach (var history in StoredHistory.Parse(await client.GetOrchestrationHistoryAsync(request.InstanceId, executionId)))
         {
             var proto = Microsoft.DurableTask.Testing.Sidecar.Grpc.ProtobufUtils.ToHistoryEventProto(history);
+            TagTraceContext(history, proto);
             var bytes = proto.CalculateSize();
             if (size > 0 && size + bytes > MaxChunkBytes)
             {
@@ -92,6 +93,26 @@ internal sealed class EmbeddedTaskHubGrpcServer : TaskHubGrpcServer
         if (chunk.Events.Count > 0)
         {
             await responseStream.WriteAsync(chunk, context.CancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The tag under which a start's or a scheduled activity's W3C <c>traceparent</c> reaches a client: the SDK's client
+    /// drops the history events' trace context but keeps their tags, and <c>GET /api/instances/{id}</c> reads it there.
+    /// </summary>
+    public const string TraceParentTag = "traceparent";
+
+    private static void TagTraceContext(HistoryEvent history, P.HistoryEvent proto)
+    {
+        var (traceParent, tags) = history switch
+        {
+            ExecutionStartedEvent started when proto.ExecutionStarted is { } p => (started.ParentTraceContext?.TraceParent, p.Tags),
+            TaskScheduledEvent scheduled when proto.TaskScheduled is { } p => (scheduled.ParentTraceContext?.TraceParent, p.Tags),
+            _ => (null, null),
+        };
+        if (!string.IsNullOrEmpty(traceParent) && tags is not null && !tags.ContainsKey(TraceParentTag))
+        {
+            tags[TraceParentTag] = traceParent;
         }
     }
 

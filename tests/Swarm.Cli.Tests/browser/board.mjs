@@ -1,7 +1,9 @@
 // Usage: node board.mjs <board url> <output folder>
 // Drives the swarm board in headless Chromium (the Debian package, or CHROMIUM_PATH) at 1280x800: opens each page,
 // waits for what the seed scenario leaves on it, saves a screenshot of each, opens an instance's history
-// (BOARD_INSTANCE), an incident's steps (BOARD_INCIDENT) and the trace a step's link opens, and prints what each page said as one JSON line.
+// (BOARD_INSTANCE) with its events' trace links, a work item's life (BOARD_WORK_ITEM) with its transitions' trace links,
+// the instances waiting on something (BOARD_WAITING_ON), an incident's steps (BOARD_INCIDENT) and the trace a step's link
+// opens, and prints what each page said as one JSON line.
 import { chromium } from 'playwright-core';
 import path from 'node:path';
 
@@ -39,7 +41,24 @@ try {
   }
   if (process.env.BOARD_INSTANCE) {
     await open(`board/instances/${encodeURIComponent(process.env.BOARD_INSTANCE)}`, 'task-scheduled');
+    await page.locator('[data-testid=event-trace]').first().waitFor({ timeout: 30000 });
+    result.eventTraceLink = await page.locator('[data-testid=event-trace]').first().getAttribute('href');
     await shot(page, 'instance');
+  }
+  if (process.env.BOARD_WORK_ITEM) {
+    // One work item's life: each transition links to the trace and span of the command that caused it.
+    await open(`board/work/${encodeURIComponent(process.env.BOARD_WORK_ITEM)}`, 'in-progress');
+    await page.locator('[data-testid=transition-trace]').first().waitFor({ timeout: 30000 });
+    result.transitionTraceLinks = await page.locator('[data-testid=transition-trace]').evaluateAll(links => links.map(a => a.getAttribute('href')));
+    await shot(page, 'work-item');
+  }
+  if (process.env.BOARD_WAITING_ON) {
+    // Instances filtered by what they wait on.
+    await open('board/instances', 'Instances');
+    await page.locator('[data-testid=waiting-on] input').fill(process.env.BOARD_WAITING_ON);
+    await page.locator('[data-testid=filter]').click();
+    await page.getByText(`waiting on ${process.env.BOARD_WAITING_ON}`, { exact: false }).first().waitFor({ timeout: 30000 });
+    await shot(page, 'waiting');
   }
   if (process.env.BOARD_INCIDENT) {
     await open('board/incidents', process.env.BOARD_INCIDENT);
