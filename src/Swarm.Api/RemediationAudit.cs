@@ -23,6 +23,7 @@ namespace Swarm.Api;
 /// <param name="CooldownUntil">Until when the policy rests on the target.</param>
 /// <param name="Outcome">How it ended, as a sentence.</param>
 /// <param name="LeanProjectId">The Lean project it asked for, when it did.</param>
+/// <param name="ApprovalMotionId">The board motion that approves its plan, when the policy asks for one (<c>awaiting-approval</c> while it is open).</param>
 public sealed record IncidentSummary(
     string Id,
     string IncidentKey,
@@ -39,7 +40,8 @@ public sealed record IncidentSummary(
     DateTimeOffset? ResolvedAt,
     DateTimeOffset? CooldownUntil,
     string? Outcome,
-    string? LeanProjectId);
+    string? LeanProjectId,
+    string? ApprovalMotionId = null);
 
 /// <summary>The answer of <c>GET /api/remediations</c>: newest incident first.</summary>
 public sealed record IncidentList(int Count, IReadOnlyList<IncidentSummary> Items);
@@ -158,7 +160,8 @@ public static partial class RemediationAudit
         i.ResolvedAt,
         i.CooldownUntil,
         i.Outcome,
-        i.LeanProjectId);
+        i.LeanProjectId,
+        i.ApprovalMotionId);
 
     [GeneratedRegex("^(?<desk>[0-9a-f]{16})-(?<n>[1-9][0-9]{0,8})$")]
     private static partial Regex IncidentId();

@@ -136,6 +136,8 @@ public sealed class UpTests(UpFixture fixture)
         Assert.Contains(motion, Text("governance"), StringComparison.Ordinal);
         Assert.Contains("4–1", Text("governance"), StringComparison.Ordinal);
         Assert.Matches(@"42\s+closed\s+11\s+20 %", Text("delivery"));
+        Assert.Contains("Sprint 42 burndown", Text("delivery"), StringComparison.Ordinal);
+        Assert.Contains("13 of 13 points closed (completed or failed), 0 left", Text("delivery"), StringComparison.Ordinal);
         Assert.Contains("defect-sprint42", Text("improvement"), StringComparison.Ordinal);
         Assert.Contains("missing regression tests", Text("improvement"), StringComparison.Ordinal);
         Assert.Contains("Fix login timeout", Text("work"), StringComparison.Ordinal);
