@@ -121,7 +121,7 @@ public sealed class UpTests(UpFixture fixture)
             {
                 ["BOARD_INSTANCE"] = $"motion-{motion}",
                 ["BOARD_EXPECT_GOVERNANCE"] = motion,
-                ["BOARD_EXPECT_DELIVERY"] = "20 %",
+                ["BOARD_EXPECT_DELIVERY"] = "points closed",
                 ["BOARD_EXPECT_IMPROVEMENT"] = "defect-sprint42",
                 ["BOARD_EXPECT_WORK"] = "Fix login timeout",
                 ["BOARD_INCIDENT"] = incident!,
@@ -137,6 +137,7 @@ public sealed class UpTests(UpFixture fixture)
         Assert.Contains("4–1", Text("governance"), StringComparison.Ordinal);
         Assert.Matches(@"42\s+closed\s+11\s+20 %", Text("delivery"));
         Assert.Contains("Sprint 42 burndown", Text("delivery"), StringComparison.Ordinal);
+        Assert.Contains("Velocity and defect rate per sprint", Text("delivery"), StringComparison.Ordinal);
         Assert.Contains("13 of 13 points closed (completed or failed), 0 left", Text("delivery"), StringComparison.Ordinal);
         Assert.Contains("defect-sprint42", Text("improvement"), StringComparison.Ordinal);
         Assert.Contains("missing regression tests", Text("improvement"), StringComparison.Ordinal);
