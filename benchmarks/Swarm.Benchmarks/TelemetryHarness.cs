@@ -32,6 +32,13 @@ public static class TelemetryHarness
         var window = TimeSpan.FromSeconds(BenchmarkArgs.Option(args, "--seconds", 10));
         var rounds = BenchmarkArgs.Option(args, "--rounds", 3);
 
+        // --signals traces,logs,metrics (default: all three) exports only those over OTLP in the "on" runs against the
+        // null sink, so that what each signal costs can be measured on its own.
+        var at = Array.IndexOf(args, "--signals");
+        var signals = at >= 0 && at + 1 < args.Length
+            ? args[at + 1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : ["traces", "logs", "metrics"];
+        Console.WriteLine($"signals exported in the null-sink runs: {string.Join(", ", signals)}");
         var census = await TelemetryCensus.CountAsync(40);
 
         // The headline: off vs on with a receiver that costs next to nothing (a Node process that reads and discards
@@ -44,7 +51,7 @@ public static class TelemetryHarness
                 rounds,
                 0,
                 (slots, on) => on
-                    ? MeasureAsync(sink.Endpoint, window, slots, dashboard: null, protocol: "http/protobuf")
+                    ? MeasureAsync(sink.Endpoint, window, slots, dashboard: null, protocol: "http/protobuf", signals)
                     : MeasureAsync(null, window, slots, dashboard: null),
                 d => string.Empty);
         }
@@ -132,18 +139,32 @@ public static class TelemetryHarness
         public double DashboardCpuPerChain => 1000 * DashboardCpu / Chains;
     }
 
-    private static async Task<Sample> MeasureAsync(Uri? exportTo, TimeSpan window, int slotBase, Process? dashboard, string protocol = "grpc")
+    private static async Task<Sample> MeasureAsync(
+        Uri? exportTo, TimeSpan window, int slotBase, Process? dashboard, string protocol = "grpc", string[]? signals = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders().AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
         if (exportTo is not null)
         {
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            var settings = new Dictionary<string, string?>
             {
-                ["OTEL_EXPORTER_OTLP_ENDPOINT"] = exportTo.ToString(),
                 ["OTEL_EXPORTER_OTLP_PROTOCOL"] = protocol,
                 ["OTEL_TRACES_SAMPLER"] = "always_on",
-            });
+            };
+            if (signals is null || signals.Length == 3)
+            {
+                settings["OTEL_EXPORTER_OTLP_ENDPOINT"] = exportTo.ToString();
+            }
+            else
+            {
+                // Each chosen signal to its own OTLP/HTTP path; the others are not exported at all.
+                foreach (var signal in signals)
+                {
+                    settings[$"OTEL_EXPORTER_OTLP_{signal.ToUpperInvariant()}_ENDPOINT"] = $"{exportTo}v1/{signal}";
+                }
+            }
+
+            builder.Configuration.AddInMemoryCollection(settings);
             // The agents' logs are part of "fully on"; the console stays at warnings so it does not measure the terminal.
             builder.Logging.SetMinimumLevel(LogLevel.Information).AddFilter<ConsoleLoggerProvider>(null, LogLevel.Warning);
             builder.Services.AddSwarmTelemetry(builder.Configuration, "swarm-bench", o => o.JsonConsole = false);
