@@ -18,6 +18,12 @@ namespace Swarm.Benchmarks;
 /// </summary>
 public static class InstanceListHarness
 {
+    private static readonly (string Command, string From, string To)[] Life =
+    [
+        ("claim", "none", "claimed"), ("approve", "claimed", "approved"), ("plan", "approved", "planned"),
+        ("progress", "planned", "in-progress"), ("complete", "in-progress", "completed"),
+    ];
+
     public static async Task<int> RunAsync(string[] args)
     {
         var count = BenchmarkArgs.Option(args, "--instances", 5000);
@@ -44,6 +50,10 @@ public static class InstanceListHarness
                     Status = WorkStatus.Completed,
                     Completion = i % 10 == 0 ? CompletionStatus.Failed : CompletionStatus.Success,
                     ClaimedAt = DateTimeOffset.UtcNow.AddDays(-1),
+                    // A finished item's life as the agents record it: five transitions, each with its command's trace.
+                    Transitions = [.. Life.Select((step, n) => WorkTransition.Of(
+                        DateTimeOffset.UtcNow.AddDays(-1).AddMinutes(n), step.Command, step.From, step.To,
+                        $"00-{Guid.NewGuid():N}-{Guid.NewGuid():N}"[..52] + "-01"))],
                 };
                 await client.ScheduleNewOrchestrationInstanceAsync(
                     SwarmTasks.Orchestrators.WorkItem, item, new StartOrchestrationOptions(InstanceIds.Work(item.Id)));

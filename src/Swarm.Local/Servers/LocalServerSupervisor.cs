@@ -11,7 +11,12 @@ namespace Swarm.Local.Servers;
 /// it stays <c>unhealthy</c>; if it is essential (the backend's storage) <see cref="Lost"/> is raised so that
 /// <c>swarm up</c> exits non-zero saying why.
 /// </summary>
-public sealed partial class LocalServerSupervisor(ILogger<LocalServerSupervisor> logger) : BackgroundService
+/// <remarks>
+/// Watching ends as soon as the application begins to stop (<see cref="IHostApplicationLifetime.ApplicationStopping"/>),
+/// not when this service's turn to stop comes: the servers are stopped right after the host, and a server that stops
+/// answering meanwhile is being shut down, not lost.
+/// </remarks>
+public sealed partial class LocalServerSupervisor(ILogger<LocalServerSupervisor> logger, IHostApplicationLifetime? lifetime = null) : BackgroundService
 {
     /// <summary>How often each server is probed: 2 s.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
@@ -76,6 +81,12 @@ public sealed partial class LocalServerSupervisor(ILogger<LocalServerSupervisor>
                 continue;
             }
 
+            if (cancellationToken.IsCancellationRequested)
+            {
+                // Stopping: a server that no longer answers is being shut down.
+                return;
+            }
+
             if (server.Restarts > 0)
             {
                 Lose(server, $"{server.Name} stopped answering again after its restart");
@@ -103,15 +114,16 @@ public sealed partial class LocalServerSupervisor(ILogger<LocalServerSupervisor>
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lifetime?.ApplicationStopping ?? CancellationToken.None);
         using var timer = new PeriodicTimer(Interval);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            while (await timer.WaitForNextTickAsync(stopping.Token))
             {
-                await CheckOnceAsync(stoppingToken);
+                await CheckOnceAsync(stopping.Token);
             }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
         }
     }
