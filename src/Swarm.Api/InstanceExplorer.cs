@@ -308,9 +308,10 @@ public static class InstanceExplorer
             TaskScheduledEvent s => s.Tags,
             _ => null,
         };
-        var context = default(System.Diagnostics.ActivityContext);
-        var traced = tags is not null && tags.TryGetValue("traceparent", out var traceParent)
-            && System.Diagnostics.ActivityContext.TryParse(traceParent, null, out context);
+        var context = tags is not null && tags.TryGetValue("traceparent", out var traceParent)
+            ? Swarm.Domain.Telemetry.CommandTelemetry.ParseParent(traceParent)
+            : default;
+        var traced = context != default;
         return new InstanceHistoryEvent(
             e.EventId,
             Naming.Kebab(e.EventType),

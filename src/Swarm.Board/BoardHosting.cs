@@ -13,6 +13,9 @@ public static class BoardHosting
     /// <summary>The board's path on the host: <c>/board</c>.</summary>
     public const string Path = "/board";
 
+    /// <summary>The board page of one orchestration, relative to the document's base: <c>board/instances/{escaped id}</c>.</summary>
+    public static string InstancePage(string instanceId) => $"board/instances/{Uri.EscapeDataString(instanceId)}";
+
     /// <summary>
     /// Registers the board: Razor components with interactive server rendering, Fluent UI, and a <see cref="BoardApi"/>
     /// per circuit. <paramref name="configure"/> sets where the API is (the local host passes its own address).

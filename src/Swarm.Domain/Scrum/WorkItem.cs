@@ -59,7 +59,8 @@ public sealed record WorkTransition(DateTimeOffset At, string Command, string Fr
     /// <summary>The transition caused by <paramref name="command"/>, traced by <paramref name="traceParent"/> (a W3C <c>traceparent</c>, or null).</summary>
     public static WorkTransition Of(DateTimeOffset at, string command, string from, string to, string? traceParent)
     {
-        var traced = ActivityContext.TryParse(traceParent, null, out var context);
+        var context = Telemetry.CommandTelemetry.ParseParent(traceParent);
+        var traced = context != default;
         return new(at, command, from, to, traced ? context.TraceId.ToHexString() : null, traced ? context.SpanId.ToHexString() : null);
     }
 }
