@@ -6,15 +6,22 @@ namespace Swarm.Benchmarks;
 /// <summary>
 /// The Durable backend a harness runs on, from <c>--backend memory|azurite</c> (default <c>memory</c>): the in-memory
 /// service, or the Azure Storage provider on an Azurite this harness starts in a temporary folder and stops at the end.
-/// Each host gets a task hub of its own, so parts of one run do not share queues.
+/// Each host gets a task hub of its own, so parts of one run do not share queues. <c>--home DIR</c> keeps Azurite's data
+/// in <c>DIR</c> instead (kept after the run) and <c>--task-hub NAME</c> names the hub, so a later run finds what an
+/// earlier one left, e.g. the instances a listing benchmark seeded.
 /// </summary>
 public sealed class BenchmarkBackend : IAsyncDisposable
 {
     private readonly string? _home;
     private readonly Azurite? _azurite;
 
-    private BenchmarkBackend(string name, string? home, Azurite? azurite, TimeSpan polling)
+    private readonly bool _keepHome;
+    private readonly string? _taskHub;
+
+    private BenchmarkBackend(string name, string? home, Azurite? azurite, TimeSpan polling, bool keepHome = false, string? taskHub = null)
     {
+        _keepHome = keepHome;
+        _taskHub = taskHub;
         Name = name;
         Polling = polling;
         _home = home;
@@ -41,12 +48,17 @@ public sealed class BenchmarkBackend : IAsyncDisposable
             case "memory":
                 return new BenchmarkBackend(name, null, null, polling);
             case "azurite":
-                var home = Directory.CreateTempSubdirectory("swarm-bench-azurite-").FullName;
-                return new BenchmarkBackend(name, home, await Azurite.StartOrReuseAsync(home, TimeSpan.FromSeconds(60)), polling);
+                var kept = BenchmarkArgs.Text(args, "--home");
+                var home = kept is null ? Directory.CreateTempSubdirectory("swarm-bench-azurite-").FullName : Directory.CreateDirectory(kept).FullName;
+                var azurite = await Azurite.StartOrReuseAsync(home, TimeSpan.FromSeconds(60));
+                return new BenchmarkBackend(name, home, azurite, polling, keepHome: kept is not null, taskHub: BenchmarkArgs.Text(args, "--task-hub"));
             default:
                 throw new ArgumentException($"--backend: '{name}' is not memory or azurite.");
         }
     }
+
+    /// <summary>The hub <c>--task-hub</c> names, else a new one per host.</summary>
+    public string TaskHub() => _taskHub ?? NewTaskHub();
 
     /// <summary>A new task hub's name: letters and digits, as the provider requires.</summary>
     public static string NewTaskHub() => $"bench{Guid.NewGuid():N}"[..20];
@@ -54,7 +66,7 @@ public sealed class BenchmarkBackend : IAsyncDisposable
     /// <summary>Command-line settings for a <c>SwarmWebApp</c> on this backend: none for memory; Azurite and a new task hub otherwise.</summary>
     public string[] HostArguments() => _azurite is null
         ? []
-        : [$"--Swarm:Durable:TaskHub={NewTaskHub()}", $"--Swarm:Durable:AzureStorage:ConnectionString={_azurite.ConnectionString}"];
+        : [$"--Swarm:Durable:TaskHub={TaskHub()}", $"--Swarm:Durable:AzureStorage:ConnectionString={_azurite.ConnectionString}"];
 
     /// <summary>Configures a host's embedded backend: nothing for memory; Azurite and a new task hub otherwise.</summary>
     public void Configure(EmbeddedDurableOptions options)
@@ -64,7 +76,7 @@ public sealed class BenchmarkBackend : IAsyncDisposable
             return;
         }
 
-        options.TaskHub = NewTaskHub();
+        options.TaskHub = TaskHub();
         options.AzureStorage = new DurableStorageOptions { ConnectionString = _azurite.ConnectionString, WorkerId = "bench", MaxQueuePollingInterval = Polling };
     }
 
@@ -76,7 +88,7 @@ public sealed class BenchmarkBackend : IAsyncDisposable
             await _azurite.DisposeAsync();
         }
 
-        if (_home is not null)
+        if (_home is not null && !_keepHome)
         {
             try
             {

@@ -83,7 +83,7 @@ public static class AgentObjects
     {
         var items = new List<T>();
         var scanned = 0;
-        var query = new OrchestrationQuery { InstanceIdPrefix = prefix, FetchInputsAndOutputs = true, PageSize = 200 };
+        var query = InstanceIds.ByPrefix(prefix);
         await foreach (var instance in client.GetAllInstancesAsync(query).WithCancellation(cancellationToken))
         {
             if (instance.RuntimeStatus is not (OrchestrationRuntimeStatus.Terminated or OrchestrationRuntimeStatus.Failed))

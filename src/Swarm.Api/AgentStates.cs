@@ -78,7 +78,7 @@ public static class AgentStatesQuery
         where T : class
     {
         var found = new List<T>();
-        var query = new OrchestrationQuery { InstanceIdPrefix = prefix, FetchInputsAndOutputs = true, PageSize = 500 };
+        var query = InstanceIds.ByPrefix(prefix);
         await foreach (var instance in client.GetAllInstancesAsync(query).WithCancellation(cancellationToken))
         {
             if (read(instance) is { } state)

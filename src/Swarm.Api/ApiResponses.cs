@@ -14,8 +14,43 @@ public sealed record WorkAccepted(
     string ProgressPostUri,
     string CompletePostUri);
 
-/// <summary><c>GET /api/work</c>.</summary>
-public sealed record WorkList(int Count, IReadOnlyList<WorkItem> Items);
+/// <summary>
+/// <c>GET /api/work</c>: <paramref name="Count"/> items, oldest claim first, and the token of the next page
+/// (<c>?continuationToken=</c>) while more may follow; null (omitted) once the list is complete.
+/// </summary>
+public sealed record WorkList(int Count, IReadOnlyList<WorkItem> Items, string? ContinuationToken = null)
+{
+    /// <summary>
+    /// The whole list behind <c>GET /api/work?{query}</c> (<paramref name="query"/>: <c>team=…&amp;status=…</c> or empty):
+    /// reads each page with <paramref name="read"/> (given the relative path, e.g. <c>work?team=a&amp;continuationToken=…</c>),
+    /// following continuation tokens until none is left, and returns every item, oldest claim first, with no token.
+    /// </summary>
+    public static async Task<WorkList> AllAsync(string query, Func<string, Task<WorkList>> read)
+    {
+        var items = new List<WorkItem>();
+        string? token = null;
+        do
+        {
+            var parts = new List<string>();
+            if (!string.IsNullOrEmpty(query))
+            {
+                parts.Add(query);
+            }
+
+            if (token is not null)
+            {
+                parts.Add($"continuationToken={Uri.EscapeDataString(token)}");
+            }
+
+            var page = await read(parts.Count == 0 ? "work" : $"work?{string.Join('&', parts)}");
+            items.AddRange(page.Items);
+            token = page.ContinuationToken;
+        }
+        while (token is not null);
+
+        return new WorkList(items.Count, [.. items.OrderBy(w => w.ClaimedAt)]);
+    }
+}
 
 /// <summary><c>POST /api/agents/{agent}/events</c>: the event was handed to its consumer.</summary>
 public sealed record EventAccepted(string Id, string Type, string Agent);

@@ -107,26 +107,17 @@ public static class InstanceExplorer
         {
             Statuses = statuses is { Count: > 0 } ? statuses : null,
             InstanceIdPrefix = prefix,
-            PageSize = max,
             FetchInputsAndOutputs = false,
-            ContinuationToken = continuationToken,
         };
-        var items = new List<InstanceSummary>();
-        string? next = null;
-        await foreach (var page in client.GetAllInstancesAsync(query).AsPages(continuationToken, max).WithCancellation(cancellationToken))
-        {
-            items.AddRange(page.Values
-                .Where(i => name is null || string.Equals(i.Name, name, StringComparison.OrdinalIgnoreCase))
-                .Select(Summary));
-            next = page.ContinuationToken;
-            if (items.Count >= max || string.IsNullOrEmpty(next))
-            {
-                break;
-            }
-        }
-
-        var listed = items.OrderByDescending(i => i.CreatedAt).Take(max).ToList();
-        return new InstanceList(listed.Count, listed, string.IsNullOrEmpty(next) ? null : next);
+        var page = await InstancePages.ReadAsync(
+            client,
+            query,
+            i => name is null || string.Equals(i.Name, name, StringComparison.OrdinalIgnoreCase) ? Summary(i) : null,
+            max,
+            continuationToken,
+            cancellationToken);
+        var listed = page.Items.OrderByDescending(i => i.CreatedAt).ToList();
+        return new InstanceList(listed.Count, listed, page.ContinuationToken);
     }
 
     /// <summary>
@@ -252,10 +243,10 @@ public static class InstanceExplorer
         return statuses;
     }
 
-    /// <summary>Parses <c>max</c>: 1–<see cref="MaxMax"/>, default <see cref="DefaultMax"/>.</summary>
-    public static int ParseMax(string? text) =>
+    /// <summary>Parses <c>max</c>: 1–<see cref="MaxMax"/>, default <paramref name="fallback"/> (<see cref="DefaultMax"/>); a 400 problem naming <c>max</c> otherwise.</summary>
+    public static int ParseMax(string? text, int fallback = DefaultMax) =>
         text is null
-            ? DefaultMax
+            ? fallback
             : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var max) && max is >= 1 and <= MaxMax
                 ? max
                 : throw new InvalidInputException("max", $"max '{text}' must be a whole number from 1 to {MaxMax}.");

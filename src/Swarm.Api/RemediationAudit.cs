@@ -130,7 +130,7 @@ public static partial class RemediationAudit
         var found = new Dictionary<string, AlertRemediation>(StringComparer.Ordinal);
         foreach (var prefix in new[] { InstanceIds.IncidentRecord(string.Empty), InstanceIds.Remediation(string.Empty) })
         {
-            var query = new OrchestrationQuery { InstanceIdPrefix = prefix, FetchInputsAndOutputs = true, PageSize = 500 };
+            var query = InstanceIds.ByPrefix(prefix);
             await foreach (var instance in client.GetAllInstancesAsync(query).WithCancellation(cancellationToken))
             {
                 if (AgentState.Latest<AlertRemediation>(instance) is { Sequence: > 0, State: not RemediationState.Idle } incident)

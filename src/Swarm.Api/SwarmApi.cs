@@ -135,7 +135,12 @@ public static class SwarmApi
                 .WithLocation(request, status);
         });
 
-    /// <summary><c>GET /api/work?team=&amp;status=</c>: the work items the swarm knows, oldest claim first.</summary>
+    /// <summary>
+    /// <c>GET /api/work?team=&amp;status=&amp;max=&amp;continuationToken=</c>: the work items the swarm knows, paged by the
+    /// server — at most <c>max</c> (1–1,000, default 1,000) per answer, oldest claim first within it, and a
+    /// <c>continuationToken</c> to pass back while more may follow (pages follow the task hub's instance order; an
+    /// answer may hold fewer items and still have a token). 400 for a malformed team, status or max.
+    /// </summary>
     public static Task<IResult> ListWorkAsync(HttpRequest request, SwarmApiServices services) =>
         HandleAsync(request, services, async cancellationToken =>
         {
@@ -153,9 +158,9 @@ public static class SwarmApi
                     : throw new InvalidInputException("status", $"status '{statusText}' is unknown; one of {Naming.Allowed<WorkStatus>()}.");
             }
 
-            var items = team is null ? await services.History.AllAsync(cancellationToken) : await services.History.ForTeamAsync(team, cancellationToken);
-            var selected = items.Where(i => status is null || i.Status == status).ToList();
-            return Json(new WorkList(selected.Count, selected));
+            var max = InstanceExplorer.ParseMax(Query(request, "max"), IWorkHistory.MaxPage);
+            var page = await services.History.PageAsync(team, status, max, Query(request, "continuationToken"), cancellationToken);
+            return Json(new WorkList(page.Items.Count, page.Items, page.ContinuationToken));
         });
 
     /// <summary><c>GET /api/work/{id}</c>: the work item as its orchestration last reported it.</summary>

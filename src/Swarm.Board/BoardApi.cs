@@ -38,7 +38,7 @@ public sealed class BoardApi(IOptions<BoardOptions> options) : IDisposable
 
     public Task<AgentObjectList<Sprint>> SprintsAsync(string team, CancellationToken ct) => ReadAsync<AgentObjectList<Sprint>>($"teams/{Uri.EscapeDataString(team)}/sprints", ct);
 
-    /// <summary>Work items, oldest claim first, of <paramref name="team"/> and in <paramref name="status"/> when given (the API validates both).</summary>
+    /// <summary>Work items, oldest claim first, of <paramref name="team"/> and in <paramref name="status"/> when given (the API validates both); every page.</summary>
     public Task<WorkList> WorkAsync(string? team, string? status, CancellationToken ct)
     {
         var query = new List<string>();
@@ -52,7 +52,7 @@ public sealed class BoardApi(IOptions<BoardOptions> options) : IDisposable
             query.Add($"status={Uri.EscapeDataString(status.Trim())}");
         }
 
-        return ReadAsync<WorkList>(query.Count == 0 ? "work" : $"work?{string.Join('&', query)}", ct);
+        return WorkList.AllAsync(string.Join('&', query), path => ReadAsync<WorkList>(path, ct));
     }
 
     public Task<JsonElement> RemediationsAsync(CancellationToken ct) => ReadAsync<JsonElement>("remediations", ct);

@@ -56,6 +56,54 @@ public class ScrumWorkflowTests : IAsyncLifetime
         await Assert.ThrowsAsync<NotFoundException>(() => _swarm.Commands.CompleteAsync("missing", CompletionStatus.Success, null));
     }
 
+    [Fact]
+    public async Task The_work_list_pages_by_max_and_continuation_token_without_skipping_or_repeating_an_item()
+    {
+        var claimed = new List<string>();
+        foreach (var n in Enumerable.Range(0, 5))
+        {
+            claimed.Add((await _swarm.Commands.ClaimAsync(new ClaimWork(WorkType.Task, $"Paged {n}", WorkPriority.Low, "paging", 1), null)).Item.Id);
+            await _swarm.Commands.ClaimAsync(new ClaimWork(WorkType.Task, $"Other {n}", WorkPriority.Low, "paging-other", 1), null);
+        }
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var listed = new List<string>();
+        string? token = null;
+        var answers = 0;
+        do
+        {
+            var path = token is null ? "work?team=paging&max=2" : $"work?team=paging&max=2&continuationToken={Uri.EscapeDataString(token)}";
+            var page = (await _swarm.Api.GetAsync(path, deadline.Token)).Read<Swarm.Api.WorkList>();
+            Assert.True(page.Items.Count <= 2, $"an answer of max=2 held {page.Items.Count} items");
+            Assert.Equal(page.Items.Count, page.Count);
+            Assert.All(page.Items, w => Assert.Equal("paging", w.Team));
+            Assert.Equal(page.Items.OrderBy(w => w.ClaimedAt).Select(w => w.Id), page.Items.Select(w => w.Id));
+            listed.AddRange(page.Items.Select(w => w.Id));
+            token = page.ContinuationToken;
+            Assert.True(++answers <= 20, "the list never ended");
+        }
+        while (token is not null);
+
+        Assert.Equal(claimed.Order(), listed.Order());
+        Assert.True(answers >= 3, $"5 items at max=2 came in {answers} answers");
+
+        // The default answer holds everything of a small hub, with no token; a whole-list read agrees.
+        var whole = (await _swarm.Api.GetAsync("work?team=paging", deadline.Token)).Read<Swarm.Api.WorkList>();
+        Assert.Null(whole.ContinuationToken);
+        Assert.Equal(claimed.Order(), whole.Items.Select(w => w.Id).Order());
+
+        foreach (var max in new[] { "0", "1001", "two" })
+        {
+            var refused = await Assert.ThrowsAsync<Swarm.Api.Client.ServerProblemException>(() => _swarm.Api.GetAsync($"work?max={max}", deadline.Token));
+            Assert.Equal(400, refused.Status);
+            Assert.Equal("max", refused.Field);
+        }
+
+        var forged = await Assert.ThrowsAsync<Swarm.Api.Client.ServerProblemException>(() => _swarm.Api.GetAsync("work?continuationToken=not-a-token", deadline.Token));
+        Assert.Equal(400, forged.Status);
+        Assert.Equal("continuationToken", forged.Field);
+    }
+
     private Task<AgentEvent> DeliveredAsync(string type, string team) =>
         _swarm.DeliveredAsync(e => e.Type == type && e.Team == team, $"{type} for {team}");
 

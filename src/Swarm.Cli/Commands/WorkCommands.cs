@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
 using Swarm.Cli.Client;
 using Swarm.Cli.Output;
 using Swarm.Domain;
+using Swarm.Domain.Events;
 using Swarm.Domain.Telemetry;
 using Swarm.Domain.Scrum;
 using Swarm.Api;
@@ -98,14 +100,13 @@ public static class WorkCommands
 
             return cli.RunClientAsync(parse, "swarm.cli.work.list", async (call, token) =>
             {
-                var answer = await call.Api.GetAsync(query.Count == 0 ? "work" : $"work?{string.Join('&', query)}", token);
+                var list = await WorkList.AllAsync(string.Join('&', query), async path => (await call.Api.GetAsync(path, token)).Read<WorkList>());
                 if (call.Json)
                 {
-                    call.WriteJson(answer.Body);
+                    call.WriteJson(JsonSerializer.Serialize(list, SwarmJson.Options));
                     return ExitCodes.Ok;
                 }
 
-                var list = answer.Read<WorkList>();
                 if (list.Count == 0)
                 {
                     call.Io.Out.MarkupLine("[grey]no work items[/]");

@@ -1,3 +1,5 @@
+using Microsoft.DurableTask.Client;
+
 namespace Swarm.Domain;
 
 /// <summary>
@@ -46,6 +48,21 @@ public static class SwarmTasks
 /// <summary>Deterministic instance ids: the same work, motion, sprint or project always maps to the same orchestration.</summary>
 public static class InstanceIds
 {
+    /// <summary>
+    /// Instances a listing asks the backend for per page: 1,000, the most one Azure Table storage query answers (the
+    /// Query Entities operation's limit; the Durable Task Azure Storage provider reads the Instances table). Measured
+    /// with 5,000 work items on Azurite, 1,000 per page lists them in about half the time of 500 per page.
+    /// </summary>
+    public const int ListPageSize = 1000;
+
+    /// <summary>
+    /// The query of every instance whose id starts with <paramref name="prefix"/> (one of the prefixes below, e.g.
+    /// <c>work-</c>), with input, output and custom status — the provider answers it by a key range of its Instances
+    /// table, not a scan — in pages of <see cref="ListPageSize"/>.
+    /// </summary>
+    public static OrchestrationQuery ByPrefix(string prefix, IEnumerable<OrchestrationRuntimeStatus>? statuses = null) =>
+        new() { InstanceIdPrefix = prefix, Statuses = statuses, FetchInputsAndOutputs = true, PageSize = ListPageSize };
+
     public static string Work(string workId) => $"work-{workId}";
     public static string Motion(string motionId) => $"motion-{motionId}";
     public static string ScrumTeam(string team) => $"scrum-{team}";

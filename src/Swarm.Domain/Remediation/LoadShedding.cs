@@ -40,12 +40,7 @@ public sealed class LoadShedding(IDurableClientSource clients, TimeProvider cloc
         if (clock.GetUtcNow() - _refreshedAt > RefreshEvery)
         {
             var circuits = new List<SheddingCircuit>();
-            var query = new OrchestrationQuery
-            {
-                InstanceIdPrefix = InstanceIds.Remediation(string.Empty),
-                Statuses = [OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Pending],
-                FetchInputsAndOutputs = true,
-            };
+            var query = InstanceIds.ByPrefix(InstanceIds.Remediation(string.Empty), [OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Pending]);
             await foreach (var instance in clients.Current.GetAllInstancesAsync(query).WithCancellation(cancellationToken))
             {
                 if (instance.SerializedCustomStatus is not null

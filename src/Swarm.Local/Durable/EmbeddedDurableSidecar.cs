@@ -74,7 +74,7 @@ internal sealed class EmbeddedDurableSidecar(EmbeddedDurableBackend backend, ILo
                     backend.MaxConcurrentWorkItems, dropsMessagesToMissingInstances: false, polls: true, logger)
                 : EmbeddedOrchestrationService.Create(
                     new InMemoryOrchestrationService(loggerFactory),
-                    backend.MaxConcurrentWorkItems, dropsMessagesToMissingInstances: true, polls: false, logger, recordsHistory: true);
+                    backend.MaxConcurrentWorkItems, dropsMessagesToMissingInstances: true, polls: false, logger, recordsHistory: true, pagesByOffset: true);
         });
         services.AddSingleton<IOrchestrationService>(sp => sp.GetRequiredService<IEmbeddedOrchestrationService>());
         services.AddSingleton<IOrchestrationServiceClient>(sp => sp.GetRequiredService<IEmbeddedOrchestrationService>());

@@ -37,6 +37,7 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
     private bool dropsMessagesToMissingInstances;
     private bool polls;
     private bool recordsHistory;
+    private bool pagesByOffset;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string? ExecutionId, HistoryEvent[] Events)> histories = new(StringComparer.Ordinal);
     private bool stopRequested;
     private int stopping;
@@ -52,9 +53,13 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
     /// (Azure Storage), so the proxy polls from every 10 ms, backing off to 100 ms. <paramref name="recordsHistory"/>:
     /// the service cannot answer <c>GetOrchestrationHistoryAsync</c> (the in-memory one), so the proxy keeps each
     /// instance's current history as its episodes complete and answers it in the Azure Storage provider's format.
+    /// <paramref name="pagesByOffset"/>: the service pages instance queries by an offset into a hash table whose order
+    /// changes as instances are added (the in-memory one), so following its tokens can repeat or skip instances; the
+    /// proxy pages in instance-id order instead, as the Azure Storage provider does, with the last id as the token.
     /// </summary>
     public static IEmbeddedOrchestrationService Create(
-        object inner, int maxConcurrentWorkItems, bool dropsMessagesToMissingInstances, bool polls, ILogger logger, bool recordsHistory = false)
+        object inner, int maxConcurrentWorkItems, bool dropsMessagesToMissingInstances, bool polls, ILogger logger, bool recordsHistory = false,
+        bool pagesByOffset = false)
     {
         if (inner is not (IOrchestrationService and IOrchestrationServiceClient and IOrchestrationServiceQueryClient and IOrchestrationServicePurgeClient))
         {
@@ -68,6 +73,7 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
         self.dropsMessagesToMissingInstances = dropsMessagesToMissingInstances;
         self.polls = polls;
         self.recordsHistory = recordsHistory;
+        self.pagesByOffset = pagesByOffset;
         self.logger = logger;
         return proxy;
     }
@@ -122,6 +128,8 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
                 return CompleteAndRecordAsync(targetMethod, args);
             case nameof(IOrchestrationServiceClient.GetOrchestrationHistoryAsync) when recordsHistory:
                 return Task.FromResult(RecordedHistory((string)args[0]!, (string?)args[1]));
+            case nameof(IOrchestrationServiceQueryClient.GetOrchestrationWithQueryAsync) when pagesByOffset:
+                return QueryInIdOrderAsync((OrchestrationQuery)args[0]!, (CancellationToken)args[1]!);
             case nameof(IOrchestrationServiceClient.WaitForOrchestrationAsync) when polls:
                 return WaitAsync((string)args[0]!, (string?)args[1], (TimeSpan)args[2]!, (CancellationToken)args[3]!);
             // The sidecar starts the service once a worker connects — even while the host is stopping — and stops it
@@ -180,6 +188,36 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
         {
             stopped.TrySetResult();
         }
+    }
+
+    /// <summary>
+    /// One page of <paramref name="query"/> in ordinal instance-id order: the instances after the id in its token (the
+    /// last id of the previous page) up to its page size, and that page's last id as the next token when it is full.
+    /// Reads every match of the in-memory store per page, which only that service needs.
+    /// </summary>
+    private async Task<OrchestrationQueryResult> QueryInIdOrderAsync(OrchestrationQuery query, CancellationToken cancellationToken)
+    {
+        var after = query.ContinuationToken;
+        var all = await ((IOrchestrationServiceQueryClient)inner).GetOrchestrationWithQueryAsync(
+            new OrchestrationQuery
+            {
+                RuntimeStatus = query.RuntimeStatus,
+                CreatedTimeFrom = query.CreatedTimeFrom,
+                CreatedTimeTo = query.CreatedTimeTo,
+                TaskHubNames = query.TaskHubNames,
+                InstanceIdPrefix = query.InstanceIdPrefix,
+                FetchInputsAndOutputs = query.FetchInputsAndOutputs,
+                ExcludeEntities = query.ExcludeEntities,
+                PageSize = int.MaxValue,
+            },
+            cancellationToken);
+        var size = query.PageSize > 0 ? query.PageSize : 100;
+        var page = all.OrchestrationState
+            .Where(s => after is null || string.CompareOrdinal(s.OrchestrationInstance.InstanceId, after) > 0)
+            .OrderBy(s => s.OrchestrationInstance.InstanceId, StringComparer.Ordinal)
+            .Take(size)
+            .ToList();
+        return new OrchestrationQueryResult(page, page.Count == size ? page[^1].OrchestrationInstance.InstanceId : null);
     }
 
     private object? Forward(MethodInfo targetMethod, object?[] args)

@@ -28,6 +28,10 @@ try {
     }
     // Clicks and typing before the page's circuit connects are lost: wait until the board is live.
     await page.locator('[data-testid=interactive]').waitFor({ state: 'attached', timeout: 30000 });
+    // The live page loads its data again from scratch (the prerendered copy is replaced): wait for it once more.
+    if (waitText) {
+      await page.getByText(waitText, { exact: false }).first().waitFor({ timeout: 30000 });
+    }
   };
   // Each page, with what it must show before its screenshot (BOARD_EXPECT_<NAME> overrides the default).
   for (const [name, route, expect] of [

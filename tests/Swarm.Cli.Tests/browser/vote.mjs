@@ -24,6 +24,8 @@ try {
   await page.locator('[data-testid=problem]').first().waitFor({ timeout: 60000 });
   // Input before the page's circuit connects is lost: wait until the board is live.
   await page.locator('[data-testid=interactive]').waitFor({ state: 'attached', timeout: 60000 });
+  // The live page loads again from scratch (the prerendered copy is replaced): wait for its answer once more.
+  await page.locator('[data-testid=problem]').first().waitFor({ timeout: 60000 });
   await page.screenshot({ path: path.join(folder, `board-${shot}-without-key.png`), fullPage: true });
   result.withoutKey = await page.evaluate(() => document.body.innerText);
 
