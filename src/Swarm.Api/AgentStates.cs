@@ -42,7 +42,7 @@ public static class AgentStatesQuery
         var teams = ListAsync(client, InstanceIds.ScrumTeam(string.Empty), TeamStatus, cancellationToken);
         var sprints = ListAsync(client, "sprint-", RunningSprint, cancellationToken);
         var projects = ListAsync(client, "lean-", AgentState.Latest<LeanProject>, cancellationToken);
-        var work = history.AllAsync(cancellationToken);
+        var work = history.CountByStatusAsync(cancellationToken);
         await Task.WhenAll(motions, teams, sprints, projects, work, remediations, circuits);
 
         var decided = motions.Result.Where(m => m.State == MotionState.Closed).ToList();
@@ -66,8 +66,8 @@ public static class AgentStatesQuery
                     .Select(r => new RemediationSummary(r.Id, r.Alert.Name, r.Kind, r.Team, r.Agent, r.State, r.StartedAt))],
                 circuits.Result),
             new WorkCounts(
-                work.Result.Count,
-                work.Result.GroupBy(w => Naming.Kebab(w.Status)).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count())));
+                work.Result.Values.Sum(),
+                work.Result.OrderBy(c => Naming.Kebab(c.Key), StringComparer.Ordinal).ToDictionary(c => Naming.Kebab(c.Key), c => c.Value)));
     }
 
     private static MotionSummary Summarise(Motion m) =>

@@ -75,6 +75,20 @@ public sealed class NamingAndJsonTests
 
     [Theory]
     [MemberData(nameof(OptionSets))]
+    public void A_work_items_custom_status_is_read_back_for_listing_whichever_casing_wrote_it(string optionSet)
+    {
+        var item = NewWork(status: WorkStatus.Planned).ReportProgress(40, "waiting", T0.AddMinutes(3))
+            .Record(WorkTransition.Of(T0.AddMinutes(3), "progress", "planned", "in-progress", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"));
+        var json = JsonSerializer.Serialize(item, Options(optionSet));
+
+        var back = JsonSerializer.Deserialize<WorkItem>(json, WorkItemState.Options)!;
+
+        Assert.Equal(item.Transitions, back.Transitions);
+        Assert.Equal(item, back with { Transitions = item.Transitions });
+    }
+
+    [Theory]
+    [MemberData(nameof(OptionSets))]
     public void A_completed_work_item_round_trips_its_completion(string optionSet)
     {
         var options = Options(optionSet);

@@ -33,10 +33,21 @@ public static class InstancePages
     /// early); callers follow tokens until none is returned. <paramref name="max"/> must be 1 or more
     /// (<see cref="ArgumentOutOfRangeException"/> otherwise).
     /// </summary>
-    public static async Task<InstancePage<T>> ReadAsync<T>(
+    public static Task<InstancePage<T>> ReadAsync<T>(
         DurableTaskClient client,
         OrchestrationQuery query,
         Func<OrchestrationMetadata, T?> select,
+        int max,
+        string? continuationToken,
+        CancellationToken cancellationToken)
+        where T : class =>
+        ReadAsync(client, query, (instance, _) => ValueTask.FromResult(select(instance)), max, continuationToken, cancellationToken);
+
+    /// <inheritdoc cref="ReadAsync{T}(DurableTaskClient, OrchestrationQuery, Func{OrchestrationMetadata, T}, int, string, CancellationToken)"/>
+    public static async Task<InstancePage<T>> ReadAsync<T>(
+        DurableTaskClient client,
+        OrchestrationQuery query,
+        Func<OrchestrationMetadata, CancellationToken, ValueTask<T?>> select,
         int max,
         string? continuationToken,
         CancellationToken cancellationToken)
@@ -51,7 +62,7 @@ public static class InstancePages
             var page = await FirstPageAsync(client, query with { PageSize = size, ContinuationToken = next }, next, size, cancellationToken);
             foreach (var instance in page?.Values ?? [])
             {
-                if (select(instance) is { } item)
+                if (await select(instance, cancellationToken) is { } item)
                 {
                     items.Add(item);
                 }
