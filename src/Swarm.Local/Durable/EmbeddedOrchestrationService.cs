@@ -25,6 +25,7 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
 
     // Waiting for completion polls the instances table at 10 ms, doubling to at most 100 ms: a short orchestration is
     // seen done within ~10 ms of finishing, and a long one costs the storage at most ten reads a second per waiter.
+    // A completion in this process wakes its waiters at once (CompleteAndSignalAsync); polling finds the others.
     private static readonly TimeSpan FirstWaitPoll = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan MaxWaitPoll = TimeSpan.FromMilliseconds(100);
 
@@ -38,6 +39,8 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
     private bool polls;
     private bool recordsHistory;
     private bool pagesByOffset;
+    // Instances that finished in this process since a waiter last looked: a waiter wakes at once instead of at its next poll.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> finishedHere = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string? ExecutionId, HistoryEvent[] Events)> histories = new(StringComparer.Ordinal);
     private bool stopRequested;
     private int stopping;
@@ -126,6 +129,8 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
                 return Forward(targetMethod, [args[0], ActiveStatuses]);
             case nameof(IOrchestrationService.CompleteTaskOrchestrationWorkItemAsync) when recordsHistory:
                 return CompleteAndRecordAsync(targetMethod, args);
+            case nameof(IOrchestrationService.CompleteTaskOrchestrationWorkItemAsync) when polls:
+                return CompleteAndSignalAsync(targetMethod, args);
             case nameof(IOrchestrationServiceClient.GetOrchestrationHistoryAsync) when recordsHistory:
                 return Task.FromResult(RecordedHistory((string)args[0]!, (string?)args[1]));
             case nameof(IOrchestrationServiceQueryClient.GetOrchestrationWithQueryAsync) when pagesByOffset:
@@ -243,6 +248,23 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
         }
     }
 
+    /// <summary>
+    /// Completes the episode, then wakes whoever waits for the instance if the episode finished it (completed, failed,
+    /// terminated): a completion in this process is seen at once rather than at the waiter's next poll of the
+    /// Instances table. Completions on another host that shares the hub are still found by polling.
+    /// </summary>
+    private async Task CompleteAndSignalAsync(MethodInfo targetMethod, object?[] args)
+    {
+        await (Task)Forward(targetMethod, args)!;
+        if (args is [TaskOrchestrationWorkItem workItem, OrchestrationRuntimeState state, ..]
+            && state.OrchestrationStatus is OrchestrationStatus.Completed or OrchestrationStatus.Failed
+                or OrchestrationStatus.Terminated or OrchestrationStatus.Canceled
+            && finishedHere.TryRemove(workItem.InstanceId, out var waiters))
+        {
+            waiters.TrySetResult();
+        }
+    }
+
     /// <summary>The recorded history of the instance's current execution as a JSON array (empty when unknown or another execution).</summary>
     private string RecordedHistory(string instanceId, string? executionId) =>
         histories.TryGetValue(instanceId, out var recorded) && (executionId is null || recorded.ExecutionId is null || recorded.ExecutionId == executionId)
@@ -273,11 +295,29 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
     /// <summary>Waits for an instance to finish, polling its state from every 10 ms up to every 100 ms; null after <paramref name="timeout"/>.</summary>
     private async Task<OrchestrationState?> WaitAsync(string instanceId, string? executionId, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await PollForCompletionAsync(instanceId, executionId, timeout, cancellationToken);
+        }
+        finally
+        {
+            // A wait that ends without a completion seen here (it finished elsewhere, or timed out) leaves no entry behind.
+            if (finishedHere.TryGetValue(instanceId, out var left) && !left.Task.IsCompleted)
+            {
+                finishedHere.TryRemove(new KeyValuePair<string, TaskCompletionSource>(instanceId, left));
+            }
+        }
+    }
+
+    private async Task<OrchestrationState?> PollForCompletionAsync(string instanceId, string? executionId, TimeSpan timeout, CancellationToken cancellationToken)
+    {
         var deadline = timeout == Timeout.InfiniteTimeSpan ? DateTime.MaxValue : DateTime.UtcNow + timeout;
         var poll = FirstWaitPoll;
+        var client = (IOrchestrationServiceClient)inner;
         while (true)
         {
-            var client = (IOrchestrationServiceClient)inner;
+            // Registered before the read, so a completion between the read and the wait still wakes this waiter.
+            var finished = finishedHere.GetOrAdd(instanceId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
             var state = await client.GetOrchestrationStateAsync(instanceId, executionId);
             if (state is { OrchestrationStatus: not (OrchestrationStatus.Running or OrchestrationStatus.Pending or OrchestrationStatus.Suspended or OrchestrationStatus.ContinuedAsNew) })
             {
@@ -290,7 +330,8 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
                 return null;
             }
 
-            await Task.Delay(poll, cancellationToken);
+            await Task.WhenAny(finished, Task.Delay(poll, cancellationToken));
+            cancellationToken.ThrowIfCancellationRequested();
             poll = TimeSpan.FromTicks(Math.Min(poll.Ticks * 2, MaxWaitPoll.Ticks));
         }
     }
