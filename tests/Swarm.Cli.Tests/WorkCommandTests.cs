@@ -70,6 +70,22 @@ public sealed class WorkCommandTests(EmbeddedHost host)
     }
 
     [Fact]
+    public async Task Redirected_list_output_keeps_each_id_whole_and_takes_its_width_from_COLUMNS()
+    {
+        var id = await ClaimAsync("task", "A title long enough to need wrapping in a narrow table of work items", "t-pipe");
+
+        var narrow = await Cli.RunProcessAsync(["work", "list", "--team", "t-pipe", "--url", host.Url]);
+        var wide = await Cli.RunProcessAsync(["work", "list", "--team", "t-pipe", "--url", host.Url], new() { ["COLUMNS"] = "220" });
+
+        Assert.True(narrow.ExitCode == 0, narrow.ToString());
+        // Copied from a pipe, an id must survive: it is never broken over lines, whatever the width.
+        Assert.Contains(id, narrow.Out, StringComparison.Ordinal);
+        Assert.True(wide.ExitCode == 0, wide.ToString());
+        Assert.Contains("A title long enough to need wrapping in a narrow table of work items", wide.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("A title long enough to need wrapping in a narrow table of work items", narrow.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Show_prints_the_work_item_as_its_orchestration_reports_it()
     {
         var id = await ClaimAsync("epic", "Self-service onboarding", "t-show");

@@ -68,6 +68,12 @@ public sealed class CliIo
         {
             console.Profile.Width = columns;
         }
+        else if ((writer == Console.Out ? Console.IsOutputRedirected : Console.IsErrorRedirected)
+            && int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var wanted) && wanted > 0)
+        {
+            // Redirected output has no terminal to measure (Spectre.Console then assumes 80 columns); COLUMNS says how wide.
+            console.Profile.Width = wanted;
+        }
 
         return console;
     }

@@ -12,7 +12,7 @@ public static class Render
     public static Table WorkTable(IEnumerable<WorkItem> items)
     {
         var table = new Table().Border(TableBorder.Rounded)
-            .AddColumn("id").AddColumn("type").AddColumn("title").AddColumn("priority").AddColumn("team")
+            .AddColumn(new TableColumn("id").NoWrap()).AddColumn("type").AddColumn("title").AddColumn("priority").AddColumn("team")
             .AddColumn(new TableColumn("points").RightAligned()).AddColumn("status").AddColumn(new TableColumn("progress").RightAligned())
             .AddColumn(new TableColumn("sprint").RightAligned());
         foreach (var item in items)
