@@ -246,17 +246,19 @@ public static class UpCommand
             }
 
             // The servers stop side by side: each gets SIGTERM and up to 5 s before it is killed.
+            var azuriteStopped = azurite is null ? Task.FromResult(false) : ReleaseAsync(azurite, home);
             await Task.WhenAll(
                 alerting is null ? Task.CompletedTask : alerting.DisposeAsync().AsTask(),
                 dashboard is null ? Task.CompletedTask : dashboard.DisposeAsync().AsTask(),
-                azurite is null ? Task.CompletedTask : ReleaseAsync(azurite, home));
+                azuriteStopped);
 
             if (stack is not null)
             {
                 var stoppedWhat = new List<string> { "API", "embedded backend" };
                 stoppedWhat.AddRange(stack.Dashboard is null ? [] : ["dashboard"]);
                 stoppedWhat.AddRange(stack.Prometheus is null ? [] : ["Prometheus", "Alertmanager"]);
-                io.Out.MarkupLine($"[green]stopped[/]: {string.Join(", ", stoppedWhat)}; state file removed");
+                stoppedWhat.AddRange(azurite is null ? [] : [azuriteStopped.Result ? "Azurite" : "Azurite kept for another swarm up of this home"]);
+                io.Out.MarkupLine($"[green]stopped[/]: {Markup.Escape(string.Join(", ", stoppedWhat))}; state file removed");
             }
         }
     }
@@ -292,10 +294,11 @@ public static class UpCommand
     }
 
     /// <summary>Stops this run's Azurite — unless another swarm up of this home uses it, which then takes it over.</summary>
-    private static async Task ReleaseAsync(Azurite azurite, string home)
+    private static async Task<bool> ReleaseAsync(Azurite azurite, string home)
     {
-        await azurite.ReleaseAsync(LocalStack.Live(home).Select(s => s.ProcessId));
+        var stopped = await azurite.ReleaseAsync(LocalStack.Live(home).Select(s => s.ProcessId));
         await azurite.DisposeAsync();
+        return stopped;
     }
 
     /// <summary>Stops the servers a <c>swarm up</c> on this port left running when it was killed, so their ports are free again.</summary>

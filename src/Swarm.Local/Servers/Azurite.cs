@@ -168,23 +168,24 @@ public sealed class Azurite : IAsyncDisposable
 
     /// <summary>
     /// Stops Azurite if this run owns it and no other live run of the home uses it; hands it over to one that does.
-    /// <paramref name="othersUsingIt"/> lists the process ids of other runs of this home.
+    /// <paramref name="othersUsingIt"/> lists the process ids of other runs of this home. True when it stopped
+    /// Azurite; false when another run keeps using it (or it was not this run's to stop).
     /// </summary>
-    public async Task ReleaseAsync(IEnumerable<int> othersUsingIt)
+    public async Task<bool> ReleaseAsync(IEnumerable<int> othersUsingIt)
     {
         var current = Read(_home);
         // Another live run owns it: that one stops it. An owner that died (killed) leaves it to whoever releases last.
         if (current is null || current.ProcessId != _state.ProcessId
             || (current.OwnerProcessId != Environment.ProcessId && IsAlive(current.OwnerProcessId)))
         {
-            return;
+            return false;
         }
 
         if (othersUsingIt.FirstOrDefault(pid => pid != Environment.ProcessId && IsAlive(pid)) is var heir and not 0)
         {
             _state = current with { OwnerProcessId = heir };
             Write();
-            return;
+            return false;
         }
 
         if (_process is not null)
@@ -197,6 +198,7 @@ public sealed class Azurite : IAsyncDisposable
         }
 
         File.Delete(StatePath(_home));
+        return true;
     }
 
     /// <inheritdoc/>
