@@ -59,11 +59,23 @@ try {
     await shot(page, 'work-item');
   }
   if (process.env.BOARD_WAITING_ON) {
-    // Instances filtered by what they wait on.
+    // Instances filtered by what they wait on. BOARD_WAITING_ON lists candidates ("a|b"): what an agent waits on
+    // changes as it runs (the team agent alternates between its next event and a timer), so each is tried in turn
+    // until the filter shows an instance waiting on it; the one shown is reported as waitingOn.
     await open('board/instances', 'Instances');
-    await page.locator('[data-testid=waiting-on] input').fill(process.env.BOARD_WAITING_ON);
-    await page.locator('[data-testid=filter]').click();
-    await page.getByText(`waiting on ${process.env.BOARD_WAITING_ON}`, { exact: false }).first().waitFor({ timeout: 30000 });
+    const candidates = process.env.BOARD_WAITING_ON.split('|');
+    const until = Date.now() + 60000;
+    for (let i = 0; !result.waitingOn; i++) {
+      const candidate = candidates[i % candidates.length];
+      await page.locator('[data-testid=waiting-on] input').fill(candidate);
+      await page.locator('[data-testid=filter]').click();
+      try {
+        await page.getByText(`waiting on ${candidate}`, { exact: false }).first().waitFor({ timeout: 5000 });
+        result.waitingOn = candidate;
+      } catch (error) {
+        if (Date.now() > until) throw error;
+      }
+    }
     await shot(page, 'waiting');
   }
   if (process.env.BOARD_INCIDENT) {
