@@ -22,8 +22,12 @@ public sealed class RawAzureStorageChain : IAsyncDisposable
         _client = client;
     }
 
-    /// <summary>Creates a task hub of its own on <paramref name="connectionString"/> and starts a worker on it.</summary>
-    public static async Task<RawAzureStorageChain> StartAsync(string connectionString, TimeSpan polling)
+    /// <summary>
+    /// Creates a task hub of its own on <paramref name="connectionString"/> and starts a worker on it, with the
+    /// provider's extended sessions (5 s idle, as the sidecar's default) when <paramref name="extendedSessions"/>; off is
+    /// the provider's and Durable Functions' default.
+    /// </summary>
+    public static async Task<RawAzureStorageChain> StartAsync(string connectionString, TimeSpan polling, bool extendedSessions = false)
     {
         var service = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
         {
@@ -34,6 +38,8 @@ public sealed class RawAzureStorageChain : IAsyncDisposable
             MaxQueuePollingInterval = polling,
             MaxConcurrentTaskOrchestrationWorkItems = 1000,
             MaxConcurrentTaskActivityWorkItems = 1000,
+            ExtendedSessionsEnabled = extendedSessions,
+            ExtendedSessionIdleTimeout = TimeSpan.FromSeconds(5),
             LoggerFactory = NullLoggerFactory.Instance,
         });
         await service.CreateIfNotExistsAsync();

@@ -41,9 +41,14 @@ public static class SwarmChain
             i => i.ReadCustomStatusAs<ScrumTeamStatus>() is { State: "waiting-for-work" } status && status.NextSprint > planned.Sprint);
     }
 
+    /// <summary>
+    /// Reads until <paramref name="condition"/> holds, from 1 ms between reads doubling to 100 ms: on Azurite every read
+    /// is a table query in the emulator's one thread, and 16 chains reading every millisecond saturated it (1.5 chains/s).
+    /// </summary>
     private static async Task<T> UntilAsync<T>(Func<Task<T?>> read, Func<T, bool> condition) where T : class
     {
         var limit = Stopwatch.StartNew();
+        var pause = TimeSpan.FromMilliseconds(1);
         while (limit.Elapsed < TimeSpan.FromSeconds(60))
         {
             if (await read() is { } value && condition(value))
@@ -51,7 +56,8 @@ public static class SwarmChain
                 return value;
             }
 
-            await Task.Delay(1);
+            await Task.Delay(pause);
+            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromMilliseconds(100).Ticks));
         }
 
         throw new TimeoutException("the swarm chain did not progress within 60 s");

@@ -15,7 +15,8 @@ namespace Swarm.Benchmarks;
 /// <summary>
 /// Throughput and latency on the embedded backend (<c>--backend memory|azurite</c>), side by side in one run: (a) a
 /// bare five-activity orchestration and (b) the full swarm chain, each at 1 and at 16 in flight; on Azurite also (c)
-/// the same bare chain on the Durable Task Framework's own worker and client without the sidecar, and the ratio.
+/// the same bare chain on the Durable Task Framework's own worker and client without the sidecar, with the provider's
+/// defaults and with extended sessions, and the ratios.
 /// </summary>
 public static class ThroughputHarness
 {
@@ -30,21 +31,36 @@ public static class ThroughputHarness
         await using var backend = await BenchmarkBackend.StartAsync(args);
         figures.Add($"figure: backend = {backend.Name}");
 
-        using (var bare = await StartAsync(services => services.AddEmbeddedDurableTask(registry =>
-               {
-                   registry.AddOrchestratorFunc<int, int>(BareChain, async (context, input) =>
-                   {
-                       var value = input;
-                       for (var i = 0; i < 5; i++)
-                       {
-                           value = await context.CallActivityAsync<int>(Echo, value + 1);
-                       }
-
-                       return value;
-                   });
-                   registry.AddActivityFunc<int, int>(Echo, (_, value) => value);
-               }, backend.Configure)))
+        // The sidecar as the host runs it, and on Azurite also without extended sessions (the proxy then releases every
+        // session after one episode, as the sidecar's dispatcher does by itself), for their side-by-side ratio.
+        var variants = backend.ConnectionString is null
+            ? new[] { ("bare-chain", (TimeSpan?)null) }
+            : [("bare-chain", null), ("bare-chain-no-sessions", TimeSpan.Zero)];
+        foreach (var (name, idle) in variants)
         {
+            using var bare = await StartAsync(services => services.AddEmbeddedDurableTask(
+                registry =>
+                {
+                    registry.AddOrchestratorFunc<int, int>(BareChain, async (context, input) =>
+                    {
+                        var value = input;
+                        for (var i = 0; i < 5; i++)
+                        {
+                            value = await context.CallActivityAsync<int>(Echo, value + 1);
+                        }
+
+                        return value;
+                    });
+                    registry.AddActivityFunc<int, int>(Echo, (_, value) => value);
+                },
+                options =>
+                {
+                    backend.Configure(options);
+                    if (idle is { } timeout && options.AzureStorage is { } storageOptions)
+                    {
+                        storageOptions.ExtendedSessionIdleTimeout = timeout;
+                    }
+                }));
             var client = bare.Services.GetRequiredService<DurableTaskClient>();
             Func<int, int, Task> bareOnce = async (slot, iteration) =>
             {
@@ -56,22 +72,26 @@ public static class ThroughputHarness
                 }
             };
             // Warm-up (JIT, connection pools, thread pool growth) at both concurrencies before anything is measured.
-            await MeasureAsync("bare-chain", 16, TimeSpan.FromSeconds(4), bareOnce, null);
-            await MeasureAsync("bare-chain", 1, TimeSpan.FromSeconds(1), bareOnce, null);
-            figures.AddRange(await MeasureAsync("bare-chain", 1, window, bareOnce, "orchestrations"));
-            figures.AddRange(await MeasureAsync("bare-chain", 16, window, bareOnce, "orchestrations"));
+            await MeasureAsync(name, 16, TimeSpan.FromSeconds(4), bareOnce, null);
+            await MeasureAsync(name, 1, TimeSpan.FromSeconds(1), bareOnce, null);
+            figures.AddRange(await MeasureAsync(name, 1, window, bareOnce, "orchestrations"));
+            figures.AddRange(await MeasureAsync(name, 16, window, bareOnce, "orchestrations"));
             await bare.StopAsync();
         }
 
         if (backend.ConnectionString is { } storage)
         {
-            // The same chain on the provider with the Durable Task Framework's own worker and client: the baseline.
-            await using var raw = await RawAzureStorageChain.StartAsync(storage, backend.Polling);
-            Func<int, int, Task> rawOnce = (_, iteration) => raw.RunOnceAsync(iteration);
-            await MeasureAsync("raw-dtfx-chain", 16, TimeSpan.FromSeconds(4), rawOnce, null);
-            await MeasureAsync("raw-dtfx-chain", 1, TimeSpan.FromSeconds(1), rawOnce, null);
-            figures.AddRange(await MeasureAsync("raw-dtfx-chain", 1, window, rawOnce, "orchestrations"));
-            figures.AddRange(await MeasureAsync("raw-dtfx-chain", 16, window, rawOnce, "orchestrations"));
+            // The same chain on the provider with the Durable Task Framework's own worker and client: the baseline, with
+            // the provider's defaults (no extended sessions, as Durable Functions ships) and with extended sessions.
+            foreach (var (name, sessions) in new[] { ("raw-dtfx-chain", false), ("raw-dtfx-sessions-chain", true) })
+            {
+                await using var raw = await RawAzureStorageChain.StartAsync(storage, backend.Polling, sessions);
+                Func<int, int, Task> rawOnce = (_, iteration) => raw.RunOnceAsync(iteration);
+                await MeasureAsync(name, 16, TimeSpan.FromSeconds(4), rawOnce, null);
+                await MeasureAsync(name, 1, TimeSpan.FromSeconds(1), rawOnce, null);
+                figures.AddRange(await MeasureAsync(name, 1, window, rawOnce, "orchestrations"));
+                figures.AddRange(await MeasureAsync(name, 16, window, rawOnce, "orchestrations"));
+            }
         }
 
         using (var swarm = await StartAsync(services => services.AddEmbeddedSwarm(configureSwarm: SwarmChain.Configure, configureBackend: backend.Configure)))
@@ -90,9 +110,22 @@ public static class ThroughputHarness
             Console.WriteLine(figure);
         }
 
-        if (Throughput(figures, "bare-chain 16-in-flight") is { } sidecar && Throughput(figures, "raw-dtfx-chain 16-in-flight") is { } baseline)
+        if (Throughput(figures, "bare-chain 16-in-flight") is { } sidecar)
         {
-            Console.WriteLine(BenchmarkArgs.Figure("sidecar / raw throughput 16-in-flight", sidecar / baseline, "ratio", "0.00"));
+            if (Throughput(figures, "raw-dtfx-chain 16-in-flight") is { } baseline)
+            {
+                Console.WriteLine(BenchmarkArgs.Figure("sidecar / raw throughput 16-in-flight", sidecar / baseline, "ratio", "0.00"));
+            }
+
+            if (Throughput(figures, "bare-chain-no-sessions 16-in-flight") is { } released)
+            {
+                Console.WriteLine(BenchmarkArgs.Figure("sidecar with / without extended sessions throughput 16-in-flight", sidecar / released, "ratio", "0.00"));
+            }
+
+            if (Throughput(figures, "raw-dtfx-sessions-chain 16-in-flight") is { } sessions)
+            {
+                Console.WriteLine(BenchmarkArgs.Figure("sidecar / raw-with-extended-sessions throughput 16-in-flight", sidecar / sessions, "ratio", "0.00"));
+            }
         }
 
         return 0;

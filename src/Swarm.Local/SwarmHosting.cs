@@ -16,7 +16,7 @@ public static class SwarmHosting
     /// <summary>
     /// Configuration section of the embedded Durable backend (<see cref="EmbeddedDurableOptions"/>): <c>TaskHub</c>,
     /// <c>Port</c>, <c>MaxConcurrentWorkItems</c> and, for the Azure Storage provider, <c>AzureStorage:ConnectionString</c>
-    /// or <c>AzureStorage:AccountName</c> (+ <c>ClientId</c>), <c>WorkerId</c>, <c>PartitionCount</c>, <c>MaxQueuePollingInterval</c>, <c>MessageVisibilityTimeout</c>, <c>LogLevel</c>.
+    /// or <c>AzureStorage:AccountName</c> (+ <c>ClientId</c>), <c>WorkerId</c>, <c>PartitionCount</c>, <c>MaxQueuePollingInterval</c>, <c>MessageVisibilityTimeout</c>, <c>ExtendedSessionIdleTimeout</c>, <c>LogLevel</c>.
     /// Without <c>AzureStorage</c> the backend is in memory.
     /// </summary>
     public const string DurableSection = "Swarm:Durable";

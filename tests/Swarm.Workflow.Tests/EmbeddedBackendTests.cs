@@ -323,6 +323,87 @@ file sealed record CounterState(int Total, int Events, bool Gated);
 
 file sealed record Gate(TaskCompletionSource Entered, TaskCompletionSource Release);
 
+/// <summary>
+/// Extended sessions on the Azure Storage provider (Azurite): the proxy keeps an orchestration's session open between
+/// episodes, so the provider reads the instance's history once instead of once per episode, and nothing changes in what
+/// the orchestrations do — continue-as-new, external events, and a session that idles out.
+/// </summary>
+[Collection(AzureStorageCollection.Name)]
+public sealed class ExtendedSessionsOnAzureStorage(AzuriteFixture azurite)
+{
+    private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(60);
+
+    [Theory]
+    [InlineData(true, 1)]
+    [InlineData(false, 6)]
+    public async Task A_five_activity_chain_reads_its_history_once_in_a_session_and_per_episode_without(bool sessions, int historyReads)
+    {
+        await using var host = await EmbeddedTestHost.StartAsync(OnAzurite(sessions ? TimeSpan.FromSeconds(5) : TimeSpan.Zero, LogLevel.Information), LogLevel.Information);
+        using var cts = new CancellationTokenSource(TestTimeout);
+
+        var ids = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => host.Client.ScheduleNewOrchestrationInstanceAsync(TestTasks.Chain, i * 10, cts.Token)));
+        foreach (var (id, i) in ids.Select((id, i) => (id, i)))
+        {
+            var done = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, cts.Token);
+            Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+            Assert.Equal(i * 10 + 5, done.ReadOutputAs<int>());
+        }
+
+        // The provider logs each read of an instance's history: "{id}: Fetched N history events from the history table",
+        // or "{id}: No history events were found" for the first episode.
+        foreach (var id in ids)
+        {
+            var reads = host.Logs.Count(l => l.Category.StartsWith("DurableTask.AzureStorage", StringComparison.Ordinal)
+                && l.Message.Contains(id, StringComparison.Ordinal)
+                && (l.Message.Contains("history events from the history table", StringComparison.Ordinal) || l.Message.Contains("No history events were found", StringComparison.Ordinal)));
+            Assert.True(historyReads == reads, $"{id}: {reads} reads; " + string.Join(" | ", host.Logs.Where(l => l.Message.Contains(id, StringComparison.Ordinal)).Select(l => l.Message)));
+        }
+    }
+
+    [Fact]
+    public async Task Events_and_continue_as_new_inside_a_session_lose_nothing()
+    {
+        await using var host = await EmbeddedTestHost.StartAsync(OnAzurite(TimeSpan.FromSeconds(5)));
+        using var cts = new CancellationTokenSource(TestTimeout);
+
+        var id = await host.Client.ScheduleNewOrchestrationInstanceAsync(TestTasks.Counter, new CounterState(0, 0, Gated: false), cts.Token);
+        await host.Client.WaitForInstanceStartAsync(id, cts.Token);
+        foreach (var add in new[] { 1, 2, 3 })
+        {
+            await host.Client.RaiseEventAsync(id, "add", add, cts.Token);
+        }
+
+        var done = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, cts.Token);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        Assert.Equal(6, done.ReadOutputAs<int>());
+    }
+
+    [Fact]
+    public async Task An_event_after_the_session_idled_out_still_reaches_the_instance()
+    {
+        await using var host = await EmbeddedTestHost.StartAsync(OnAzurite(TimeSpan.FromSeconds(1)));
+        using var cts = new CancellationTokenSource(TestTimeout);
+
+        var id = await host.Client.ScheduleNewOrchestrationInstanceAsync(TestTasks.Approval, cts.Token);
+        await SwarmTestHost.EventuallyAsync(
+            () => host.Client.GetInstanceAsync(id, getInputsAndOutputs: true, cts.Token), i => i?.SerializedCustomStatus == "\"waiting\"", TimeSpan.FromSeconds(30));
+        await Task.Delay(TimeSpan.FromSeconds(2.5), cts.Token);
+        await host.Client.RaiseEventAsync(id, "approve", "chair", cts.Token);
+
+        var done = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, cts.Token);
+        Assert.Equal("approved by chair", done.ReadOutputAs<string>());
+    }
+
+    /// <summary>A task hub of its own on the shared Azurite, sessions idling out after <paramref name="idleTimeout"/> (zero: off).</summary>
+    private Action<EmbeddedDurableOptions> OnAzurite(TimeSpan idleTimeout, LogLevel providerLogs = LogLevel.Warning) => options =>
+    {
+        options.TaskHub = $"sessions{Guid.NewGuid():N}"[..20];
+        options.AzureStorage = azurite.Storage();
+        options.AzureStorage.ExtendedSessionIdleTimeout = idleTimeout;
+        options.AzureStorage.LogLevel = providerLogs;
+    };
+}
+
 file static class TestTasks
 {
     public const string Chain = "Chain";
@@ -427,13 +508,15 @@ file sealed class EmbeddedTestHost : IAsyncDisposable
 
     public ConcurrentQueue<LogEntry> Logs { get; }
 
-    public static async Task<EmbeddedTestHost> StartAsync()
+    /// <summary>A host on the in-memory backend, or as <paramref name="configure"/> sets it; captures records from <paramref name="capture"/> up.</summary>
+    public static async Task<EmbeddedTestHost> StartAsync(Action<EmbeddedDurableOptions>? configure = null, LogLevel capture = LogLevel.Warning)
     {
         var logs = new ConcurrentQueue<LogEntry>();
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(new CapturingLoggerProvider(logs));
-        builder.Services.AddEmbeddedDurableTask(TestTasks.Register);
+        builder.Logging.SetMinimumLevel(capture);
+        builder.Logging.AddProvider(new CapturingLoggerProvider(logs, capture));
+        builder.Services.AddEmbeddedDurableTask(TestTasks.Register, configure);
         var host = builder.Build();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await host.StartAsync(timeout.Token);
@@ -447,20 +530,20 @@ file sealed class EmbeddedTestHost : IAsyncDisposable
         host.Dispose();
     }
 
-    private sealed class CapturingLoggerProvider(ConcurrentQueue<LogEntry> logs) : ILoggerProvider
+    private sealed class CapturingLoggerProvider(ConcurrentQueue<LogEntry> logs, LogLevel capture) : ILoggerProvider
     {
-        public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, logs);
+        public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, logs, capture);
 
         public void Dispose()
         {
         }
     }
 
-    private sealed class CapturingLogger(string category, ConcurrentQueue<LogEntry> logs) : ILogger
+    private sealed class CapturingLogger(string category, ConcurrentQueue<LogEntry> logs, LogLevel capture) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= capture;
 
         public void Log<TState>(
             LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>

@@ -26,8 +26,9 @@ internal static class AzureStorageBackend
         WorkItemQueueVisibilityTimeout = storage.MessageVisibilityTimeout,
         MaxConcurrentTaskOrchestrationWorkItems = backend.MaxConcurrentWorkItems,
         MaxConcurrentTaskActivityWorkItems = backend.MaxConcurrentWorkItems,
-        // The sidecar's dispatcher never keeps a session open, so extended sessions would change nothing.
-        ExtendedSessionsEnabled = false,
+        // The sidecar's dispatcher releases every session after one episode; the proxy keeps them open (ExtendedSessions).
+        ExtendedSessionsEnabled = storage.ExtendedSessionIdleTimeout > TimeSpan.Zero,
+        ExtendedSessionIdleTimeout = storage.ExtendedSessionIdleTimeout > TimeSpan.Zero ? storage.ExtendedSessionIdleTimeout : TimeSpan.FromSeconds(30),
         // A start of an instance id that is running fails (AlreadyExists) instead of silently doing nothing.
         ThrowExceptionOnInvalidDedupeStatus = true,
         LoggerFactory = loggerFactory,

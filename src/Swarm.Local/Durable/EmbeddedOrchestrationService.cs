@@ -23,11 +23,12 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
     private static readonly OrchestrationStatus[] ActiveStatuses =
         [OrchestrationStatus.Pending, OrchestrationStatus.Running, OrchestrationStatus.Suspended];
 
-    // Waiting for completion polls the instances table at 10 ms, doubling to at most 100 ms: a short orchestration is
-    // seen done within ~10 ms of finishing, and a long one costs the storage at most ten reads a second per waiter.
-    // A completion in this process wakes its waiters at once (CompleteAndSignalAsync); polling finds the others.
-    private static readonly TimeSpan FirstWaitPoll = TimeSpan.FromMilliseconds(10);
-    private static readonly TimeSpan MaxWaitPoll = TimeSpan.FromMilliseconds(100);
+    // Waiting for completion: a completion in this process wakes its waiters at once (CompleteAndSignalAsync); polling
+    // the Instances table finds the others (another host on the hub), from 50 ms after the first read, doubling to 1 s.
+    // On Azurite every read is a query that filters the whole table in the emulator's one thread: polling from 10 ms up
+    // to 100 ms cost about 18 reads per chain of five activities, most of the emulator's requests at 16 in flight.
+    private static readonly TimeSpan FirstWaitPoll = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan MaxWaitPoll = TimeSpan.FromSeconds(1);
 
     private readonly Lock gate = new();
     private readonly TaskCompletionSource stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -39,6 +40,8 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
     private bool polls;
     private bool recordsHistory;
     private bool pagesByOffset;
+    // Extended sessions for the Azure Storage provider (null when off, and for the in-memory service).
+    private ExtendedSessions? sessions;
     // Instances that finished in this process since a waiter last looked: a waiter wakes at once instead of at its next poll.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> finishedHere = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string? ExecutionId, HistoryEvent[] Events)> histories = new(StringComparer.Ordinal);
@@ -53,16 +56,20 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
     /// Wraps <paramref name="inner"/>. <paramref name="dropsMessagesToMissingInstances"/>: the service re-queues a
     /// message to an instance that does not exist forever (the in-memory one), so the proxy drops it as durable
     /// backends do. <paramref name="polls"/>: the service's <c>WaitForOrchestrationAsync</c> polls its store every 2 s
-    /// (Azure Storage), so the proxy polls from every 10 ms, backing off to 100 ms. <paramref name="recordsHistory"/>:
+    /// (Azure Storage), so the proxy wakes waiters when an instance finishes in this process and polls for the
+    /// others from 50 ms, backing off to 1 s. <paramref name="recordsHistory"/>:
     /// the service cannot answer <c>GetOrchestrationHistoryAsync</c> (the in-memory one), so the proxy keeps each
     /// instance's current history as its episodes complete and answers it in the Azure Storage provider's format.
     /// <paramref name="pagesByOffset"/>: the service pages instance queries by an offset into a hash table whose order
     /// changes as instances are added (the in-memory one), so following its tokens can repeat or skip instances; the
     /// proxy pages in instance-id order instead, as the Azure Storage provider does, with the last id as the token.
+    /// <paramref name="maxExtendedSessions"/>: above zero, the service hands out sessions (the Azure Storage provider
+    /// with <c>ExtendedSessionsEnabled</c>) and the proxy keeps up to this many open between episodes
+    /// (<see cref="ExtendedSessions"/>), which the sidecar's dispatcher does not do itself.
     /// </summary>
     public static IEmbeddedOrchestrationService Create(
         object inner, int maxConcurrentWorkItems, bool dropsMessagesToMissingInstances, bool polls, ILogger logger, bool recordsHistory = false,
-        bool pagesByOffset = false)
+        bool pagesByOffset = false, int maxExtendedSessions = 0)
     {
         if (inner is not (IOrchestrationService and IOrchestrationServiceClient and IOrchestrationServiceQueryClient and IOrchestrationServicePurgeClient))
         {
@@ -78,6 +85,7 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
         self.recordsHistory = recordsHistory;
         self.pagesByOffset = pagesByOffset;
         self.logger = logger;
+        self.sessions = maxExtendedSessions > 0 ? new ExtendedSessions((IOrchestrationService)inner, maxExtendedSessions, logger) : null;
         return proxy;
     }
 
@@ -124,6 +132,13 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
                 return maxConcurrentWorkItems;
             case nameof(IOrchestrationService.LockNextTaskOrchestrationWorkItemAsync) when dropsMessagesToMissingInstances:
                 return LockNextStartedWorkItemAsync((TimeSpan)args[0]!, (CancellationToken)args[1]!);
+            case nameof(IOrchestrationService.LockNextTaskOrchestrationWorkItemAsync) when sessions is not null:
+                return sessions.LockNextAsync((TimeSpan)args[0]!, (CancellationToken)args[1]!);
+            case nameof(IOrchestrationService.AbandonTaskOrchestrationWorkItemAsync) when sessions is not null:
+                sessions.Abandoned((TaskOrchestrationWorkItem)args[0]!);
+                return Forward(targetMethod, args);
+            case nameof(IOrchestrationService.ReleaseTaskOrchestrationWorkItemAsync) when sessions is not null:
+                return sessions.ReleaseAsync((TaskOrchestrationWorkItem)args[0]!);
             // The client sends no reuse policy; without one the Azure Storage provider would overwrite a running instance.
             case nameof(IOrchestrationServiceClient.CreateTaskOrchestrationAsync) when args is [_, null]:
                 return Forward(targetMethod, [args[0], ActiveStatuses]);
@@ -183,6 +198,11 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
             {
                 LogStartFailed(logger, error);
                 return;
+            }
+
+            if (sessions is not null)
+            {
+                await sessions.StopAsync();
             }
 
             // Forced: the worker has already gone, so a graceful stop would wait for work items that can no longer
@@ -256,6 +276,11 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
     private async Task CompleteAndSignalAsync(MethodInfo targetMethod, object?[] args)
     {
         await (Task)Forward(targetMethod, args)!;
+        if (args is [TaskOrchestrationWorkItem committed, OrchestrationRuntimeState episode, ..])
+        {
+            sessions?.Completed(committed, episode);
+        }
+
         if (args is [TaskOrchestrationWorkItem workItem, OrchestrationRuntimeState state, ..]
             && state.OrchestrationStatus is OrchestrationStatus.Completed or OrchestrationStatus.Failed
                 or OrchestrationStatus.Terminated or OrchestrationStatus.Canceled
@@ -292,7 +317,10 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
         }
     }
 
-    /// <summary>Waits for an instance to finish, polling its state from every 10 ms up to every 100 ms; null after <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// Waits for an instance to finish: woken at once by a completion in this process, else by polling its state 50 ms
+    /// after the first read, doubling to every 1 s; null after <paramref name="timeout"/>.
+    /// </summary>
     private async Task<OrchestrationState?> WaitAsync(string instanceId, string? executionId, TimeSpan timeout, CancellationToken cancellationToken)
     {
         try
@@ -318,11 +346,11 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
         {
             // Registered before the read, so a completion between the read and the wait still wakes this waiter.
             var finished = finishedHere.GetOrAdd(instanceId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
-            var state = await client.GetOrchestrationStateAsync(instanceId, executionId);
-            if (state is { OrchestrationStatus: not (OrchestrationStatus.Running or OrchestrationStatus.Pending or OrchestrationStatus.Suspended or OrchestrationStatus.ContinuedAsNew) })
+            // With a zero timeout the stock wait reads the state once: a finished instance comes back with the inputs
+            // and outputs the provider moved to blobs, a running one as null.
+            if (await client.WaitForOrchestrationAsync(instanceId, executionId!, TimeSpan.Zero, cancellationToken) is { } done)
             {
-                // The stock wait fetches inputs and outputs the provider moved to blobs; with a zero timeout it returns at once.
-                return await client.WaitForOrchestrationAsync(instanceId, executionId!, TimeSpan.Zero, cancellationToken);
+                return done;
             }
 
             if (DateTime.UtcNow >= deadline)
