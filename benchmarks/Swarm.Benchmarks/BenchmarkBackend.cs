@@ -34,6 +34,9 @@ public sealed class BenchmarkBackend : IAsyncDisposable
     /// <summary>The provider's longest idle queue poll (<c>--poll-ms</c>, default 1000, the local host's default).</summary>
     public TimeSpan Polling { get; }
 
+    /// <summary>Control-queue partitions of each new hub (<c>--partitions</c>, 1–16, default 4, the local host's default).</summary>
+    public int Partitions { get; private init; } = 4;
+
     /// <summary>Azurite's connection string, when on Azurite.</summary>
     public string? ConnectionString => _azurite?.ConnectionString;
 
@@ -51,7 +54,10 @@ public sealed class BenchmarkBackend : IAsyncDisposable
                 var kept = BenchmarkArgs.Text(args, "--home");
                 var home = kept is null ? Directory.CreateTempSubdirectory("swarm-bench-azurite-").FullName : Directory.CreateDirectory(kept).FullName;
                 var azurite = await Azurite.StartOrReuseAsync(home, TimeSpan.FromSeconds(60));
-                return new BenchmarkBackend(name, home, azurite, polling, keepHome: kept is not null, taskHub: BenchmarkArgs.Text(args, "--task-hub"));
+                return new BenchmarkBackend(name, home, azurite, polling, keepHome: kept is not null, taskHub: BenchmarkArgs.Text(args, "--task-hub"))
+                {
+                    Partitions = BenchmarkArgs.Option(args, "--partitions", 4),
+                };
             default:
                 throw new ArgumentException($"--backend: '{name}' is not memory or azurite.");
         }
@@ -77,7 +83,10 @@ public sealed class BenchmarkBackend : IAsyncDisposable
         }
 
         options.TaskHub = TaskHub();
-        options.AzureStorage = new DurableStorageOptions { ConnectionString = _azurite.ConnectionString, WorkerId = "bench", MaxQueuePollingInterval = Polling };
+        options.AzureStorage = new DurableStorageOptions
+        {
+            ConnectionString = _azurite.ConnectionString, WorkerId = "bench", MaxQueuePollingInterval = Polling, PartitionCount = Partitions,
+        };
     }
 
     /// <inheritdoc/>

@@ -27,7 +27,7 @@ public sealed class RawAzureStorageChain : IAsyncDisposable
     /// provider's extended sessions (5 s idle, as the sidecar's default) when <paramref name="extendedSessions"/>; off is
     /// the provider's and Durable Functions' default.
     /// </summary>
-    public static async Task<RawAzureStorageChain> StartAsync(string connectionString, TimeSpan polling, bool extendedSessions = false)
+    public static async Task<RawAzureStorageChain> StartAsync(string connectionString, TimeSpan polling, bool extendedSessions = false, int partitions = 4)
     {
         var service = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
         {
@@ -39,6 +39,7 @@ public sealed class RawAzureStorageChain : IAsyncDisposable
             MaxConcurrentTaskOrchestrationWorkItems = 1000,
             MaxConcurrentTaskActivityWorkItems = 1000,
             ExtendedSessionsEnabled = extendedSessions,
+            PartitionCount = partitions,
             ExtendedSessionIdleTimeout = TimeSpan.FromSeconds(5),
             LoggerFactory = NullLoggerFactory.Instance,
         });

@@ -24,10 +24,10 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
         [OrchestrationStatus.Pending, OrchestrationStatus.Running, OrchestrationStatus.Suspended];
 
     // Waiting for completion: a completion in this process wakes its waiters at once (CompleteAndSignalAsync); polling
-    // the Instances table finds the others (another host on the hub), from 50 ms after the first read, doubling to 1 s.
+    // the Instances table finds the others (another host on the hub), from 250 ms after the first read, doubling to 1 s.
     // On Azurite every read is a query that filters the whole table in the emulator's one thread: polling from 10 ms up
     // to 100 ms cost about 18 reads per chain of five activities, most of the emulator's requests at 16 in flight.
-    private static readonly TimeSpan FirstWaitPoll = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan FirstWaitPoll = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan MaxWaitPoll = TimeSpan.FromSeconds(1);
 
     private readonly Lock gate = new();
@@ -57,7 +57,7 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
     /// message to an instance that does not exist forever (the in-memory one), so the proxy drops it as durable
     /// backends do. <paramref name="polls"/>: the service's <c>WaitForOrchestrationAsync</c> polls its store every 2 s
     /// (Azure Storage), so the proxy wakes waiters when an instance finishes in this process and polls for the
-    /// others from 50 ms, backing off to 1 s. <paramref name="recordsHistory"/>:
+    /// others from 250 ms, backing off to 1 s. <paramref name="recordsHistory"/>:
     /// the service cannot answer <c>GetOrchestrationHistoryAsync</c> (the in-memory one), so the proxy keeps each
     /// instance's current history as its episodes complete and answers it in the Azure Storage provider's format.
     /// <paramref name="pagesByOffset"/>: the service pages instance queries by an offset into a hash table whose order
@@ -318,7 +318,7 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
     }
 
     /// <summary>
-    /// Waits for an instance to finish: woken at once by a completion in this process, else by polling its state 50 ms
+    /// Waits for an instance to finish: woken at once by a completion in this process, else by polling its state 250 ms
     /// after the first read, doubling to every 1 s; null after <paramref name="timeout"/>.
     /// </summary>
     private async Task<OrchestrationState?> WaitAsync(string instanceId, string? executionId, TimeSpan timeout, CancellationToken cancellationToken)
