@@ -60,9 +60,12 @@ internal sealed partial class ExtendedSessions(IOrchestrationService inner, int 
                 }
 
                 pendingLock ??= inner.LockNextTaskOrchestrationWorkItemAsync(timeout, cancellationToken);
-                var ready = resumed.Reader.WaitToReadAsync(cancellationToken).AsTask();
+                // The wait for a resumed session is cancelled when the provider's fetch wins, so waits do not pile up.
+                using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                var ready = resumed.Reader.WaitToReadAsync(waiting.Token).AsTask();
                 if (await Task.WhenAny(pendingLock, ready) == pendingLock)
                 {
+                    await waiting.CancelAsync();
                     var locked = pendingLock;
                     pendingLock = null;
                     return await locked;
