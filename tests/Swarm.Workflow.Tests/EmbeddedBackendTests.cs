@@ -404,6 +404,37 @@ public sealed class ExtendedSessionsOnAzureStorage(AzuriteFixture azurite)
     };
 }
 
+/// <summary>
+/// A sub-orchestration on the Azure Storage provider (Azurite). The sidecar passed the gRPC request's map field on as
+/// the child's tags, the provider wrote the start message with that runtime type's name and could not read it back:
+/// the child never started and the parent waited forever (found by a remediation re-opening an incident).
+/// </summary>
+[Collection(AzureStorageCollection.Name)]
+public sealed class SubOrchestrationsOnAzureStorage(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task A_sub_orchestration_starts_completes_and_its_parent_history_reads_back()
+    {
+        await using var host = await EmbeddedTestHost.StartAsync(options =>
+        {
+            options.TaskHub = $"suborch{Guid.NewGuid():N}"[..20];
+            options.AzureStorage = azurite.Storage();
+        });
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+
+        var id = await host.Client.ScheduleNewOrchestrationInstanceAsync(TestTasks.Parent, 10, cts.Token);
+        var done = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, cts.Token);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        Assert.Equal(15, done.ReadOutputAs<int>());
+
+        var child = await host.Client.GetInstanceAsync($"{id}-child", getInputsAndOutputs: true, cts.Token);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, child?.RuntimeStatus);
+        var history = await host.Client.GetOrchestrationHistoryAsync(id, cts.Token);
+        Assert.Contains(history, e => e is DurableTask.Core.History.SubOrchestrationInstanceCreatedEvent);
+        Assert.Contains(history, e => e is DurableTask.Core.History.SubOrchestrationInstanceCompletedEvent);
+    }
+}
+
 file static class TestTasks
 {
     public const string Chain = "Chain";
@@ -411,6 +442,7 @@ file static class TestTasks
     public const string Counter = "Counter";
     public const string NotifyThenContinue = "NotifyThenContinue";
     public const string TimedWait = "TimedWait";
+    public const string Parent = "Parent";
 
     private static readonly ConcurrentDictionary<string, Gate> Gates = new();
 
@@ -437,6 +469,10 @@ file static class TestTasks
 
             return value;
         });
+
+        // Runs the chain as a sub-orchestration with a known id, then reports its output.
+        tasks.AddOrchestratorFunc<int, int>(Parent, (context, value) =>
+            context.CallSubOrchestratorAsync<int>(Chain, value, new SubOrchestrationOptions { InstanceId = $"{context.InstanceId}-child" }));
 
         tasks.AddOrchestratorFunc<string>(Approval, async context =>
         {

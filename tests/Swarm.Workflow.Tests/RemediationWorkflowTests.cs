@@ -145,7 +145,7 @@ public class RemediationWorkflowTests : IAsyncLifetime
     [Fact]
     public async Task An_objection_puts_the_plan_to_a_vote_and_a_rejected_plan_applies_nothing()
     {
-        await using var board = await SwarmTestHost.StartAsync(o => o.Remediation = new RemediationOptions { ApprovalWindow = TimeSpan.FromSeconds(30) });
+        await using var board = await StartHostAsync(o => o.Remediation = new RemediationOptions { ApprovalWindow = TimeSpan.FromSeconds(30) });
         var intake = board.Services.GetRequiredService<AlertIntake>();
         var receipt = (await intake.ReceiveAsync([Alert("SlowTransitions")])).Single();
         var waiting = await IncidentAsync(board, receipt.RemediationId, r => r.State == RemediationState.AwaitingApproval, what: "awaiting approval");
@@ -189,7 +189,7 @@ public class RemediationWorkflowTests : IAsyncLifetime
     [Fact]
     public async Task A_remediation_still_firing_after_its_window_is_not_effective_and_escalates_to_the_teams_board()
     {
-        await using var strict = await SwarmTestHost.StartAsync(o => o.Remediation = new RemediationOptions
+        await using var strict = await StartHostAsync(o => o.Remediation = new RemediationOptions
         {
             VerifyWindow = TimeSpan.FromSeconds(1),
             ApprovalWindow = TimeSpan.FromSeconds(1),
@@ -237,7 +237,7 @@ public class RemediationWorkflowTests : IAsyncLifetime
     [Fact]
     public async Task In_vote_mode_the_plan_goes_straight_to_a_vote_and_acts_when_it_passes()
     {
-        await using var board = await SwarmTestHost.StartAsync(o => o.Remediation = new RemediationOptions { ShedLoadApproval = ApprovalMode.Vote });
+        await using var board = await StartHostAsync(o => o.Remediation = new RemediationOptions { ShedLoadApproval = ApprovalMode.Vote });
         var intake = board.Services.GetRequiredService<AlertIntake>();
         var receipt = (await intake.ReceiveAsync([Alert("AgentHighErrorRate", ("team", "by-vote"))])).Single();
         var waiting = await IncidentAsync(board, receipt.RemediationId, r => r.State == RemediationState.AwaitingApproval, what: "awaiting the vote");
@@ -258,7 +258,7 @@ public class RemediationWorkflowTests : IAsyncLifetime
     [Fact]
     public async Task A_dry_run_records_what_it_would_do_and_applies_nothing()
     {
-        await using var dry = await SwarmTestHost.StartAsync(o => o.Remediation = new RemediationOptions { DryRun = true });
+        await using var dry = await StartHostAsync(o => o.Remediation = new RemediationOptions { DryRun = true });
         var intake = dry.Services.GetRequiredService<AlertIntake>();
         var lean = (await intake.ReceiveAsync([Alert("HighDefectRate", ("team", "dry"))])).Single();
         var shed = (await intake.ReceiveAsync([Alert("AgentHighErrorRate", ("team", "dry"))])).Single();
@@ -394,7 +394,7 @@ public class RemediationWorkflowTests : IAsyncLifetime
     [Fact]
     public async Task The_storm_limit_suppresses_incidents_beyond_the_global_rate_and_records_why()
     {
-        await using var limited = await SwarmTestHost.StartAsync(o => o.Remediation = new RemediationOptions { MaxStartsPerMinute = 2 });
+        await using var limited = await StartHostAsync(o => o.Remediation = new RemediationOptions { MaxStartsPerMinute = 2 });
         var intake = limited.Services.GetRequiredService<AlertIntake>();
 
         var receipts = new List<AlertReceipt>();
@@ -442,7 +442,7 @@ public class RemediationWorkflowTests : IAsyncLifetime
     [Fact]
     public async Task A_closed_incident_is_kept_as_a_record_when_the_next_one_opens_and_both_are_listed()
     {
-        await using var quick = await SwarmTestHost.StartAsync(o => o.Remediation = new RemediationOptions { NotifyCooldown = TimeSpan.Zero });
+        await using var quick = await StartHostAsync(o => o.Remediation = new RemediationOptions { NotifyCooldown = TimeSpan.Zero });
         var intake = quick.Services.GetRequiredService<AlertIntake>();
         var alert = Alert("QueueBacklog", ("team", "rec"));
         var remediationId = (await intake.ReceiveAsync([alert])).Single().RemediationId;

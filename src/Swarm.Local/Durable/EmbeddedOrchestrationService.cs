@@ -124,6 +124,14 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
     {
         ArgumentNullException.ThrowIfNull(targetMethod);
         args ??= [];
+        if (targetMethod.Name is nameof(IOrchestrationService.CompleteTaskOrchestrationWorkItemAsync)
+            or nameof(IOrchestrationServiceClient.CreateTaskOrchestrationAsync)
+            or nameof(IOrchestrationServiceClient.SendTaskOrchestrationMessageAsync)
+            or nameof(IOrchestrationServiceClient.SendTaskOrchestrationMessageBatchAsync))
+        {
+            PlainTags(args);
+        }
+
         switch (targetMethod.Name)
         {
             // The stock caps equal the core count and make the sidecar's dispatcher sleep 500 ms whenever they are reached.
@@ -172,6 +180,94 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
                 return StopAfterStartAsync(start);
             default:
                 return Forward(targetMethod, args);
+        }
+    }
+
+    /// <summary>
+    /// Gives every event about to be stored a plain <see cref="Dictionary{TKey,TValue}"/> of tags. The sidecar passes
+    /// the gRPC request's map field (<c>Google.Protobuf.Collections.MapField</c>) on as a sub-orchestration's or a
+    /// client-started instance's tags, and the Azure Storage provider writes queue messages with their runtime type
+    /// names and cannot resolve that type when it reads the message back: the start message of a sub-orchestration
+    /// failed to deserialize at every poll and the parent waited forever (a remediation re-opening an incident did).
+    /// </summary>
+    private static void PlainTags(object?[] args)
+    {
+        foreach (var arg in args)
+        {
+            switch (arg)
+            {
+                case TaskMessage message:
+                    PlainTags(message.Event);
+                    break;
+                case IEnumerable<TaskMessage> messages:
+                    foreach (var message in messages)
+                    {
+                        PlainTags(message.Event);
+                    }
+
+                    break;
+                case OrchestrationRuntimeState state:
+                    foreach (var added in state.NewEvents)
+                    {
+                        PlainTags(added);
+                    }
+
+                    PlainSubOrchestrationEvents(state);
+                    break;
+                case OrchestrationState { Tags: { } tags } status when tags is not Dictionary<string, string>:
+                    status.Tags = new Dictionary<string, string>(tags, StringComparer.Ordinal);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Replaces the sidecar's own subclass of <see cref="SubOrchestrationInstanceCreatedEvent"/> among the new events with
+    /// the framework's type. The Azure Storage provider writes a history row from the event's data contract, and the
+    /// subclass has none, so the row lacked even its <c>EventType</c>: reading the parent's history failed ("The
+    /// TableEntity did not contain a 'EventType' property"). The subclass only adds a trace context that the provider
+    /// cannot store either.
+    /// </summary>
+    private static void PlainSubOrchestrationEvents(OrchestrationRuntimeState state)
+    {
+        for (var i = 0; i < state.NewEvents.Count; i++)
+        {
+            if (state.NewEvents[i] is not SubOrchestrationInstanceCreatedEvent created || created.GetType() == typeof(SubOrchestrationInstanceCreatedEvent))
+            {
+                continue;
+            }
+
+            var plain = new SubOrchestrationInstanceCreatedEvent(created.EventId);
+            foreach (var property in typeof(SubOrchestrationInstanceCreatedEvent).GetProperties(BindingFlags.Public | BindingFlags.Instance))
+            {
+                if (property.CanRead && property.GetSetMethod() is not null && property.GetIndexParameters().Length == 0)
+                {
+                    property.SetValue(plain, property.GetValue(created));
+                }
+            }
+
+            state.NewEvents[i] = plain;
+            var at = state.Events.IndexOf(created);
+            if (at >= 0)
+            {
+                state.Events[at] = plain;
+            }
+        }
+    }
+
+    private static void PlainTags(HistoryEvent? historyEvent)
+    {
+        switch (historyEvent)
+        {
+            case ExecutionStartedEvent { Tags: { } tags } started when tags is not Dictionary<string, string>:
+                started.Tags = new Dictionary<string, string>(tags, StringComparer.Ordinal);
+                break;
+            case SubOrchestrationInstanceCreatedEvent { Tags: { } tags } created when tags is not Dictionary<string, string>:
+                created.Tags = new Dictionary<string, string>(tags, StringComparer.Ordinal);
+                break;
+            case TaskScheduledEvent { Tags: { } tags } scheduled when tags is not Dictionary<string, string>:
+                scheduled.Tags = new Dictionary<string, string>(tags, StringComparer.Ordinal);
+                break;
         }
     }
 
