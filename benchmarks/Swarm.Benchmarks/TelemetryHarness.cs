@@ -118,18 +118,33 @@ public static class TelemetryHarness
     {
         var off = new List<Sample>();
         var on = new List<Sample>();
+        // Warm-up rounds: at least `warmup`, and more (up to 6 in all) while either configuration still spent over 100 ms
+        // of a round compiling — the JIT's cost is the process's start-up, not the chains'.
+        var extra = 0;
+        var settledAfterWarmup = false;
         for (var round = 1 - warmup; round <= rounds; round++)
         {
-            var slots = slotBase + (1000 * (round + warmup));
+            var slots = slotBase + (1000 * (round + warmup + extra));
             var o = await measure(slots, false);
             var d = await measure(slots + 300, true);
+            var settled = o.Jit < TimeSpan.FromMilliseconds(100) && d.Jit < TimeSpan.FromMilliseconds(100);
+            var warming = round <= 0 || (!settledAfterWarmup && !settled && warmup + extra < 6);
             Console.WriteLine(FormattableString.Invariant(
-                $"{label} round {round}{(round <= 0 ? " (warm-up)" : string.Empty)}: off {o.Throughput:0.0}, on {d.Throughput:0.0} chains/s; swarm cpu per chain off {o.CpuPerChain:0.00}, on {d.CpuPerChain:0.00} ms{more(d)}"));
-            if (round > 0)
+                $"{label} round {round}{(warming ? " (warm-up)" : string.Empty)}: off {o.Throughput:0.0}, on {d.Throughput:0.0} chains/s; swarm cpu per chain off {o.CpuPerChain:0.00}, on {d.CpuPerChain:0.00} ms; jit off {o.Jit.TotalMilliseconds:0}, on {d.Jit.TotalMilliseconds:0} ms{more(d)}"));
+            if (warming)
             {
-                off.Add(o);
-                on.Add(d);
+                if (round > 0)
+                {
+                    extra++;
+                    round--;
+                }
+
+                continue;
             }
+
+            settledAfterWarmup = true;
+            off.Add(o);
+            on.Add(d);
         }
 
         return (off, on);
@@ -137,6 +152,9 @@ public static class TelemetryHarness
 
     private sealed record Sample(int Chains, double Seconds, List<double> Latencies, double Cpu, double DashboardCpu)
     {
+        /// <summary>Time the process spent compiling methods (all threads) while the sample was measured.</summary>
+        public TimeSpan Jit { get; init; }
+
         public double Throughput => Chains / Seconds;
 
         public double CpuPerChain => 1000 * Cpu / Chains;
@@ -186,10 +204,14 @@ public static class TelemetryHarness
         var cpu = self.TotalProcessorTime;
         dashboard?.Refresh();
         var dashboardCpu = dashboard?.TotalProcessorTime ?? TimeSpan.Zero;
+        var compiling = System.Runtime.JitInfo.GetCompilationTime();
         var (chains, seconds, latencies) = await ClosedLoop.RunAsync(InFlight, window, (slot, i) => SwarmChain.RunOnceAsync(commands, client, slotBase + slot, i));
         self.Refresh();
         dashboard?.Refresh();
-        var sample = new Sample(chains, seconds, latencies, (self.TotalProcessorTime - cpu).TotalSeconds, ((dashboard?.TotalProcessorTime ?? TimeSpan.Zero) - dashboardCpu).TotalSeconds);
+        var sample = new Sample(chains, seconds, latencies, (self.TotalProcessorTime - cpu).TotalSeconds, ((dashboard?.TotalProcessorTime ?? TimeSpan.Zero) - dashboardCpu).TotalSeconds)
+        {
+            Jit = System.Runtime.JitInfo.GetCompilationTime() - compiling,
+        };
         await host.StopAsync();
         return sample;
     }
