@@ -118,31 +118,28 @@ public static class TelemetryHarness
     {
         var off = new List<Sample>();
         var on = new List<Sample>();
-        // Warm-up rounds: at least `warmup`, and more (up to 6 in all) while either configuration still spent over 100 ms
-        // of a round compiling — the JIT's cost is the process's start-up, not the chains'.
-        var extra = 0;
-        var settledAfterWarmup = false;
-        for (var round = 1 - warmup; round <= rounds; round++)
+        var round = 0;
+        async Task<(Sample Off, Sample On)> PairAsync(string tag)
         {
-            var slots = slotBase + (1000 * (round + warmup + extra));
+            var slots = slotBase + (1000 * ++round);
             var o = await measure(slots, false);
             var d = await measure(slots + 300, true);
-            var settled = o.Jit < TimeSpan.FromMilliseconds(100) && d.Jit < TimeSpan.FromMilliseconds(100);
-            var warming = round <= 0 || (!settledAfterWarmup && !settled && warmup + extra < 6);
             Console.WriteLine(FormattableString.Invariant(
-                $"{label} round {round}{(warming ? " (warm-up)" : string.Empty)}: off {o.Throughput:0.0}, on {d.Throughput:0.0} chains/s; swarm cpu per chain off {o.CpuPerChain:0.00}, on {d.CpuPerChain:0.00} ms; jit off {o.Jit.TotalMilliseconds:0}, on {d.Jit.TotalMilliseconds:0} ms{more(d)}"));
-            if (warming)
-            {
-                if (round > 0)
-                {
-                    extra++;
-                    round--;
-                }
+                $"{label} round {round}{tag}: off {o.Throughput:0.0}, on {d.Throughput:0.0} chains/s; swarm cpu per chain off {o.CpuPerChain:0.00}, on {d.CpuPerChain:0.00} ms; jit off {o.Jit.TotalMilliseconds:0}, on {d.Jit.TotalMilliseconds:0} ms{more(d)}"));
+            return (o, d);
+        }
 
-                continue;
-            }
+        // Warm-up rounds: at least `warmup`, and more (up to 6 in all) while either configuration still spent over 100 ms
+        // of a round compiling — the JIT's cost is the process's start-up, not the chains'.
+        for (var settled = false; round < warmup || (!settled && round < Math.Max(warmup, 6));)
+        {
+            var (o, d) = await PairAsync(" (warm-up)");
+            settled = o.Jit < TimeSpan.FromMilliseconds(100) && d.Jit < TimeSpan.FromMilliseconds(100);
+        }
 
-            settledAfterWarmup = true;
+        while (off.Count < rounds)
+        {
+            var (o, d) = await PairAsync(string.Empty);
             off.Add(o);
             on.Add(d);
         }

@@ -27,8 +27,8 @@ internal static class AzureStorageBackend
         MaxConcurrentTaskOrchestrationWorkItems = backend.MaxConcurrentWorkItems,
         MaxConcurrentTaskActivityWorkItems = backend.MaxConcurrentWorkItems,
         // The sidecar's dispatcher releases every session after one episode; the proxy keeps them open (ExtendedSessions).
-        ExtendedSessionsEnabled = storage.ExtendedSessionIdleTimeout > TimeSpan.Zero,
-        ExtendedSessionIdleTimeout = storage.ExtendedSessionIdleTimeout > TimeSpan.Zero ? storage.ExtendedSessionIdleTimeout : TimeSpan.FromSeconds(30),
+        ExtendedSessionsEnabled = storage.ExtendedSessions,
+        ExtendedSessionIdleTimeout = storage.ExtendedSessions ? storage.ExtendedSessionIdleTimeout : TimeSpan.FromSeconds(30),
         // A start of an instance id that is running fails (AlreadyExists) instead of silently doing nothing.
         ThrowExceptionOnInvalidDedupeStatus = true,
         LoggerFactory = loggerFactory,

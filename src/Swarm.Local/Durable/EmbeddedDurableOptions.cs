@@ -78,6 +78,9 @@ public sealed class DurableStorageOptions
     /// </summary>
     public TimeSpan ExtendedSessionIdleTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Whether extended sessions are on: <see cref="ExtendedSessionIdleTimeout"/> above zero.</summary>
+    internal bool ExtendedSessions => ExtendedSessionIdleTimeout > TimeSpan.Zero;
+
     /// <summary>
     /// The least severe record of the provider (log category <c>DurableTask.AzureStorage</c>) passed on to the host's
     /// logging: <see cref="Microsoft.Extensions.Logging.LogLevel.Warning"/> by default, because at

@@ -72,7 +72,7 @@ internal sealed class EmbeddedDurableSidecar(EmbeddedDurableBackend backend, ILo
                 ? EmbeddedOrchestrationService.Create(
                     new AzureStorageOrchestrationService(AzureStorageBackend.Settings(backend, storage, loggerFactory)),
                     backend.MaxConcurrentWorkItems, dropsMessagesToMissingInstances: false, polls: true, logger,
-                    maxExtendedSessions: storage.ExtendedSessionIdleTimeout > TimeSpan.Zero ? Math.Max(1, backend.MaxConcurrentWorkItems / 2) : 0)
+                    maxExtendedSessions: storage.ExtendedSessions ? Math.Max(1, backend.MaxConcurrentWorkItems / 2) : 0)
                 : EmbeddedOrchestrationService.Create(
                     new InMemoryOrchestrationService(loggerFactory),
                     backend.MaxConcurrentWorkItems, dropsMessagesToMissingInstances: true, polls: false, logger, recordsHistory: true, pagesByOffset: true);

@@ -214,8 +214,8 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
 
                     PlainSubOrchestrationEvents(state);
                     break;
-                case OrchestrationState { Tags: { } tags } status when tags is not Dictionary<string, string>:
-                    status.Tags = new Dictionary<string, string>(tags, StringComparer.Ordinal);
+                case OrchestrationState status:
+                    status.Tags = Plain(status.Tags);
                     break;
             }
         }
@@ -259,17 +259,21 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
     {
         switch (historyEvent)
         {
-            case ExecutionStartedEvent { Tags: { } tags } started when tags is not Dictionary<string, string>:
-                started.Tags = new Dictionary<string, string>(tags, StringComparer.Ordinal);
+            case ExecutionStartedEvent started:
+                started.Tags = Plain(started.Tags);
                 break;
-            case SubOrchestrationInstanceCreatedEvent { Tags: { } tags } created when tags is not Dictionary<string, string>:
-                created.Tags = new Dictionary<string, string>(tags, StringComparer.Ordinal);
+            case SubOrchestrationInstanceCreatedEvent created:
+                created.Tags = Plain(created.Tags);
                 break;
-            case TaskScheduledEvent { Tags: { } tags } scheduled when tags is not Dictionary<string, string>:
-                scheduled.Tags = new Dictionary<string, string>(tags, StringComparer.Ordinal);
+            case TaskScheduledEvent scheduled:
+                scheduled.Tags = Plain(scheduled.Tags);
                 break;
         }
     }
+
+    /// <summary>The same tags as a plain dictionary; null and plain dictionaries come back as they are.</summary>
+    private static IDictionary<string, string>? Plain(IDictionary<string, string>? tags) =>
+        tags is null or Dictionary<string, string> ? tags : new Dictionary<string, string>(tags, StringComparer.Ordinal);
 
     private async Task StopAfterStartAsync(Task? start)
     {
@@ -372,13 +376,13 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
     private async Task CompleteAndSignalAsync(MethodInfo targetMethod, object?[] args)
     {
         await (Task)Forward(targetMethod, args)!;
-        if (args is [TaskOrchestrationWorkItem committed, OrchestrationRuntimeState episode, ..])
+        if (args is not [TaskOrchestrationWorkItem workItem, OrchestrationRuntimeState state, ..])
         {
-            sessions?.Completed(committed, episode);
+            return;
         }
 
-        if (args is [TaskOrchestrationWorkItem workItem, OrchestrationRuntimeState state, ..]
-            && state.OrchestrationStatus is OrchestrationStatus.Completed or OrchestrationStatus.Failed
+        sessions?.Completed(workItem, state);
+        if (state.OrchestrationStatus is OrchestrationStatus.Completed or OrchestrationStatus.Failed
                 or OrchestrationStatus.Terminated or OrchestrationStatus.Canceled
             && finishedHere.TryRemove(workItem.InstanceId, out var waiters))
         {

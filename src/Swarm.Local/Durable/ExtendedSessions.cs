@@ -35,9 +35,6 @@ internal sealed partial class ExtendedSessions(IOrchestrationService inner, int 
     private Task<TaskOrchestrationWorkItem>? pendingLock;
     private volatile bool stopping;
 
-    /// <summary>Sessions held open now, waiting for messages or handed back to the sidecar.</summary>
-    public int Held => held.Count;
-
     /// <summary>
     /// The next work item: one whose session received new messages, or else the provider's next. A provider fetch that
     /// loses the race to a resumed session is kept for the next call, so no work item is lost between them. Throws
