@@ -9,6 +9,11 @@ namespace Swarm.Benchmarks;
 /// <summary>The swarm chain both the throughput and the telemetry harnesses measure.</summary>
 public static class SwarmChain
 {
+    private static long _reads;
+
+    /// <summary>State reads the chains' waits have made so far in this process (the harness's own polling).</summary>
+    public static long Reads => Interlocked.Read(ref _reads);
+
     /// <summary>
     /// Zero-length windows: a work item's whole life across the agents without waiting on any timer — claim,
     /// Roberts motion (general consent), Scrum team backlog, sprint planning, progress, completion, sprint review
@@ -51,6 +56,7 @@ public static class SwarmChain
         var pause = TimeSpan.FromMilliseconds(1);
         while (limit.Elapsed < TimeSpan.FromSeconds(60))
         {
+            Interlocked.Increment(ref _reads);
             if (await read() is { } value && condition(value))
             {
                 return value;

@@ -27,13 +27,14 @@ namespace Swarm.Benchmarks;
 /// </summary>
 public static class TelemetryHarness
 {
-    private const int InFlight = 16;
+    private static int InFlight = 16;
 
     public static async Task<int> RunAsync(string[] args)
     {
         var window = TimeSpan.FromSeconds(BenchmarkArgs.Option(args, "--seconds", 10));
         var rounds = BenchmarkArgs.Option(args, "--rounds", 3);
         var warmup = Math.Max(1, BenchmarkArgs.Option(args, "--warmup", 2));
+        InFlight = Math.Max(1, BenchmarkArgs.Option(args, "--in-flight", 16));
 
         // --signals traces,logs,metrics (default: all three) exports only those over OTLP in the "on" runs against the
         // null sink, so that what each signal costs can be measured on its own.
@@ -60,6 +61,21 @@ public static class TelemetryHarness
                 d => string.Empty);
         }
 
+        var offCpu = CpuPerChain(sinkOff, s => s.Cpu);
+        var onCpu = CpuPerChain(sinkOn, s => s.Cpu);
+        var efficiency = sinkOff.Zip(sinkOn, (o, d) => o.CpuPerChain / d.CpuPerChain).Order().ToList();
+        var label = $"swarm-chain {InFlight}-in-flight";
+        if (args.Contains("--no-dashboard"))
+        {
+            // The headline alone, without the information part (the Aspire dashboard as the receiver).
+            foreach (var line in Headline())
+            {
+                Console.WriteLine(line);
+            }
+
+            return 0;
+        }
+
         // Information: the Aspire dashboard as the receiver, on the same two cores.
         await using var dashboard = await AspireDashboard.StartAsync();
         using var dashboardProcess = Process.GetProcessById(dashboard.ProcessId);
@@ -74,23 +90,10 @@ public static class TelemetryHarness
 
         using var traces = JsonDocument.Parse(await dashboard.Api.GetStringAsync("/api/telemetry/traces?limit=1"));
         var received = traces.RootElement.GetProperty("totalCount").GetInt32();
-        var offCpu = CpuPerChain(sinkOff, s => s.Cpu);
-        var onCpu = CpuPerChain(sinkOn, s => s.Cpu);
-        var efficiency = sinkOff.Zip(sinkOn, (o, d) => o.CpuPerChain / d.CpuPerChain).Order().ToList();
         var dashboardCpu = CpuPerChain(on, s => s.DashboardCpu);
-        var label = $"swarm-chain {InFlight}-in-flight";
-        foreach (var line in new[]
+        foreach (var line in Headline().Concat(new[]
                  {
-                     // The headline: the swarm's own telemetry cost.
-                     BenchmarkArgs.Figure($"{label} swarm cpu per chain, telemetry off", offCpu, "ms", "0.00"),
-                     BenchmarkArgs.Figure($"{label} swarm cpu per chain, telemetry on", onCpu, "ms", "0.00"),
-                     BenchmarkArgs.Figure($"{label} swarm cpu efficiency off/on (target >= 0.95)", offCpu / onCpu, "ratio", "0.000"),
-                     BenchmarkArgs.Figure($"{label} swarm cpu efficiency off/on, median of rounds", efficiency[efficiency.Count / 2], "ratio", "0.000"),
                      BenchmarkArgs.Figure($"{label} swarm cpu per chain, telemetry on to the dashboard (same cores)", CpuPerChain(on, s => s.Cpu), "ms", "0.00"),
-                     BenchmarkArgs.Figure("telemetry spans per chain", census.Spans, "spans"),
-                     BenchmarkArgs.Figure("telemetry log records per chain", census.Logs, "records"),
-                     BenchmarkArgs.Figure("telemetry otlp bytes per chain (traces + logs, protobuf)", census.OtlpTraceBytes + census.OtlpLogBytes, "bytes", "0"),
-                     BenchmarkArgs.Figure("telemetry azure monitor bytes per chain (track NDJSON)", census.AzureMonitorBytes, "bytes", "0"),
                      // Information: the receiver on the same cores.
                      BenchmarkArgs.Figure($"{label} telemetry-off throughput", Throughput(off), "chains/s"),
                      BenchmarkArgs.Figure($"{label} telemetry-on throughput (dashboard on the same cores)", Throughput(on), "chains/s"),
@@ -101,12 +104,25 @@ public static class TelemetryHarness
                      BenchmarkArgs.Figure("dashboard cpu per span or log record ingested", 1000 * dashboardCpu / (census.Spans + census.Logs), "µs"),
                      BenchmarkArgs.Figure($"{label} dashboard cpu while receiving", on.Sum(s => s.DashboardCpu) / on.Sum(s => s.Seconds), "cores", "0.00"),
                      BenchmarkArgs.Figure("telemetry traces received by the dashboard", received, "traces", "0"),
-                 })
+                 }))
         {
             Console.WriteLine(line);
         }
 
         return 0;
+
+        // The headline: the swarm's own telemetry cost.
+        IEnumerable<string> Headline() =>
+        [
+            BenchmarkArgs.Figure($"{label} swarm cpu per chain, telemetry off", offCpu, "ms", "0.00"),
+            BenchmarkArgs.Figure($"{label} swarm cpu per chain, telemetry on", onCpu, "ms", "0.00"),
+            BenchmarkArgs.Figure($"{label} swarm cpu efficiency off/on (target >= 0.95)", offCpu / onCpu, "ratio", "0.000"),
+            BenchmarkArgs.Figure($"{label} swarm cpu efficiency off/on, median of rounds", efficiency[efficiency.Count / 2], "ratio", "0.000"),
+            BenchmarkArgs.Figure("telemetry spans per chain", census.Spans, "spans"),
+            BenchmarkArgs.Figure("telemetry log records per chain", census.Logs, "records"),
+            BenchmarkArgs.Figure("telemetry otlp bytes per chain (traces + logs, protobuf)", census.OtlpTraceBytes + census.OtlpLogBytes, "bytes", "0"),
+            BenchmarkArgs.Figure("telemetry azure monitor bytes per chain (track NDJSON)", census.AzureMonitorBytes, "bytes", "0"),
+        ];
     }
 
     /// <summary>
@@ -125,7 +141,7 @@ public static class TelemetryHarness
             var o = await measure(slots, false);
             var d = await measure(slots + 300, true);
             Console.WriteLine(FormattableString.Invariant(
-                $"{label} round {round}{tag}: off {o.Throughput:0.0}, on {d.Throughput:0.0} chains/s; swarm cpu per chain off {o.CpuPerChain:0.00}, on {d.CpuPerChain:0.00} ms; jit off {o.Jit.TotalMilliseconds:0}, on {d.Jit.TotalMilliseconds:0} ms{more(d)}"));
+                $"{label} round {round}{tag}: off {o.Throughput:0.0}, on {d.Throughput:0.0} chains/s; swarm cpu per chain off {o.CpuPerChain:0.00}, on {d.CpuPerChain:0.00} ms; jit off {o.Jit.TotalMilliseconds:0}, on {d.Jit.TotalMilliseconds:0} ms; reads per chain off {(double)o.Reads / o.Chains:0.0}, on {(double)d.Reads / d.Chains:0.0}; gc off {o.Gc.PerChain(o.Chains)}, on {d.Gc.PerChain(d.Chains)}{more(d)}"));
             return (o, d);
         }
 
@@ -151,6 +167,12 @@ public static class TelemetryHarness
     {
         /// <summary>Time the process spent compiling methods (all threads) while the sample was measured.</summary>
         public TimeSpan Jit { get; init; }
+
+        /// <summary>What the garbage collector did while the sample was measured.</summary>
+        public GcSnapshot Gc { get; init; }
+
+        /// <summary>State reads the chains' waits made while the sample was measured.</summary>
+        public long Reads { get; init; }
 
         public double Throughput => Chains / Seconds;
 
@@ -202,15 +224,33 @@ public static class TelemetryHarness
         dashboard?.Refresh();
         var dashboardCpu = dashboard?.TotalProcessorTime ?? TimeSpan.Zero;
         var compiling = System.Runtime.JitInfo.GetCompilationTime();
+        var reads = SwarmChain.Reads;
+        var gc = GcSnapshot.Take();
         var (chains, seconds, latencies) = await ClosedLoop.RunAsync(InFlight, window, (slot, i) => SwarmChain.RunOnceAsync(commands, client, slotBase + slot, i));
         self.Refresh();
         dashboard?.Refresh();
         var sample = new Sample(chains, seconds, latencies, (self.TotalProcessorTime - cpu).TotalSeconds, ((dashboard?.TotalProcessorTime ?? TimeSpan.Zero) - dashboardCpu).TotalSeconds)
         {
             Jit = System.Runtime.JitInfo.GetCompilationTime() - compiling,
+            Reads = SwarmChain.Reads - reads,
+            Gc = GcSnapshot.Take() - gc,
         };
         await host.StopAsync();
         return sample;
+    }
+
+    /// <summary>Counters of the garbage collector: bytes allocated, collections by generation, time paused.</summary>
+    private readonly record struct GcSnapshot(long Allocated, int Gen0, int Gen1, int Gen2, TimeSpan Paused)
+    {
+        public static GcSnapshot Take() => new(
+            GC.GetTotalAllocatedBytes(), GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+
+        public static GcSnapshot operator -(GcSnapshot a, GcSnapshot b) =>
+            new(a.Allocated - b.Allocated, a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2, a.Paused - b.Paused);
+
+        /// <summary>Allocated KiB and paused ms per chain, and the collections of the sample by generation.</summary>
+        public string PerChain(int chains) => FormattableString.Invariant(
+            $"{Allocated / 1024.0 / chains:0} KiB/chain, paused {Paused.TotalMilliseconds / chains:0.00} ms/chain, gen0/1/2 {Gen0}/{Gen1}/{Gen2}");
     }
 
     private static double Throughput(List<Sample> samples) => samples.Sum(s => s.Chains) / samples.Sum(s => s.Seconds);
