@@ -435,6 +435,64 @@ public sealed class SubOrchestrationsOnAzureStorage(AzuriteFixture azurite)
     }
 }
 
+/// <summary>
+/// An event raised while its instance is still Pending, on the Azure Storage provider (Azurite). The provider enqueues
+/// a start message before it writes the instance's row and defers a start message dequeued before the row exists; an
+/// event dequeued in that gap was discarded ("No such instance") and the instance ran without it — an agent started
+/// and sent its first command at once lost the command. The test makes the gap last: it creates the instance from a
+/// client of its own (so the host's poller is not woken) and hides the start message for 3 s, as a deferral does.
+/// </summary>
+[Collection(AzureStorageCollection.Name)]
+public sealed class PendingInstancesOnAzureStorage(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task An_event_raised_while_the_start_message_is_deferred_reaches_the_instance()
+    {
+        var storage = azurite.Storage();
+        var hub = $"pending{Guid.NewGuid():N}"[..20];
+        await using var host = await EmbeddedTestHost.StartAsync(options =>
+        {
+            options.TaskHub = hub;
+            options.AzureStorage = storage;
+        });
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        using var creator = new DurableTask.AzureStorage.AzureStorageOrchestrationService(new DurableTask.AzureStorage.AzureStorageOrchestrationServiceSettings
+        {
+            TaskHubName = hub,
+            StorageAccountClientProvider = new DurableTask.AzureStorage.StorageAccountClientProvider(storage.ConnectionString!),
+            PartitionCount = storage.PartitionCount,
+        });
+        var client = new DurableTask.Core.TaskHubClient(creator);
+        var queues = new Azure.Storage.Queues.QueueServiceClient(storage.ConnectionString);
+
+        // The host polls every 100 ms, so now and then it takes the start message before the test hides it: try again.
+        string? id = null;
+        for (var attempt = 0; attempt < 10 && id is null; attempt++)
+        {
+            var candidate = $"pending-{attempt}-{Guid.NewGuid():N}";
+            await client.CreateOrchestrationInstanceAsync(TestTasks.Approval, string.Empty, candidate, null, new Dictionary<string, string>());
+            var hidden = 0;
+            for (var partition = 0; partition < storage.PartitionCount; partition++)
+            {
+                var queue = queues.GetQueueClient($"{hub}-control-{partition:00}");
+                hidden += (await queue.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(3), cts.Token)).Value.Length;
+            }
+
+            id = hidden == 1 ? candidate : null;
+        }
+
+        Assert.NotNull(id);
+        var before = await host.Client.GetInstanceAsync(id, cts.Token);
+        Assert.Equal(OrchestrationRuntimeStatus.Pending, before?.RuntimeStatus);
+
+        await host.Client.RaiseEventAsync(id, "approve", "chair", cts.Token);
+        var done = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, cts.Token);
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        Assert.Equal("approved by chair", done.ReadOutputAs<string>());
+    }
+}
+
 file static class TestTasks
 {
     public const string Chain = "Chain";

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.ExceptionServices;
@@ -29,6 +30,12 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
     // to 100 ms cost about 18 reads per chain of five activities, most of the emulator's requests at 16 in flight.
     private static readonly TimeSpan FirstWaitPoll = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan MaxWaitPoll = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The longest a raised event waits for its instance to leave Pending (<see cref="SendOnceStartedAsync"/>) before it
+    /// is sent anyway: a start runs within milliseconds on a live host, so this only bounds an instance nobody runs.
+    /// </summary>
+    private static readonly TimeSpan PendingEventWait = TimeSpan.FromSeconds(30);
 
     private readonly Lock gate = new();
     private readonly TaskCompletionSource stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -147,6 +154,9 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
                 return Forward(targetMethod, args);
             case nameof(IOrchestrationService.ReleaseTaskOrchestrationWorkItemAsync) when sessions is not null:
                 return sessions.ReleaseAsync((TaskOrchestrationWorkItem)args[0]!);
+            case nameof(IOrchestrationServiceClient.SendTaskOrchestrationMessageAsync)
+                when polls && args is [TaskMessage { Event: EventRaisedEvent, OrchestrationInstance.InstanceId: { } raisedTo }]:
+                return SendOnceStartedAsync(targetMethod, args, raisedTo);
             // The client sends no reuse policy; without one the Azure Storage provider would overwrite a running instance.
             case nameof(IOrchestrationServiceClient.CreateTaskOrchestrationAsync) when args is [_, null]:
                 return Forward(targetMethod, [args[0], ActiveStatuses]);
@@ -415,6 +425,43 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
             LogDroppedMessages(logger, workItem.NewMessages.Count, workItem.InstanceId);
             await ((IOrchestrationService)inner).ReleaseTaskOrchestrationWorkItemAsync(workItem);
         }
+    }
+
+    /// <summary>
+    /// Sends an event raised from outside (the sidecar's <c>RaiseEvent</c>) once its instance has left Pending. The Azure
+    /// Storage provider enqueues a new instance's start message before it writes the instance's row, and a poller that
+    /// dequeues the start message before the row exists defers it (hides it again for a while). An event for the instance
+    /// dequeued in that gap finds no history and no start message, and the provider discards it ("No such instance"):
+    /// the instance then starts without the event, and a command sent right after a start (an agent started and sent
+    /// its first command, an alert to a new incident desk) was lost. While the instance is Pending the send waits,
+    /// reading the instance's row from 10 ms, doubling to 250 ms, for at most <see cref="PendingEventWait"/>; an instance
+    /// that is running, finished or unknown gets the event at once, after that one read. The stock in-memory service
+    /// creates an instance and queues its messages in order, so it needs none of this.
+    /// </summary>
+    private async Task SendOnceStartedAsync(MethodInfo method, object?[] args, string instanceId)
+    {
+        var waited = Stopwatch.StartNew();
+        var poll = TimeSpan.FromMilliseconds(10);
+        while (await IsPendingAsync(instanceId) && waited.Elapsed < PendingEventWait)
+        {
+            await Task.Delay(poll);
+            poll = TimeSpan.FromTicks(Math.Min(poll.Ticks * 2, TimeSpan.FromMilliseconds(250).Ticks));
+        }
+
+        if (waited.Elapsed >= PendingEventWait)
+        {
+            logger.LogWarning("{InstanceId} was still Pending after {Seconds} s; its event is sent anyway and may be discarded.", instanceId, PendingEventWait.TotalSeconds);
+        }
+
+        await (Task)Forward(method, args)!;
+    }
+
+    private async Task<bool> IsPendingAsync(string instanceId)
+    {
+        var states = inner is DurableTask.AzureStorage.AzureStorageOrchestrationService azure
+            ? await azure.GetOrchestrationStateAsync(instanceId, allExecutions: false, fetchInput: false)
+            : await ((IOrchestrationServiceClient)inner).GetOrchestrationStateAsync(instanceId, allExecutions: false);
+        return states is [{ OrchestrationStatus: OrchestrationStatus.Pending }, ..];
     }
 
     /// <summary>
