@@ -491,6 +491,42 @@ public sealed class PendingInstancesOnAzureStorage(AzuriteFixture azurite)
         Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
         Assert.Equal("approved by chair", done.ReadOutputAs<string>());
     }
+
+    [Fact]
+    public async Task An_instance_created_without_tags_by_another_client_reads_back_and_completes()
+    {
+        var storage = azurite.Storage();
+        var hub = $"untagged{Guid.NewGuid():N}"[..20];
+        await using var host = await EmbeddedTestHost.StartAsync(options =>
+        {
+            options.TaskHub = hub;
+            options.AzureStorage = storage;
+        });
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var creator = new DurableTask.AzureStorage.AzureStorageOrchestrationService(new DurableTask.AzureStorage.AzureStorageOrchestrationServiceSettings
+        {
+            TaskHubName = hub,
+            StorageAccountClientProvider = new DurableTask.AzureStorage.StorageAccountClientProvider(storage.ConnectionString!),
+            PartitionCount = storage.PartitionCount,
+        });
+        var id = $"untagged-{Guid.NewGuid():N}";
+
+        // No tags: the framework's own client stores none.
+        await new DurableTask.Core.TaskHubClient(creator).CreateOrchestrationInstanceAsync(TestTasks.Approval, string.Empty, id, null);
+        var read = await host.Client.GetInstanceAsync(id, getInputsAndOutputs: true, cts.Token);
+        var listed = new List<OrchestrationMetadata>();
+        await foreach (var instance in host.Client.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = "untagged-" }).WithCancellation(cts.Token))
+        {
+            listed.Add(instance);
+        }
+
+        await host.Client.RaiseEventAsync(id, "approve", "chair", cts.Token);
+        var done = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, cts.Token);
+
+        Assert.NotNull(read);
+        Assert.Equal(id, Assert.Single(listed).InstanceId);
+        Assert.Equal("approved by chair", done.ReadOutputAs<string>());
+    }
 }
 
 file static class TestTasks

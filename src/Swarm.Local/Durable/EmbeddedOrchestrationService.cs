@@ -168,6 +168,15 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
                 return Task.FromResult(RecordedHistory((string)args[0]!, (string?)args[1]));
             case nameof(IOrchestrationServiceQueryClient.GetOrchestrationWithQueryAsync) when pagesByOffset:
                 return QueryInIdOrderAsync((OrchestrationQuery)args[0]!, (CancellationToken)args[1]!);
+            // An instance created by a client other than the sidecar (the framework's TaskHubClient, another app on the
+            // same hub) may have no tags; the sidecar copies them into its answer's map field and fails on null, so
+            // every read of such an instance was an error. The proxy answers with empty tags instead.
+            case nameof(IOrchestrationServiceClient.GetOrchestrationStateAsync) when targetMethod.ReturnType == typeof(Task<OrchestrationState>):
+                return WithTagsAsync((Task<OrchestrationState>)Forward(targetMethod, args)!);
+            case nameof(IOrchestrationServiceClient.GetOrchestrationStateAsync) when targetMethod.ReturnType == typeof(Task<IList<OrchestrationState>>):
+                return WithTagsAsync((Task<IList<OrchestrationState>>)Forward(targetMethod, args)!);
+            case nameof(IOrchestrationServiceQueryClient.GetOrchestrationWithQueryAsync):
+                return WithTagsAsync((Task<OrchestrationQueryResult>)Forward(targetMethod, args)!);
             case nameof(IOrchestrationServiceClient.WaitForOrchestrationAsync) when polls:
                 return WaitAsync((string)args[0]!, (string?)args[1], (TimeSpan)args[2]!, (CancellationToken)args[3]!);
             // The sidecar starts the service once a worker connects — even while the host is stopping — and stops it
@@ -456,6 +465,40 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
         await (Task)Forward(method, args)!;
     }
 
+    private static async Task<OrchestrationState> WithTagsAsync(Task<OrchestrationState> read) => Tagged(await read);
+
+    private static async Task<IList<OrchestrationState>> WithTagsAsync(Task<IList<OrchestrationState>> read)
+    {
+        var states = await read;
+        foreach (var state in states ?? [])
+        {
+            Tagged(state);
+        }
+
+        return states!;
+    }
+
+    private static async Task<OrchestrationQueryResult> WithTagsAsync(Task<OrchestrationQueryResult> read)
+    {
+        var result = await read;
+        foreach (var state in result?.OrchestrationState ?? [])
+        {
+            Tagged(state);
+        }
+
+        return result!;
+    }
+
+    private static OrchestrationState Tagged(OrchestrationState state)
+    {
+        if (state is not null)
+        {
+            state.Tags ??= new Dictionary<string, string>();
+        }
+
+        return state!;
+    }
+
     private async Task<bool> IsPendingAsync(string instanceId)
     {
         var states = inner is DurableTask.AzureStorage.AzureStorageOrchestrationService azure
@@ -497,7 +540,7 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
             // and outputs the provider moved to blobs, a running one as null.
             if (await client.WaitForOrchestrationAsync(instanceId, executionId!, TimeSpan.Zero, cancellationToken) is { } done)
             {
-                return done;
+                return Tagged(done);
             }
 
             if (DateTime.UtcNow >= deadline)
