@@ -37,6 +37,9 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
     /// </summary>
     private static readonly TimeSpan PendingEventWait = TimeSpan.FromSeconds(30);
 
+    /// <summary>The most instance ids <see cref="startedHere"/> holds (about 1 MB) before it starts over.</summary>
+    private const int StartedHereLimit = 10_000;
+
     private readonly Lock gate = new();
     private readonly TaskCompletionSource stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     // Implements the four interfaces of IEmbeddedOrchestrationService, though not that interface itself.
@@ -52,6 +55,11 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
     // Instances that finished in this process since a waiter last looked: a waiter wakes at once instead of at its next poll.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> finishedHere = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string? ExecutionId, HistoryEvent[] Events)> histories = new(StringComparer.Ordinal);
+    // Instances whose episodes completed in this process, so they have left Pending: events to them need no read first
+    // (SendOnceStartedAsync). Forgotten when the id is started again; cleared when it holds StartedHereLimit ids.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> startedHere = new(StringComparer.Ordinal);
+    // Events waiting for a Pending instance to start: woken when one of its episodes completes in this process.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> startWaiters = new(StringComparer.Ordinal);
     private bool stopRequested;
     private int stopping;
     private Task? startTask;
@@ -137,6 +145,13 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
             or nameof(IOrchestrationServiceClient.SendTaskOrchestrationMessageBatchAsync))
         {
             PlainTags(args);
+        }
+
+        if (targetMethod.Name is nameof(IOrchestrationServiceClient.CreateTaskOrchestrationAsync)
+            && args is [TaskMessage { OrchestrationInstance.InstanceId: { } created }, ..])
+        {
+            // A new execution of this id starts Pending again.
+            startedHere.TryRemove(created, out _);
         }
 
         switch (targetMethod.Name)
@@ -401,6 +416,17 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
         }
 
         sessions?.Completed(workItem, state);
+        if (startedHere.Count >= StartedHereLimit)
+        {
+            startedHere.Clear();
+        }
+
+        startedHere[workItem.InstanceId] = 0;
+        if (startWaiters.TryRemove(workItem.InstanceId, out var starting))
+        {
+            starting.TrySetResult();
+        }
+
         if (state.OrchestrationStatus is OrchestrationStatus.Completed or OrchestrationStatus.Failed
                 or OrchestrationStatus.Terminated or OrchestrationStatus.Canceled
             && finishedHere.TryRemove(workItem.InstanceId, out var waiters))
@@ -443,18 +469,33 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
     /// dequeued in that gap finds no history and no start message, and the provider discards it ("No such instance"):
     /// the instance then starts without the event, and a command sent right after a start (an agent started and sent
     /// its first command, an alert to a new incident desk) was lost. While the instance is Pending the send waits,
-    /// reading the instance's row from 10 ms, doubling to 250 ms, for at most <see cref="PendingEventWait"/>; an instance
-    /// that is running, finished or unknown gets the event at once, after that one read. The stock in-memory service
+    /// woken when one of the instance's episodes completes in this process, else reading its row again from 10 ms,
+    /// doubling to 250 ms (it may start on another host), for at most <see cref="PendingEventWait"/>; an instance
+    /// that is running, finished or unknown gets the event at once, after that one read — or with no read at all when
+    /// one of its episodes completed in this process (<see cref="startedHere"/>). The stock in-memory service
     /// creates an instance and queues its messages in order, so it needs none of this.
     /// </summary>
     private async Task SendOnceStartedAsync(MethodInfo method, object?[] args, string instanceId)
     {
         var waited = Stopwatch.StartNew();
         var poll = TimeSpan.FromMilliseconds(10);
-        while (await IsPendingAsync(instanceId) && waited.Elapsed < PendingEventWait)
+        while (true)
         {
-            await Task.Delay(poll);
+            // Registered before the read, so a start completing between the read and the wait still wakes this send.
+            var started = startWaiters.GetOrAdd(instanceId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            if (startedHere.ContainsKey(instanceId) || !await IsPendingAsync(instanceId) || waited.Elapsed >= PendingEventWait)
+            {
+                break;
+            }
+
+            await Task.WhenAny(started, Task.Delay(poll));
             poll = TimeSpan.FromTicks(Math.Min(poll.Ticks * 2, TimeSpan.FromMilliseconds(250).Ticks));
+        }
+
+        // A send that stops waiting leaves no waiter behind.
+        if (startWaiters.TryGetValue(instanceId, out var left) && !left.Task.IsCompleted)
+        {
+            startWaiters.TryRemove(new KeyValuePair<string, TaskCompletionSource>(instanceId, left));
         }
 
         if (waited.Elapsed >= PendingEventWait)
