@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Swarm.Api.Notifications;
 using Swarm.Domain.Composition;
 using Swarm.ServiceBus;
@@ -32,6 +33,9 @@ public static class SwarmHosting
         Action<EmbeddedDurableOptions>? configureBackend = null)
     {
         services.AddSwarmAgents();
+        // The sidecar's proxy holds an event for a Pending instance back until the instance has started
+        // (docs/durable-backend.md, item 8), so the mailbox need not wait itself.
+        services.TryAddSingleton(new MailboxOrdering(WaitForStart: false));
         var options = services.AddOptions<SwarmOptions>();
         if (configuration is not null)
         {
