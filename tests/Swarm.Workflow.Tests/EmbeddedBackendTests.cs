@@ -450,18 +450,9 @@ public sealed class PendingInstancesOnAzureStorage(AzuriteFixture azurite)
     {
         var storage = azurite.Storage();
         var hub = $"pending{Guid.NewGuid():N}"[..20];
-        await using var host = await EmbeddedTestHost.StartAsync(options =>
-        {
-            options.TaskHub = hub;
-            options.AzureStorage = storage;
-        });
+        await using var host = await EmbeddedTestHost.StartAsync(OnHub(storage, hub));
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        using var creator = new DurableTask.AzureStorage.AzureStorageOrchestrationService(new DurableTask.AzureStorage.AzureStorageOrchestrationServiceSettings
-        {
-            TaskHubName = hub,
-            StorageAccountClientProvider = new DurableTask.AzureStorage.StorageAccountClientProvider(storage.ConnectionString!),
-            PartitionCount = storage.PartitionCount,
-        });
+        using var creator = OutsideClient(storage, hub);
         var client = new DurableTask.Core.TaskHubClient(creator);
         var queues = new Azure.Storage.Queues.QueueServiceClient(storage.ConnectionString);
 
@@ -497,18 +488,9 @@ public sealed class PendingInstancesOnAzureStorage(AzuriteFixture azurite)
     {
         var storage = azurite.Storage();
         var hub = $"untagged{Guid.NewGuid():N}"[..20];
-        await using var host = await EmbeddedTestHost.StartAsync(options =>
-        {
-            options.TaskHub = hub;
-            options.AzureStorage = storage;
-        });
+        await using var host = await EmbeddedTestHost.StartAsync(OnHub(storage, hub));
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        using var creator = new DurableTask.AzureStorage.AzureStorageOrchestrationService(new DurableTask.AzureStorage.AzureStorageOrchestrationServiceSettings
-        {
-            TaskHubName = hub,
-            StorageAccountClientProvider = new DurableTask.AzureStorage.StorageAccountClientProvider(storage.ConnectionString!),
-            PartitionCount = storage.PartitionCount,
-        });
+        using var creator = OutsideClient(storage, hub);
         var id = $"untagged-{Guid.NewGuid():N}";
 
         // No tags: the framework's own client stores none.
@@ -527,6 +509,21 @@ public sealed class PendingInstancesOnAzureStorage(AzuriteFixture azurite)
         Assert.Equal(id, Assert.Single(listed).InstanceId);
         Assert.Equal("approved by chair", done.ReadOutputAs<string>());
     }
+
+    private static Action<EmbeddedDurableOptions> OnHub(DurableStorageOptions storage, string hub) => options =>
+    {
+        options.TaskHub = hub;
+        options.AzureStorage = storage;
+    };
+
+    /// <summary>The framework's own provider on the same hub: a client outside the host, whose enqueues do not wake the host's pollers.</summary>
+    private static DurableTask.AzureStorage.AzureStorageOrchestrationService OutsideClient(DurableStorageOptions storage, string hub) =>
+        new(new DurableTask.AzureStorage.AzureStorageOrchestrationServiceSettings
+        {
+            TaskHubName = hub,
+            StorageAccountClientProvider = new DurableTask.AzureStorage.StorageAccountClientProvider(storage.ConnectionString!),
+            PartitionCount = storage.PartitionCount,
+        });
 }
 
 file static class TestTasks

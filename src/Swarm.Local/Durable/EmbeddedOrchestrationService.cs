@@ -477,28 +477,10 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
     /// </summary>
     private async Task SendOnceStartedAsync(MethodInfo method, object?[] args, string instanceId)
     {
-        var waited = Stopwatch.StartNew();
-        var poll = TimeSpan.FromMilliseconds(10);
-        while (true)
-        {
-            // Registered before the read, so a start completing between the read and the wait still wakes this send.
-            var started = startWaiters.GetOrAdd(instanceId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
-            if (startedHere.ContainsKey(instanceId) || !await IsPendingAsync(instanceId) || waited.Elapsed >= PendingEventWait)
-            {
-                break;
-            }
-
-            await Task.WhenAny(started, Task.Delay(poll));
-            poll = TimeSpan.FromTicks(Math.Min(poll.Ticks * 2, TimeSpan.FromMilliseconds(250).Ticks));
-        }
-
-        // A send that stops waiting leaves no waiter behind.
-        if (startWaiters.TryGetValue(instanceId, out var left) && !left.Task.IsCompleted)
-        {
-            startWaiters.TryRemove(new KeyValuePair<string, TaskCompletionSource>(instanceId, left));
-        }
-
-        if (waited.Elapsed >= PendingEventWait)
+        var started = await WaitForAsync(
+            startWaiters, instanceId, async () => startedHere.ContainsKey(instanceId) || !await IsPendingAsync(instanceId),
+            TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(250), PendingEventWait, CancellationToken.None);
+        if (!started)
         {
             logger.LogWarning("{InstanceId} was still Pending after {Seconds} s; its event is sent anyway and may be discarded.", instanceId, PendingEventWait.TotalSeconds);
         }
@@ -506,38 +488,30 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
         await (Task)Forward(method, args)!;
     }
 
-    private static async Task<OrchestrationState> WithTagsAsync(Task<OrchestrationState> read) => Tagged(await read);
-
-    private static async Task<IList<OrchestrationState>> WithTagsAsync(Task<IList<OrchestrationState>> read)
+    /// <summary>The answer of <paramref name="read"/> with empty tags on every instance state that has none.</summary>
+    private static async Task<T> WithTagsAsync<T>(Task<T> read)
     {
-        var states = await read;
-        foreach (var state in states ?? [])
-        {
-            Tagged(state);
-        }
-
-        return states!;
+        var answer = await read;
+        EmptyTagsWhereNone(answer);
+        return answer;
     }
 
-    private static async Task<OrchestrationQueryResult> WithTagsAsync(Task<OrchestrationQueryResult> read)
+    /// <summary>Gives every instance state in <paramref name="answer"/> (one, a list, or a query page) empty tags where it has none.</summary>
+    private static void EmptyTagsWhereNone(object? answer)
     {
-        var result = await read;
-        foreach (var state in result?.OrchestrationState ?? [])
+        foreach (var state in answer switch
+                 {
+                     OrchestrationState one => [one],
+                     IEnumerable<OrchestrationState> many => many,
+                     OrchestrationQueryResult page => page.OrchestrationState ?? [],
+                     _ => [],
+                 })
         {
-            Tagged(state);
+            if (state is not null)
+            {
+                state.Tags ??= new Dictionary<string, string>();
+            }
         }
-
-        return result!;
-    }
-
-    private static OrchestrationState Tagged(OrchestrationState state)
-    {
-        if (state is not null)
-        {
-            state.Tags ??= new Dictionary<string, string>();
-        }
-
-        return state!;
     }
 
     private async Task<bool> IsPendingAsync(string instanceId)
@@ -554,44 +528,57 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
     /// </summary>
     private async Task<OrchestrationState?> WaitAsync(string instanceId, string? executionId, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        var client = (IOrchestrationServiceClient)inner;
+        OrchestrationState? done = null;
+        // With a zero timeout the stock wait reads the state once: a finished instance comes back with the inputs and
+        // outputs the provider moved to blobs, a running one as null.
+        await WaitForAsync(
+            finishedHere, instanceId, async () => (done = await client.WaitForOrchestrationAsync(instanceId, executionId!, TimeSpan.Zero, cancellationToken)) is not null,
+            FirstWaitPoll, MaxWaitPoll, timeout, cancellationToken);
+        EmptyTagsWhereNone(done);
+        return done;
+    }
+
+    /// <summary>
+    /// Checks <paramref name="holds"/> until it is true (then true) or <paramref name="timeout"/> has passed (then false;
+    /// <see cref="Timeout.InfiniteTimeSpan"/>: never). Between checks it waits for a signal on
+    /// <paramref name="instanceId"/> in <paramref name="signals"/> (set by <see cref="CompleteAndSignalAsync"/> when an
+    /// episode of the instance completes in this process) or for the poll interval, from <paramref name="firstPoll"/>
+    /// doubling to <paramref name="maxPoll"/>. The signal is registered before each check, so one set between the check
+    /// and the wait still wakes it; a wait that ends unsignalled leaves no entry behind.
+    /// </summary>
+    private static async Task<bool> WaitForAsync(
+        System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> signals, string instanceId, Func<Task<bool>> holds,
+        TimeSpan firstPoll, TimeSpan maxPoll, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var waited = Stopwatch.StartNew();
+        var poll = firstPoll;
         try
         {
-            return await PollForCompletionAsync(instanceId, executionId, timeout, cancellationToken);
+            while (true)
+            {
+                var signalled = signals.GetOrAdd(instanceId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+                if (await holds())
+                {
+                    return true;
+                }
+
+                if (timeout != Timeout.InfiniteTimeSpan && waited.Elapsed >= timeout)
+                {
+                    return false;
+                }
+
+                await Task.WhenAny(signalled, Task.Delay(poll, cancellationToken));
+                cancellationToken.ThrowIfCancellationRequested();
+                poll = TimeSpan.FromTicks(Math.Min(poll.Ticks * 2, maxPoll.Ticks));
+            }
         }
         finally
         {
-            // A wait that ends without a completion seen here (it finished elsewhere, or timed out) leaves no entry behind.
-            if (finishedHere.TryGetValue(instanceId, out var left) && !left.Task.IsCompleted)
+            if (signals.TryGetValue(instanceId, out var left) && !left.Task.IsCompleted)
             {
-                finishedHere.TryRemove(new KeyValuePair<string, TaskCompletionSource>(instanceId, left));
+                signals.TryRemove(new KeyValuePair<string, TaskCompletionSource>(instanceId, left));
             }
-        }
-    }
-
-    private async Task<OrchestrationState?> PollForCompletionAsync(string instanceId, string? executionId, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var deadline = timeout == Timeout.InfiniteTimeSpan ? DateTime.MaxValue : DateTime.UtcNow + timeout;
-        var poll = FirstWaitPoll;
-        var client = (IOrchestrationServiceClient)inner;
-        while (true)
-        {
-            // Registered before the read, so a completion between the read and the wait still wakes this waiter.
-            var finished = finishedHere.GetOrAdd(instanceId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
-            // With a zero timeout the stock wait reads the state once: a finished instance comes back with the inputs
-            // and outputs the provider moved to blobs, a running one as null.
-            if (await client.WaitForOrchestrationAsync(instanceId, executionId!, TimeSpan.Zero, cancellationToken) is { } done)
-            {
-                return Tagged(done);
-            }
-
-            if (DateTime.UtcNow >= deadline)
-            {
-                return null;
-            }
-
-            await Task.WhenAny(finished, Task.Delay(poll, cancellationToken));
-            cancellationToken.ThrowIfCancellationRequested();
-            poll = TimeSpan.FromTicks(Math.Min(poll.Ticks * 2, MaxWaitPoll.Ticks));
         }
     }
 
