@@ -54,6 +54,9 @@ public static class SwarmHosting
             configureBackend?.Invoke(backend);
         });
         services.AddRemediationNotices();
+        // After the backend (registered above), so that its query reaches a started sidecar.
+        services.AddSingleton<WorkCounterBaselineService>();
+        services.AddHostedService(sp => sp.GetRequiredService<WorkCounterBaselineService>());
         return services;
     }
 

@@ -167,3 +167,61 @@ public sealed class VolumeOnAzureStorage(AzuriteFixture azurite)
         }
     }
 }
+
+/// <summary>
+/// A host that starts on a task hub with open work — after a crash, or beside another host — gives that work's completion
+/// counters a 0 before any command runs, so Prometheus' <c>increase()</c> sees the first completion it counts.
+/// </summary>
+[Collection(AzureStorageCollection.Name)]
+public sealed class WorkCountersOnAzureStorage(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task A_host_restarted_on_a_hub_with_open_work_starts_its_completion_counters_at_zero_before_any_command()
+    {
+        var storage = azurite.Storage();
+        var hub = $"counters{Guid.NewGuid():N}"[..20];
+        var team = $"restart-{Guid.NewGuid():N}"[..16];
+        await using (var first = await SwarmTestHost.StartAsync(storage: storage, taskHub: hub))
+        {
+            var (item, _) = await first.Commands.ClaimAsync(new ClaimWork(WorkType.Bug, "Claimed before the restart", WorkPriority.Medium, team, 2), null);
+            await SwarmTestHost.EventuallyAsync(
+                () => first.Client.GetInstanceAsync(InstanceIds.Work(item.Id), getInputsAndOutputs: true),
+                i => i.RuntimeStatus == OrchestrationRuntimeStatus.Running && i.SerializedCustomStatus is not null,
+                TimeSpan.FromSeconds(60),
+                "the claimed item running");
+        }
+
+        var zeros = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == Swarm.Domain.Telemetry.SwarmTelemetry.Name && instrument.Name == "swarm.work.items")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            var read = new Dictionary<string, object?>();
+            foreach (var tag in tags)
+            {
+                read[tag.Key] = tag.Value;
+            }
+
+            if (value == 0 && Equals(read.GetValueOrDefault("team"), team) && Equals(read.GetValueOrDefault("type"), "bug")
+                && Equals(read.GetValueOrDefault("status"), "completed"))
+            {
+                zeros.Enqueue((string)read["completion_status"]!);
+            }
+        });
+        listener.Start();
+
+        await using var second = await SwarmTestHost.StartAsync(storage: storage, taskHub: hub);
+        var pairs = await second.Services.GetRequiredService<Swarm.Local.WorkCounterBaselineService>().Started.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, pairs);
+        Assert.Equal(["failed", "success"], zeros.Order(StringComparer.Ordinal));
+    }
+}

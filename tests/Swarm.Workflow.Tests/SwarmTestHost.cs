@@ -64,10 +64,11 @@ public sealed class SwarmTestHost : IAsyncDisposable
 
     /// <summary>
     /// Starts a host with <see cref="FastOptions"/> adjusted by <paramref name="configure"/>, on the in-memory backend
-    /// or, given <paramref name="storage"/>, on the Azure Storage provider (its own task hub per host).
+    /// or, given <paramref name="storage"/>, on the Azure Storage provider: on <paramref name="taskHub"/> when given (a
+    /// restart, a second host), else on a task hub of its own.
     /// </summary>
     public static async Task<SwarmTestHost> StartAsync(
-        Action<SwarmOptions>? configure = null, DurableStorageOptions? storage = null, Action<IServiceCollection>? services = null)
+        Action<SwarmOptions>? configure = null, DurableStorageOptions? storage = null, Action<IServiceCollection>? services = null, string? taskHub = null)
     {
         var listener = new ActivityListener
         {
@@ -85,7 +86,7 @@ public sealed class SwarmTestHost : IAsyncDisposable
             if (storage is not null)
             {
                 backend.AzureStorage = storage;
-                backend.TaskHub = $"test{Guid.NewGuid():N}"[..24];
+                backend.TaskHub = taskHub ?? $"test{Guid.NewGuid():N}"[..24];
             }
         });
         services?.Invoke(builder.Services);

@@ -16,6 +16,7 @@ public sealed class WorkSteps(
     {
         using var command = Start("scrum.work.claim", item);
         command.Transitioned(new Transition("none", Naming.Kebab(WorkStatus.Claimed)));
+        WorkCounterBaseline.Start(item.Team, item.Type);
         CountStatus(item);
         if (item.Transitions.Count == 0)
         {
@@ -31,6 +32,8 @@ public sealed class WorkSteps(
     {
         var (item, work) = step;
         using var command = Start($"scrum.work.{Naming.Kebab(work.Kind)}", item, CommandTelemetry.LinkTo(work.TraceParent));
+        // Also here, not only at the claim: this process may not be the one that saw the claim (a restart, another host).
+        WorkCounterBaseline.Start(item.Team, item.Type);
         return await command.RunAsync(async () =>
         {
             var now = clock.GetUtcNow();
@@ -120,21 +123,5 @@ public sealed class WorkSteps(
         }
 
         SwarmTelemetry.WorkItems.Add(1, tags);
-        if (item.Status == WorkStatus.Claimed)
-        {
-            // The completion series start at 0 when the item is claimed: Prometheus' increase() needs a sample before
-            // the first completion, or a sprint's first failure never shows in the defect rate ("avoid missing
-            // metrics", Prometheus instrumentation practices).
-            foreach (var ending in Enum.GetValues<CompletionStatus>())
-            {
-                SwarmTelemetry.WorkItems.Add(0, new TagList
-                {
-                    { SwarmAttributes.Status, Naming.Kebab(WorkStatus.Completed) },
-                    { SwarmAttributes.Type, Naming.Kebab(item.Type) },
-                    { SwarmAttributes.Team, item.Team },
-                    { SwarmAttributes.CompletionStatus, Naming.Kebab(ending) },
-                });
-            }
-        }
     }
 }
