@@ -44,6 +44,11 @@ public sealed class AlertLoopUpTests
 
         var demo = await Cli.RunProcessAsync(["demo", "--team", "loop", "--url", stack.Api, "--json", "--timeout", "90"], stack.Environment, TimeSpan.FromSeconds(120));
         Assert.True(demo.ExitCode == 0, demo.ToString());
+        // The demo itself ends with the loop's last step: the team's HighDefectRate incident, opened and acting.
+        var remediation = JsonDocument.Parse(demo.Out).RootElement.GetProperty("remediation");
+        Assert.Equal("HighDefectRate", remediation.GetProperty("alert").GetString());
+        Assert.Equal("loop", remediation.GetProperty("team").GetString());
+        Assert.StartsWith("alert-", remediation.GetProperty("leanProjectId").GetString(), StringComparison.Ordinal);
         await Cli.EventuallyAsync(() => Task.FromResult(seen.Values.ToList()), v => v.Contains("HighDefectRate loop"), TimeSpan.FromSeconds(60));
         await watching.CancelAsync();
         await watcher;

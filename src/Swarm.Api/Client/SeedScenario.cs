@@ -206,7 +206,8 @@ public sealed record SprintFigures(int Number, int Velocity, int Completed, int 
 /// <summary>
 /// What the seed scenario ended with, as <c>swarm demo --json</c> prints it: the five work items in their final
 /// state, the approved feature, the reviewed sprint's figures, the closed Lean project, the process-change motion's
-/// id and the ballots cast on it (<c>"voter choice"</c>).
+/// id and the ballots cast on it (<c>"voter choice"</c>), and — against a host with Alertmanager — the
+/// <c>HighDefectRate</c> incident the loop ended in (<see cref="AlertLoopWatch"/>; null without one).
 /// </summary>
 public sealed record DemoReport(
     string? TraceId,
@@ -215,4 +216,5 @@ public sealed record DemoReport(
     SprintFigures Sprint,
     LeanProjectSummary Project,
     string ProcessChangeMotionId,
-    IReadOnlyList<string> Ballots);
+    IReadOnlyList<string> Ballots,
+    IncidentSummary? Remediation = null);

@@ -129,24 +129,43 @@ public static class DemoCommand
         var started = Stopwatch.GetTimestamp();
         try
         {
+            // Against swarm up with Alertmanager the loop goes on past the vote: HighDefectRate → a remediation.
+            var alerts = remote ? await AlertLoopWatch.StartAsync(api, team, deadline.Token) : null;
             DemoReport report;
             if (json)
             {
                 report = await new SeedScenario(api, team, _ => { }, text => step = text).RunAsync(deadline.Token);
+                if (alerts is not null)
+                {
+                    step = $"prometheus: {AlertLoopWatch.Alert} for team {team}, delivered by alertmanager";
+                    report = report with { Remediation = await alerts.WaitAsync(_ => { }, deadline.Token) };
+                }
             }
             else
             {
                 io.Out.MarkupLineInterpolated($"[bold]Swarm seed scenario[/] — team {team}, over the API at {api.ApiRoot}");
-                report = await io.Out.Status().StartAsync("claiming the scenario's work…", status =>
-                    new SeedScenario(
-                        api,
-                        team,
-                        line => io.Out.MarkupLineInterpolated($"[green]»[/] {line}"),
-                        text =>
-                        {
-                            step = text;
-                            status.Status(Markup.Escape(text));
-                        }).RunAsync(deadline.Token));
+                void Line(string line) => io.Out.MarkupLineInterpolated($"[green]»[/] {line}");
+                report = await io.Out.Status().StartAsync("claiming the scenario's work…", async status =>
+                {
+                    void Waiting(string text)
+                    {
+                        step = text;
+                        status.Status(Markup.Escape(text));
+                    }
+
+                    var done = await new SeedScenario(api, team, Line, Waiting).RunAsync(deadline.Token);
+                    if (alerts is null)
+                    {
+                        return done;
+                    }
+
+                    Waiting($"prometheus: waiting for {AlertLoopWatch.Alert} of team {team} and alertmanager's delivery…");
+                    return done with { Remediation = await alerts.WaitAsync(Line, deadline.Token) };
+                });
+                if (alerts is null && remote)
+                {
+                    io.Out.MarkupLine("[grey]this host runs no Alertmanager (swarm up --no-alerting, or not swarm up): the alert → remediation end of the loop is left out[/]");
+                }
             }
 
             if (json)
@@ -197,6 +216,13 @@ public static class DemoCommand
             $"sprint {sprint.Number}: velocity {sprint.Velocity} points, defect rate {sprint.DefectRate:P1} ({sprint.Failed}/{sprint.Completed})")));
         table.AddRow("lean", Markup.Escape($"{report.Project.Id}: {Naming.Kebab(report.Project.Phase)}"));
         table.AddRow("roberts (process change)", Markup.Escape($"{report.ProcessChangeMotionId}: {string.Join(", ", report.Ballots)}\n{report.Project.Outcome}"));
+        if (report.Remediation is { } incident)
+        {
+            table.AddRow("remediation", Markup.Escape(
+                $"{incident.Id}: {incident.Alert} → {Naming.Kebab(incident.Policy)}, {Naming.Kebab(incident.State)}" +
+                (incident.LeanProjectId is { } project ? $"\nLean project {project}" : string.Empty)));
+        }
+
         io.Out.Write(table);
         io.Out.MarkupLineInterpolated($"trace id [bold]{report.TraceId ?? "(not sampled)"}[/] — finished in {elapsed.TotalSeconds:0.0} s");
         if (dashboard is not null && report.TraceId is { } traceId)
