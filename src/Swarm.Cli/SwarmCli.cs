@@ -34,6 +34,14 @@ public static class SwarmCli
         root.Add(cli.Json);
 
         var parse = root.Parse(args);
+        if (parse.Errors.Count == 0 && parse.Action is not HelpAction && UnknownOption(parse) is { } unknown)
+        {
+            // An unknown option in an argument's place would otherwise be read as that argument ("priority '--bogus'").
+            io.Fail($"swarm: unknown option '{unknown}'");
+            io.Hint($"See '{Usage(parse)} --help'.");
+            return ExitCodes.Usage;
+        }
+
         if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
         {
             foreach (var message in UsageMessages(parse))
@@ -102,16 +110,50 @@ public static class SwarmCli
         }
     }
 
+    /// <summary>
+    /// The first argument token that looks like an option (<c>--name</c>, or <c>-x</c> that is not a number) and is
+    /// none of the command's: null when there is none. Tokens after <c>--</c> are arguments whatever they look like.
+    /// </summary>
+    private static string? UnknownOption(ParseResult parse)
+    {
+        foreach (var token in parse.Tokens)
+        {
+            if (token.Type == TokenType.DoubleDash)
+            {
+                return null;
+            }
+
+            if (token.Type == TokenType.Argument && token.Value.Length > 1 && token.Value[0] == '-'
+                && !double.TryParse(token.Value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _))
+            {
+                return token.Value;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Parse errors, each naming the argument or option at fault.</summary>
     private static IEnumerable<string> UsageMessages(ParseResult parse)
     {
         var reported = new HashSet<string>(StringComparer.Ordinal);
         foreach (var error in parse.Errors)
         {
+            // "Required command was not provided" beside "Unrecognized command or argument 'x'" only misleads.
+            if (parse.UnmatchedTokens.Count > 0 && error.SymbolResult is CommandResult { Command.Subcommands.Count: > 0 } parent
+                && !Missing(parent).Any() && !parse.UnmatchedTokens.Any(token => error.Message.Contains($"'{token}'", StringComparison.Ordinal)))
+            {
+                continue;
+            }
+
             var message = error.SymbolResult switch
             {
                 ArgumentResult argument => $"<{argument.Argument.Name}>: {error.Message}",
+                OptionResult option when WholeNumber(option.Option.ValueType) && option.Tokens.Count > 0 =>
+                    $"{option.Option.Name}: '{option.Tokens[^1].Value}' is not a whole number",
                 OptionResult option => $"{option.Option.Name}: {error.Message}",
+                CommandResult group when group.Command.Subcommands.Count > 0 && parse.UnmatchedTokens.Count == 0 =>
+                    $"'{group.Command.Name}' needs one of its commands: {string.Join(", ", group.Command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name))}",
                 CommandResult command when Missing(command).ToList() is { Count: > 0 } missing =>
                     string.Join("; ", missing.Select(a => $"<{a.Name}> is required ({a.Description})")),
                 _ => error.Message,
@@ -122,6 +164,9 @@ public static class SwarmCli
             }
         }
     }
+
+    private static bool WholeNumber(Type type) =>
+        (Nullable.GetUnderlyingType(type) ?? type) is var t && (t == typeof(int) || t == typeof(long));
 
     private static IEnumerable<Argument> Missing(CommandResult command) =>
         command.Command.Arguments.Where(a => a.Arity.MinimumNumberOfValues > 0 && (command.GetResult(a) is not { } result || result.Tokens.Count == 0));

@@ -37,17 +37,30 @@ public sealed class UpShutdownTests
     }
 
     [Fact]
-    public async Task A_port_in_use_exits_1_naming_the_port()
+    public async Task A_port_in_use_exits_1_naming_the_port_before_starting_anything()
     {
         using var taken = new TcpListener(IPAddress.Loopback, 0);
         taken.Start();
         var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var home = Directory.CreateTempSubdirectory("swarm-port-taken-").FullName;
+        try
+        {
+            var result = await Cli.RunProcessAsync(
+                ["up", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--no-dashboard"],
+                new Dictionary<string, string?> { ["SWARM_HOME"] = home },
+                TimeSpan.FromSeconds(60));
 
-        var result = await Cli.RunProcessAsync(["up", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--no-dashboard"], timeout: TimeSpan.FromSeconds(60));
-
-        Assert.True(result.ExitCode == 1, result.ToString());
-        Assert.Contains($"127.0.0.1:{port}", result.Err, StringComparison.Ordinal);
-        Assert.Contains("--port", result.Err, StringComparison.Ordinal);
+            Assert.True(result.ExitCode == 1, result.ToString());
+            Assert.Contains($"127.0.0.1:{port}", result.Err, StringComparison.Ordinal);
+            Assert.Contains("--port", result.Err, StringComparison.Ordinal);
+            // Checked first: no Azurite started (its data folder is made when it starts) and no server's stack trace printed.
+            Assert.False(Directory.Exists(Path.Combine(home, "azurite")), "Azurite was started before the port was checked");
+            Assert.DoesNotContain("   at ", result.Out + result.Err, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
     }
 
     /// <summary>The dashboard runs with a temp folder of its own (its <c>TMPDIR</c>), which stopping it deletes.</summary>

@@ -41,7 +41,30 @@ public sealed class UsageTests
         { ["up", "--otlp-port", "many"], "--otlp-port" },
         { ["frobnicate"], "frobnicate" },
         { [], "command" },
+        { ["work"], "'work' needs one of its commands: claim" },
+        { ["work", "claim", "feature", "Sprint 42", "--bogus"], "unknown option '--bogus'" },
+        { ["work", "claim", "feature", "Sprint 42", "-x"], "unknown option '-x'" },
+        { ["up", "--port", "abc"], "--port: 'abc' is not a whole number" },
     };
+
+    [Fact]
+    public async Task An_unknown_command_is_named_alone_without_a_missing_command_beside_it()
+    {
+        var result = await Cli.RunAsync(["frobnicate", "--url", Nowhere]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("'frobnicate'", result.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("Required command", result.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_title_after_a_double_dash_may_start_with_a_dash()
+    {
+        // Not an option: everything after -- is an argument. The claim then fails to reach the closed URL (3), past parsing.
+        var result = await Cli.RunAsync(["work", "claim", "--url", Nowhere, "task", "--", "-x marks the spot"]);
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+    }
 
     [Theory]
     [MemberData(nameof(BadCommandLines))]

@@ -102,6 +102,12 @@ public static class UpCommand
             var failure = await io.Out.Status().StartAsync("starting the swarm…", async status =>
             {
                 await StopLeftoversAsync(io, home, settings.Port);
+                // Before anything is started: a taken port is the commonest failure, and Kestrel's own report of it is a stack trace.
+                if (LoopbackPort.Unavailable(settings.Port) is { } taken)
+                {
+                    return PortTaken(settings.Port, taken);
+                }
+
                 Uri? otlp = null;
                 if (settings.Join)
                 {
@@ -140,7 +146,7 @@ public static class UpCommand
                 catch (IOException error)
                 {
                     await Settle(dashboardStart, d => dashboard = d);
-                    return $"the API cannot listen on 127.0.0.1:{settings.Port} ({error.Message}); is another `swarm up` running? Choose another port with --port.";
+                    return PortTaken(settings.Port, error.Message);
                 }
 
                 var supervisor = app.Services.GetRequiredService<LocalServerSupervisor>();
@@ -525,4 +531,7 @@ public static class UpCommand
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
+
+    private static string PortTaken(int port, string reason) =>
+        $"the API cannot listen on 127.0.0.1:{port} ({reason}); is another `swarm up` running? Choose another port with --port.";
 }
