@@ -40,7 +40,7 @@ public static class RemediationCommands
                     return ExitCodes.Ok;
                 }
 
-                call.Io.Out.Write(Render.Incidents(answer.Read<IncidentList>()));
+                call.Io.Out.Write(Render.Incidents(answer.Read<IncidentList>(), call.Io.Out.Profile.Width));
                 return ExitCodes.Ok;
             }, ct);
         });
@@ -63,7 +63,7 @@ public static class RemediationCommands
                     return ExitCodes.Ok;
                 }
 
-                call.Io.Out.Write(Render.Incident(answer.Read<AlertRemediation>()));
+                call.Io.Out.Write(Render.Incident(answer.Read<AlertRemediation>(), call.Io.Out.Profile.Width));
                 return ExitCodes.Ok;
             }, ct);
         });

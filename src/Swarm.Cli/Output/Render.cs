@@ -89,7 +89,7 @@ public static class Render
     public static IRenderable Agents(AgentStates states)
     {
         var roberts = new Table().Border(TableBorder.Rounded).Title("[bold]roberts[/] — governance")
-            .AddColumn("motion").AddColumn("kind").AddColumn("title").AddColumn("team").AddColumn("state")
+            .AddColumn(new TableColumn("motion").NoWrap()).AddColumn("kind").AddColumn("title").AddColumn("team").AddColumn("state")
             .AddColumn(new TableColumn("votes").RightAligned()).AddColumn(new TableColumn("objections").RightAligned());
         foreach (var motion in states.Roberts.OpenMotions)
         {
@@ -121,7 +121,7 @@ public static class Render
         }
 
         var lean = new Table().Border(TableBorder.Rounded).Title("[bold]lean[/] — improvement (DMAIC)")
-            .AddColumn("project").AddColumn("team").AddColumn("phase").AddColumn(new TableColumn("sprint").RightAligned()).AddColumn("outcome");
+            .AddColumn(new TableColumn("project").NoWrap()).AddColumn("team").AddColumn("phase").AddColumn(new TableColumn("sprint").RightAligned()).AddColumn("outcome");
         foreach (var project in states.Lean.Projects)
         {
             lean.AddRow(Markup.Escape(project.Id), Markup.Escape(project.Team), $"[yellow]{Naming.Kebab(project.Phase)}[/]",
@@ -129,7 +129,7 @@ public static class Render
         }
 
         var remediation = new Table().Border(TableBorder.Rounded).Title("[bold]remediation[/] — self-healing")
-            .AddColumn("remediation").AddColumn("alert").AddColumn("kind").AddColumn("target").AddColumn("state").AddColumn("started");
+            .AddColumn(new TableColumn("remediation").NoWrap()).AddColumn("alert").AddColumn("kind").AddColumn("target").AddColumn("state").AddColumn("started");
         foreach (var active in states.Remediation.Active)
         {
             remediation.AddRow(
@@ -193,7 +193,7 @@ public static class Render
     public static IRenderable DeadLetters(DeadLetterList list)
     {
         var table = new Table().Border(TableBorder.Rounded).Title("dead letters")
-            .AddColumn("id").AddColumn("event").AddColumn("team").AddColumn("reason").AddColumn("description")
+            .AddColumn(new TableColumn("id").NoWrap()).AddColumn("event").AddColumn("team").AddColumn("reason").AddColumn("description")
             .AddColumn(new TableColumn("deliveries").RightAligned()).AddColumn("enqueued");
         foreach (var item in list.Items)
         {
@@ -207,11 +207,41 @@ public static class Render
         return table;
     }
 
-    /// <summary>Incidents as a table, newest first.</summary>
-    public static IRenderable Incidents(IncidentList list)
+    /// <summary>Console width from which <see cref="Incidents"/> is one table row per incident: its nine columns need about 150.</summary>
+    public const int IncidentTableWidth = 150;
+
+    /// <summary>
+    /// Incidents, newest first: a table on a console at least <see cref="IncidentTableWidth"/> wide, else three lines per
+    /// incident (id, state, alert and opening time; policy × target and counts; outcome), so no id is broken.
+    /// </summary>
+    public static IRenderable Incidents(IncidentList list, int width)
+    {
+        if (width >= IncidentTableWidth || list.Count == 0)
+        {
+            return IncidentTable(list);
+        }
+
+        var rows = new List<IRenderable> { new Markup("[bold]remediation[/] — incidents\n") };
+        foreach (var incident in list.Items)
+        {
+            var state = incident.State == Swarm.Domain.Remediation.RemediationState.Resolved ? "[green]resolved[/]" : $"[yellow]{Naming.Kebab(incident.State)}[/]";
+            var opened = incident.OpenedAt?.ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? "-";
+            rows.Add(new Markup(
+                $"[bold]{Markup.Escape(incident.Id)}[/]  {state}  {Markup.Escape(incident.Alert)}  [grey]opened {opened}[/]\n" +
+                $"  {Markup.Escape(incident.IncidentKey)} · firing {Number(incident.StillFiring)}/{Number(incident.Sources.Count)} · " +
+                $"{Number(incident.Deliveries)} {(incident.Deliveries == 1 ? "delivery" : "deliveries")} · {Number(incident.Suppressed)} suppressed\n" +
+                $"  [grey]{Markup.Escape(incident.Outcome ?? "-")}[/]\n"));
+        }
+
+        rows.Add(new Markup($"[grey]{list.Count} incident{(list.Count == 1 ? string.Empty : "s")}; swarm remediations show <incident> for its timeline[/]\n"));
+        return new Rows(rows);
+    }
+
+    private static Table IncidentTable(IncidentList list)
     {
         var table = new Table().Border(TableBorder.Rounded).Title("[bold]remediation[/] — incidents")
-            .AddColumn("incident").AddColumn("policy × target").AddColumn("alert").AddColumn("state")
+            .AddColumn(new TableColumn("incident").NoWrap()).AddColumn(new TableColumn("policy × target").NoWrap()).AddColumn(new TableColumn("alert").NoWrap())
+            .AddColumn(new TableColumn("state").NoWrap())
             .AddColumn(new TableColumn("sources").RightAligned()).AddColumn(new TableColumn("deliveries").RightAligned())
             .AddColumn(new TableColumn("suppressed").RightAligned()).AddColumn("opened").AddColumn("outcome");
         foreach (var incident in list.Items)
@@ -223,12 +253,19 @@ public static class Render
                 incident.OpenedAt?.ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? "-", Markup.Escape(incident.Outcome ?? "-"));
         }
 
-        table.Caption(list.Count == 0 ? "no incidents" : $"{list.Count} incidents; sources = still firing/all; swarm remediations show <incident> for its timeline");
+        table.Caption(list.Count == 0 ? "no incidents" : $"{list.Count} incident{(list.Count == 1 ? string.Empty : "s")}; sources = still firing/all; swarm remediations show <incident> for its timeline");
         return table;
     }
 
-    /// <summary>One incident: what it is, then its audit trail as a timeline.</summary>
-    public static IRenderable Incident(Swarm.Domain.Remediation.AlertRemediation incident)
+    /// <summary>Console width from which <see cref="Incident"/> shows its timeline as a table (time, step, what, trace): 120.</summary>
+    public const int TimelineTableWidth = 120;
+
+    /// <summary>
+    /// One incident: what it is, then its audit trail as a timeline — a table on a console at least
+    /// <see cref="TimelineTableWidth"/> wide, else two lines per step (time, step and trace id; what happened), so no
+    /// trace id is broken.
+    /// </summary>
+    public static IRenderable Incident(Swarm.Domain.Remediation.AlertRemediation incident, int width)
     {
         var grid = new Grid().AddColumn().AddColumn();
         Row(grid, "incident", $"[bold]{Markup.Escape(incident.Id)}[/] — {Markup.Escape(incident.IncidentKey)}");
@@ -241,8 +278,26 @@ public static class Render
             Row(grid, "cooldown", Markup.Escape($"until {until.ToString("u", System.Globalization.CultureInfo.InvariantCulture)}; {incident.Suppressed} firings suppressed"));
         }
 
+        if (width < TimelineTableWidth)
+        {
+            var lines = new List<IRenderable> { grid, new Markup("\n[bold]timeline[/]\n") };
+            foreach (var step in incident.Steps)
+            {
+                lines.Add(new Markup(
+                    $"{step.At.ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture)}  [bold]{Markup.Escape(step.Step)}[/]" +
+                    $"{(step.TraceId is { } trace ? $"  [grey]trace {Markup.Escape(trace)}[/]" : string.Empty)}\n  {Markup.Escape(step.Detail)}\n"));
+            }
+
+            if (incident.StepsDropped > 0)
+            {
+                lines.Add(new Markup($"[grey]{incident.StepsDropped} older steps not kept[/]\n"));
+            }
+
+            return new Rows(lines);
+        }
+
         var timeline = new Table().Border(TableBorder.Rounded).Title("timeline")
-            .AddColumn("time").AddColumn("step").AddColumn("what").AddColumn("trace");
+            .AddColumn(new TableColumn("time").NoWrap()).AddColumn("step").AddColumn("what").AddColumn(new TableColumn("trace").NoWrap());
         foreach (var step in incident.Steps)
         {
             timeline.AddRow(

@@ -1,0 +1,123 @@
+using Swarm.Api;
+using Swarm.Cli.Output;
+using Swarm.Domain.Remediation;
+
+namespace Swarm.Cli.Tests;
+
+/// <summary>Output sent to a pipe is 80 columns unless COLUMNS says more: incidents and their timelines still never break an id.</summary>
+public sealed class NarrowOutputTests
+{
+    private const string Trace = "ef4f8f56936454e1f3ecd1e50c45258e";
+
+    private static readonly IncidentList Two = new(2,
+    [
+        new IncidentSummary(
+            "821e1f17ac557e33-1", "recover-stuck-agent/agent=remediation-agent", RemediationKind.RecoverStuckAgent, "AgentStateStuck", null,
+            "remediation-agent", RemediationState.Monitoring, ["alertmanager:bf0f0c2ac8664ad6", "azure-monitor:0d1e"], 1, 3, 2,
+            DateTimeOffset.Parse("2026-11-30T15:57:27Z", System.Globalization.CultureInfo.InvariantCulture), null, null,
+            "nudged 3 orchestrations past their deadline and is waiting for every source to resolve before it closes", null),
+        new IncidentSummary(
+            "5943e2a285420ce8-1", "lean-project/team=alpha", RemediationKind.LeanProject, "HighDefectRate", "alpha", null,
+            RemediationState.Resolved, ["alertmanager:e90cabf7a6dfd213"], 0, 1, 0,
+            DateTimeOffset.Parse("2026-11-30T15:50:51Z", System.Globalization.CultureInfo.InvariantCulture), null, null, null, "alert-10576b52"),
+    ]);
+
+    [Theory]
+    [InlineData(80)]
+    [InlineData(Render.IncidentTableWidth)]
+    public void Incidents_keep_every_id_and_key_whole_and_within_the_width(int width)
+    {
+        var lines = Rendered(Render.Incidents(Two, width), width);
+
+        foreach (var whole in new[] { "821e1f17ac557e33-1", "recover-stuck-agent/agent=remediation-agent", "5943e2a285420ce8-1", "lean-project/team=alpha", "HighDefectRate" })
+        {
+            Assert.Contains(lines, line => line.Contains(whole, StringComparison.Ordinal));
+        }
+
+        Assert.All(lines, line => Assert.True(line.TrimEnd().Length <= width, $"{line.TrimEnd().Length} columns: {line}"));
+        Assert.Contains(lines, line => line.Contains("2 incidents", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(80)]
+    [InlineData(Render.TimelineTableWidth)]
+    public void An_incident_timeline_keeps_every_trace_id_whole_and_within_the_width(int width)
+    {
+        var incident = new AlertRemediation
+        {
+            Id = "821e1f17ac557e33-1",
+            DeskKey = "821e1f17ac557e33",
+            IncidentKey = "lean-project/team=gamma",
+            Kind = RemediationKind.LeanProject,
+            Alert = new AlertNotification { Source = "alertmanager", Id = "bf0f0c2ac8664ad6", Name = "HighDefectRate", Status = AlertStatus.Firing },
+            Steps =
+            [
+                new IncidentStep(DateTimeOffset.UtcNow, "opened", "HighDefectRate fired (alertmanager, severity warning) for lean-project/team=gamma", Trace),
+                new IncidentStep(DateTimeOffset.UtcNow, "acted", "requested Lean project alert-56f1d54c for team gamma; its proposal goes to a process-change motion; notified: logged", "dc7a7eda69732240289830711eaa1079"),
+            ],
+        };
+
+        var lines = Rendered(Render.Incident(incident, width), width);
+
+        Assert.Contains(lines, line => line.Contains(Trace, StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("dc7a7eda69732240289830711eaa1079", StringComparison.Ordinal));
+        Assert.All(lines, line => Assert.True(line.TrimEnd().Length <= width, $"{line.TrimEnd().Length} columns: {line}"));
+    }
+
+    [Fact]
+    public void A_narrated_transition_is_one_unbroken_line_written_at_once()
+    {
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == Swarm.Domain.Telemetry.SwarmTelemetry.Name,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        var writes = new CountingWriter();
+        var narrator = new TransitionNarrator(CliIo.Capture(writes, new StringWriter(), 40).Out, timestamps: true);
+        using var span = Swarm.Domain.Telemetry.SwarmTelemetry.Source.StartActivity("remediation.start")!;
+        span.SetTag(Swarm.Domain.Telemetry.SwarmAttributes.AgentName, "remediation-agent");
+        span.SetTag(Swarm.Domain.Telemetry.SwarmAttributes.TransitionFrom, "triggered");
+        span.SetTag(Swarm.Domain.Telemetry.SwarmAttributes.TransitionTo, "acting");
+        span.SetTag(Swarm.Domain.Telemetry.SwarmAttributes.WorkId, "93b82c8452fb7100");
+        span.Stop();
+
+        narrator.OnEnd(span);
+
+        // On a 40-column console the line is longer than the width, yet it is one line, handed over in one write.
+        var text = writes.ToString();
+        Assert.Equal(1, writes.Writes);
+        Assert.Single(text.TrimEnd('\n').Split('\n'));
+        Assert.Contains("triggered → acting 93b82c8452fb7100", text, StringComparison.Ordinal);
+    }
+
+    private sealed class CountingWriter : StringWriter
+    {
+        public int Writes { get; private set; }
+
+        public override void Write(string? value)
+        {
+            Writes++;
+            base.Write(value);
+        }
+
+        public override void Write(char value)
+        {
+            Writes++;
+            base.Write(value);
+        }
+
+        public override void Write(char[] buffer, int index, int count)
+        {
+            Writes++;
+            base.Write(buffer, index, count);
+        }
+    }
+
+    private static string[] Rendered(Spectre.Console.Rendering.IRenderable renderable, int width)
+    {
+        var output = new StringWriter();
+        CliIo.Capture(output, new StringWriter(), width).Out.Write(renderable);
+        return output.ToString().Split('\n');
+    }
+}
