@@ -82,6 +82,18 @@ public sealed class EmbeddedWebAppTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_route_that_does_not_exist_or_a_method_it_does_not_take_is_problem_details_saying_which()
+    {
+        using var noRoute = await SendAsync(HttpMethod.Get, "/api/nonexistent", null, r => r.Headers.Add("x-functions-key", Key));
+        using var wrongMethod = await SendAsync(HttpMethod.Delete, "/api/work", null, r => r.Headers.Add("x-functions-key", Key));
+
+        await AssertProblemAsync(noRoute, HttpStatusCode.NotFound, null);
+        Assert.Contains("No API route matches /api/nonexistent", await noRoute.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await AssertProblemAsync(wrongMethod, HttpStatusCode.MethodNotAllowed, null);
+        Assert.Contains("/api/work does not accept DELETE", await wrongMethod.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_sprint_is_a_resource_of_its_team_with_a_clear_error_for_a_bad_or_unknown_one()
     {
         using var unknown = await SendAsync(HttpMethod.Get, "/api/teams/alpha/sprints/7", null, r => r.Headers.Add("x-functions-key", Key));

@@ -2,6 +2,7 @@ using Swarm.Local.Telemetry;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Swarm.Api;
 using Swarm.ServiceDefaults;
@@ -44,6 +45,17 @@ public static class SwarmWebApp
 
         builder.Services.AddEmbeddedSwarm(builder.Configuration);
         builder.Services.AddSwarmApi();
+        // An /api request that matches no route (404) or not with its method (405) gets problem details too, saying which.
+        builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
+        {
+            var request = context.HttpContext.Request;
+            context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
+            {
+                StatusCodes.Status404NotFound when context.HttpContext.GetEndpoint() is null => $"No API route matches {request.Path}.",
+                StatusCodes.Status405MethodNotAllowed => $"{request.Path} does not accept {request.Method}.",
+                _ => null,
+            };
+        });
         builder.Services.AddLocalSwarmTelemetry(builder.Configuration, ServiceName);
 
         // The board reads this host's own API unless Swarm:Board:ApiUrl names another. It does not inherit the host's key:
@@ -60,6 +72,7 @@ public static class SwarmWebApp
         });
 
         var app = builder.Build();
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseStatusCodePages());
         app.UseFunctionKeys(app.Configuration[FunctionKeys.Setting]);
         app.MapSwarmApi();
         app.MapSwarmMetrics();
