@@ -3,9 +3,10 @@ using System.Net;
 namespace Swarm.Cli.Local;
 
 /// <summary>
-/// What a running <c>swarm up</c> started, as it writes it to <c>~/.swarm/up-{port}.json</c> (one file per API port):
-/// client commands aimed at that port read it to send their spans to the same dashboard and to find the dashboard's
-/// telemetry API. The file is removed on shutdown; one left by a process that is gone is ignored.
+/// What a running <c>swarm up</c> started, as it writes it to <c>~/.swarm/up-{port}.json</c> (one file per API port,
+/// copied to <see cref="IndexDirectory"/>): client commands aimed at that port read it to send their spans to the same
+/// dashboard and to find the dashboard's telemetry API. The files are removed on shutdown; one left by a process that
+/// is gone is ignored.
 /// </summary>
 public sealed record LocalStack(int ProcessId, Uri Api, Uri? Dashboard, Uri? Otlp, int? DashboardProcessId, DateTimeOffset StartedAt)
 {
@@ -28,7 +29,20 @@ public sealed record LocalStack(int ProcessId, Uri Api, Uri? Dashboard, Uri? Otl
 
     public static string PathFor(string home, int port) => Path.Combine(home, $"up-{port}.json");
 
-    /// <summary>The stack serving <paramref name="url"/> when it is a loopback address with a live <c>swarm up</c> behind it.</summary>
+    /// <summary>
+    /// The machine's index of running stacks by API port, for this user: <c>$XDG_RUNTIME_DIR/swarm</c>, else
+    /// <c>{temp}/swarm-{user}</c>. Ports belong to the machine, not to a <c>SWARM_HOME</c>: a client command run with
+    /// another home (or none) still finds the <c>swarm up</c> on the port it calls, its dashboard and its OTLP endpoint.
+    /// </summary>
+    public static string IndexDirectory =>
+        Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR") is { Length: > 0 } runtime
+            ? Path.Combine(runtime, "swarm")
+            : Path.Combine(Path.GetTempPath(), $"swarm-{Environment.UserName}");
+
+    /// <summary>
+    /// The stack serving <paramref name="url"/> when it is a loopback address with a live <c>swarm up</c> behind it: the
+    /// state file in <paramref name="home"/>, else the one in <see cref="IndexDirectory"/>.
+    /// </summary>
     public static LocalStack? Find(string home, Uri url)
     {
         if (!IsLoopback(url))
@@ -36,16 +50,9 @@ public sealed record LocalStack(int ProcessId, Uri Api, Uri? Dashboard, Uri? Otl
             return null;
         }
 
-        var path = PathFor(home, url.Port);
-        try
-        {
-            var stack = JsonSerializer.Deserialize<LocalStack>(File.ReadAllText(path), Json);
-            return stack is not null && IsAlive(stack.ProcessId) ? stack : null;
-        }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException or JsonException)
-        {
-            return null;
-        }
+        return Read(PathFor(home, url.Port)) is { } stack && IsAlive(stack.ProcessId)
+            ? stack
+            : Read(PathFor(IndexDirectory, url.Port)) is { } indexed && IsAlive(indexed.ProcessId) && indexed.Api.Port == url.Port ? indexed : null;
     }
 
     /// <summary>The stack file of <paramref name="port"/> when the <c>swarm up</c> that wrote it is gone (killed, or crashed).</summary>
@@ -83,13 +90,28 @@ public sealed record LocalStack(int ProcessId, Uri Api, Uri? Dashboard, Uri? Otl
         var temporary = path + ".tmp";
         File.WriteAllText(temporary, JsonSerializer.Serialize(this, Json));
         File.Move(temporary, path, overwrite: true);
+        try
+        {
+            Directory.CreateDirectory(IndexDirectory);
+            File.Copy(path, PathFor(IndexDirectory, Api.Port), overwrite: true);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            // The index only helps clients of another home find this stack; the home's file is what counts.
+        }
+
         return path;
     }
 
-    /// <summary>Removes the file if it is still this stack's (a later <c>swarm up</c> on the same port may have replaced it).</summary>
+    /// <summary>Removes the home's file and the index entry (<see cref="IndexDirectory"/>) where they are still this stack's (a later <c>swarm up</c> on the same port may have replaced them).</summary>
     public void Remove(string home)
     {
-        var path = PathFor(home, Api.Port);
+        RemoveIfOurs(PathFor(home, Api.Port));
+        RemoveIfOurs(PathFor(IndexDirectory, Api.Port));
+    }
+
+    private void RemoveIfOurs(string path)
+    {
         try
         {
             if (JsonSerializer.Deserialize<LocalStack>(File.ReadAllText(path), Json)?.ProcessId == ProcessId)
