@@ -19,8 +19,8 @@ namespace Swarm.EndToEnd.Tests;
 /// <summary>
 /// The loop closed against real servers: the embedded host exports its metrics, Prometheus (Debian package) scrapes
 /// them and evaluates <c>local/prometheus/rules.yml</c> with windows in seconds (as <c>swarm up --demo-timers</c> runs it), Alertmanager (Debian package) posts
-/// HighDefectRate to <c>/api/alerts</c> with a bearer key, and the remediation starts a Lean project whose proposal
-/// becomes a process-change motion.
+/// HighDefectRate to <c>/api/alerts</c> with a bearer key, and the remediation starts a Lean project (or joins the team's
+/// open one) whose proposal becomes a process-change motion.
 /// </summary>
 public sealed class AlertLoopTests : IAsyncLifetime, IDisposable
 {
@@ -101,27 +101,30 @@ public sealed class AlertLoopTests : IAsyncLifetime, IDisposable
         }
 
         var client = _swarm.Services.GetRequiredService<DurableTaskClient>();
-        OrchestrationMetadata? lean = null;
+        // The incident names its Lean project: one of its own (alert-…), or the sprint review's (defect-sprint{n}) when
+        // that was still open as the alert arrived — one defect, one project (docs/remediation-policy.md).
+        string? projectId = null;
         await UntilAsync(
             async () =>
             {
-                await foreach (var instance in client.GetAllInstancesAsync(new OrchestrationQuery { InstanceIdPrefix = InstanceIds.Lean(Team, "alert-"), FetchInputsAndOutputs = true }))
-                {
-                    lean = instance;
-                }
-
-                return lean is not null;
+                projectId = (await IncidentsAsync(deadline.Token))
+                    .Select(i => i.TryGetProperty("leanProjectId", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null)
+                    .FirstOrDefault(id => id is not null);
+                return projectId is not null;
             },
-            "a Lean project started by the HighDefectRate alert",
+            "a Lean project asked for or joined by the HighDefectRate incident",
             () => $"prometheus:\n{_alerting!.Prometheus.Output}\nalertmanager:\n{_alerting!.Alertmanager.Output}",
             deadline.Token);
 
-        var project = lean!.ReadInputAs<LeanProject>()!;
-        Assert.NotNull(project.AlertId);
-        Assert.Contains("alert HighDefectRate (alertmanager)", project.Charter.Trigger);
-        var done = await client.WaitForInstanceCompletionAsync(lean.InstanceId, getInputsAndOutputs: true, deadline.Token);
+        var done = await client.WaitForInstanceCompletionAsync(InstanceIds.Lean(Team, projectId!), getInputsAndOutputs: true, deadline.Token);
         var closed = done.ReadOutputAs<LeanProject>()!;
         Assert.Equal(LeanPhase.Closed, closed.Phase);
+        if (projectId!.StartsWith("alert-", StringComparison.Ordinal))
+        {
+            Assert.NotNull(closed.AlertId);
+            Assert.Contains("alert HighDefectRate (alertmanager)", closed.Charter.Trigger);
+        }
+
         var motion = (await client.WaitForInstanceCompletionAsync(InstanceIds.Motion(closed.MotionId!), getInputsAndOutputs: true, deadline.Token)).ReadOutputAs<Motion>()!;
         Assert.Equal(MotionKind.ProcessChange, motion.Kind);
         Assert.Equal(MotionResult.Passed, motion.Result);
@@ -179,7 +182,7 @@ public sealed class AlertLoopTests : IAsyncLifetime, IDisposable
             projects.Add(instance.InstanceId);
         }
 
-        Assert.Single(projects);
+        Assert.True(projects.Count <= 1, $"Lean projects started by the alert: {string.Join(", ", projects)}");
     }
 
     private async Task<List<JsonElement>> IncidentsAsync(CancellationToken cancellationToken) =>

@@ -214,6 +214,40 @@ public class RemediationWorkflowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task High_defect_rate_for_a_team_with_an_open_lean_project_joins_that_project_instead_of_starting_a_second()
+    {
+        const string Team = "join-lean";
+        // Open for as long as the test runs: in Control, waiting for a decision on a motion nobody opened.
+        var open = new LeanProject
+        {
+            Id = "defect-sprint7",
+            Team = Team,
+            Sprint = 7,
+            Charter = new Charter("Defect rate 20.0 % in sprint 7", "Defect rate at most 3 %", "chair", EventTypes.DefectRateExceeded),
+            CreatedAt = DateTimeOffset.UtcNow,
+            Phase = LeanPhase.Control,
+            MotionId = "change-join-lean-defect-sprint7",
+        };
+        var neighbour = open with { Team = $"{Team}-x", MotionId = "change-join-lean-x-defect-sprint7" };
+        await _swarm.Mailbox.StartAsync(SwarmTasks.Orchestrators.LeanProject, InstanceIds.Lean(neighbour.Team, neighbour.Id), neighbour);
+        await _swarm.Mailbox.StartAsync(SwarmTasks.Orchestrators.LeanProject, InstanceIds.Lean(Team, open.Id), open);
+        await SwarmTestHost.EventuallyAsync(
+            () => _swarm.Client.GetInstanceAsync(InstanceIds.Lean(Team, open.Id), getInputsAndOutputs: true),
+            i => i.RuntimeStatus == Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Running && i.SerializedCustomStatus is not null,
+            what: "the open project");
+
+        var remediationId = (await Intake.ReceiveAsync([Alert("HighDefectRate", ("team", Team))])).Single().RemediationId;
+        var acted = await StatusAsync(remediationId, r => r.State == RemediationState.Monitoring);
+
+        Assert.Equal(open.Id, acted.LeanProjectId);
+        Assert.Contains(acted.Actions, a => a.StartsWith($"joined Lean project {open.Id} of team {Team}", StringComparison.Ordinal));
+        Assert.Null(await _swarm.Client.GetInstanceAsync(InstanceIds.Lean(Team, InstanceIds.AlertProjectId(acted.Id))));
+        // The instance-id prefix of team "join" covers both projects above; neither is that team's.
+        Assert.Null(await _swarm.Services.GetRequiredService<ITeamImprovements>().OpenProjectAsync("join"));
+        Assert.Equal(open.Id, await _swarm.Services.GetRequiredService<ITeamImprovements>().OpenProjectAsync(Team));
+    }
+
+    [Fact]
     public async Task A_lean_project_remediation_is_verified_by_the_teams_next_sprint_review()
     {
         const string Team = "verify-lean";

@@ -66,9 +66,13 @@ public sealed class AlertLoopWatch
 
                     if (incident.State is not (RemediationState.Triggered or RemediationState.AwaitingApproval or RemediationState.Idle))
                     {
-                        progress(incident.LeanProjectId is { } project
-                            ? $"remediation: {Naming.Kebab(incident.State)} — asked Lean for project {project} (its proposal goes to a process-change motion)"
-                            : $"remediation: {Naming.Kebab(incident.State)} — {incident.Outcome ?? "acting"}");
+                        progress(incident.LeanProjectId switch
+                        {
+                            { } project when project.StartsWith("alert-", StringComparison.Ordinal) =>
+                                $"remediation: {Naming.Kebab(incident.State)} — asked Lean for project {project} (its proposal goes to a process-change motion)",
+                            { } project => $"remediation: {Naming.Kebab(incident.State)} — joined Lean project {project}, already open on the team's defect rate",
+                            null => $"remediation: {Naming.Kebab(incident.State)} — {incident.Outcome ?? "acting"}",
+                        });
                         return incident;
                     }
                 }

@@ -44,6 +44,7 @@ public static class SwarmAgents
         PerClient<SprintSteps, SprintSteps>();
         PerClient<LeanSteps, LeanSteps>();
         PerClient<StuckAgentDoctor, StuckAgentDoctor>();
+        PerClient<ITeamImprovements, LeanTeamImprovements>();
         PerClient<RemediationSteps, RemediationSteps>();
         PerClient<AlertIntake, AlertIntake>();
         PerClient<BusLedgerStore, BusLedgerStore>();

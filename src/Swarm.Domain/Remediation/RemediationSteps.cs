@@ -49,6 +49,7 @@ public sealed class RemediationRateLimiter(TimeProvider clock)
 public sealed class RemediationSteps(
     IAgentEventBus bus,
     StuckAgentDoctor doctor,
+    ITeamImprovements improvements,
     LoadShedding shedding,
     IRemediationNotifier notifier,
     RemediationRateLimiter limiter,
@@ -123,6 +124,12 @@ public sealed class RemediationSteps(
         string? projectId = null;
         switch (remediation.Kind)
         {
+            case RemediationKind.LeanProject when await improvements.OpenProjectAsync(remediation.Team!, cancellationToken) is { } open:
+                // One improvement at a time per team: the sprint review's project (or an earlier alert's) already works
+                // on the team's defect rate; a second would measure the same failures and put a second change to the board.
+                projectId = open;
+                actions.Add($"joined Lean project {open} of team {remediation.Team}, already open on its defect rate: no second project or process-change motion");
+                break;
             case RemediationKind.LeanProject:
                 // A hand-off to another agent goes through the router as an agent event (docs/handoffs.md).
                 await bus.PublishAsync(

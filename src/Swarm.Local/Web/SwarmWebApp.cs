@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Configuration;
 using Swarm.Api;
 using Swarm.ServiceDefaults;
@@ -45,17 +46,6 @@ public static class SwarmWebApp
 
         builder.Services.AddEmbeddedSwarm(builder.Configuration);
         builder.Services.AddSwarmApi();
-        // An /api request that matches no route (404) or not with its method (405) gets problem details too, saying which.
-        builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
-        {
-            var request = context.HttpContext.Request;
-            context.ProblemDetails.Detail ??= context.ProblemDetails.Status switch
-            {
-                StatusCodes.Status404NotFound when context.HttpContext.GetEndpoint() is null => $"No API route matches {request.Path}.",
-                StatusCodes.Status405MethodNotAllowed => $"{request.Path} does not accept {request.Method}.",
-                _ => null,
-            };
-        });
         builder.Services.AddLocalSwarmTelemetry(builder.Configuration, ServiceName);
 
         // The board reads this host's own API unless Swarm:Board:ApiUrl names another. It does not inherit the host's key:
@@ -72,7 +62,20 @@ public static class SwarmWebApp
         });
 
         var app = builder.Build();
-        app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseStatusCodePages());
+        // An /api request that matches no route (404) or not with its method (405) gets the API's problem details too,
+        // saying which (only answers without a body: the API's own problems pass untouched).
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseStatusCodePages(async pages =>
+        {
+            var http = pages.HttpContext;
+            var status = http.Response.StatusCode;
+            var (title, detail, code) = status switch
+            {
+                StatusCodes.Status404NotFound => ("Not found", $"No API route matches {http.Request.Path}.", "no-route"),
+                StatusCodes.Status405MethodNotAllowed => ("Method not allowed", $"{http.Request.Path} does not accept {http.Request.Method}.", "method-not-allowed"),
+                _ => (ReasonPhrases.GetReasonPhrase(status), $"{http.Request.Method} {http.Request.Path} answered {status}.", $"http-{status}"),
+            };
+            await SwarmProblems.Problem(http.Request, status, title, detail, code, []).ExecuteAsync(http);
+        }));
         app.UseFunctionKeys(app.Configuration[FunctionKeys.Setting]);
         app.MapSwarmApi();
         app.MapSwarmMetrics();
