@@ -48,7 +48,7 @@ public sealed class AlertLoopUpTests
         var remediation = JsonDocument.Parse(demo.Out).RootElement.GetProperty("remediation");
         Assert.Equal("HighDefectRate", remediation.GetProperty("alert").GetString());
         Assert.Equal("loop", remediation.GetProperty("team").GetString());
-        // The sprint review's project when it is still open (it usually is: the alert fires seconds after the review), else one of its own.
+        // The sprint review's project (open, or closed within a sprint length), else one of its own.
         Assert.Matches("^(defect-sprint[0-9]+|alert-[0-9a-f]{8})$", remediation.GetProperty("leanProjectId").GetString());
         await Cli.EventuallyAsync(() => Task.FromResult(seen.Values.ToList()), v => v.Contains("HighDefectRate loop"), TimeSpan.FromSeconds(60));
         await watching.CancelAsync();

@@ -102,7 +102,8 @@ public sealed class AlertLoopTests : IAsyncLifetime, IDisposable
 
         var client = _swarm.Services.GetRequiredService<DurableTaskClient>();
         // The incident names its Lean project: one of its own (alert-…), or the sprint review's (defect-sprint{n}) when
-        // that was still open as the alert arrived — one defect, one project (docs/remediation-policy.md).
+        // that was open or closed within a sprint length as the alert arrived — one defect, one project
+        // (docs/remediation-policy.md).
         string? projectId = null;
         await UntilAsync(
             async () =>
@@ -112,7 +113,7 @@ public sealed class AlertLoopTests : IAsyncLifetime, IDisposable
                     .FirstOrDefault(id => id is not null);
                 return projectId is not null;
             },
-            "a Lean project asked for or joined by the HighDefectRate incident",
+            "a Lean project named by the HighDefectRate incident",
             () => $"prometheus:\n{_alerting!.Prometheus.Output}\nalertmanager:\n{_alerting!.Alertmanager.Output}",
             deadline.Token);
 

@@ -243,8 +243,39 @@ public class RemediationWorkflowTests : IAsyncLifetime
         Assert.Contains(acted.Actions, a => a.StartsWith($"joined Lean project {open.Id} of team {Team}", StringComparison.Ordinal));
         Assert.Null(await _swarm.Client.GetInstanceAsync(InstanceIds.Lean(Team, InstanceIds.AlertProjectId(acted.Id))));
         // The instance-id prefix of team "join" covers both projects above; neither is that team's.
-        Assert.Null(await _swarm.Services.GetRequiredService<ITeamImprovements>().OpenProjectAsync("join"));
-        Assert.Equal(open.Id, await _swarm.Services.GetRequiredService<ITeamImprovements>().OpenProjectAsync(Team));
+        var improvements = _swarm.Services.GetRequiredService<ITeamImprovements>();
+        Assert.Null(await improvements.CurrentAsync("join", DateTimeOffset.MinValue));
+        Assert.Equal(new TeamImprovement(open.Id, true, null, null), await improvements.CurrentAsync(Team, DateTimeOffset.MinValue));
+    }
+
+    [Fact]
+    public async Task High_defect_rate_for_a_team_whose_lean_project_closed_within_a_sprint_starts_no_second_project()
+    {
+        const string Team = "closed-lean";
+        var project = new LeanProject
+        {
+            Id = "defect-sprint8",
+            Team = Team,
+            Sprint = 8,
+            Charter = new Charter("Defect rate 20.0 % in sprint 8", "Defect rate at most 3 %", "chair", EventTypes.DefectRateExceeded),
+            CreatedAt = DateTimeOffset.UtcNow,
+            Phase = LeanPhase.Control,
+            MotionId = "change-closed-lean-defect-sprint8",
+        };
+        var instanceId = InstanceIds.Lean(Team, project.Id);
+        await _swarm.Mailbox.StartAsync(SwarmTasks.Orchestrators.LeanProject, instanceId, project);
+        await _swarm.Mailbox.SendAsync(instanceId, new LeanCommand("decision-closed-lean", project.MotionId, BoardDecision.Passed, "adopted by general consent"));
+        var closed = (await _swarm.CompletedAsync(instanceId)).ReadOutputAs<LeanProject>()!;
+        Assert.Equal(LeanPhase.Closed, closed.Phase);
+
+        var remediationId = (await Intake.ReceiveAsync([Alert("HighDefectRate", ("team", Team))])).Single().RemediationId;
+        var acted = await StatusAsync(remediationId, r => r.State == RemediationState.Monitoring);
+
+        Assert.Equal(project.Id, acted.LeanProjectId);
+        Assert.Contains(acted.Actions, a => a.StartsWith($"Lean project {project.Id} of team {Team} closed at ", StringComparison.Ordinal) && a.Contains("no second project", StringComparison.Ordinal));
+        Assert.Null(await _swarm.Client.GetInstanceAsync(InstanceIds.Lean(Team, InstanceIds.AlertProjectId(acted.Id))));
+        // Closed longer ago than the Lean cooldown, it is no longer the team's current improvement.
+        Assert.Null(await _swarm.Services.GetRequiredService<ITeamImprovements>().CurrentAsync(Team, DateTimeOffset.UtcNow.AddMinutes(1)));
     }
 
     [Fact]

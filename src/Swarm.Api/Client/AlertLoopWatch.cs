@@ -70,7 +70,7 @@ public sealed class AlertLoopWatch
                         {
                             { } project when project.StartsWith("alert-", StringComparison.Ordinal) =>
                                 $"remediation: {Naming.Kebab(incident.State)} — asked Lean for project {project} (its proposal goes to a process-change motion)",
-                            { } project => $"remediation: {Naming.Kebab(incident.State)} — joined Lean project {project}, already open on the team's defect rate",
+                            { } project => $"remediation: {Naming.Kebab(incident.State)} — Lean project {project} already works on the team's defect rate: no second project or vote",
                             null => $"remediation: {Naming.Kebab(incident.State)} — {incident.Outcome ?? "acting"}",
                         });
                         return incident;

@@ -4,27 +4,38 @@ using Swarm.Domain.Lean;
 namespace Swarm.Domain.Composition;
 
 /// <summary>
-/// <see cref="ITeamImprovements"/> from the task hub: the Lean project instances of the team (<c>lean-{team}-</c>, Running
-/// or Pending), each read for its team and phase — the prefix alone would also match a team named <c>{team}-…</c>.
+/// <see cref="ITeamImprovements"/> from the task hub: the team's Lean project instances (<c>lean-{team}-</c>; Running,
+/// Pending or Completed), each read for its team, phase and closing time — the prefix alone would also match a team
+/// named <c>{team}-…</c>.
 /// </summary>
 public sealed class LeanTeamImprovements(DurableTaskClient client) : ITeamImprovements
 {
-    private static readonly OrchestrationRuntimeStatus[] Open = [OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Pending];
+    private static readonly OrchestrationRuntimeStatus[] Statuses =
+        [OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Completed];
 
-    public async Task<string?> OpenProjectAsync(string team, CancellationToken cancellationToken = default)
+    public async Task<TeamImprovement?> CurrentAsync(string team, DateTimeOffset closedSince, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(team);
-        var query = InstanceIds.ByPrefix(InstanceIds.Lean(team, string.Empty), Open);
-        await foreach (var instance in client.GetAllInstancesAsync(query).WithCancellation(cancellationToken))
+        TeamImprovement? latestClosed = null;
+        await foreach (var instance in client.GetAllInstancesAsync(InstanceIds.ByPrefix(InstanceIds.Lean(team, string.Empty), Statuses)).WithCancellation(cancellationToken))
         {
-            if (AgentState.Latest<LeanProject>(instance) is { } project
-                && string.Equals(project.Team, team, StringComparison.OrdinalIgnoreCase)
-                && project.Phase != LeanPhase.Closed)
+            if (AgentState.Latest<LeanProject>(instance) is not { } project || !string.Equals(project.Team, team, StringComparison.OrdinalIgnoreCase))
             {
-                return project.Id;
+                continue;
+            }
+
+            if (instance.RuntimeStatus != OrchestrationRuntimeStatus.Completed && project.Phase != LeanPhase.Closed)
+            {
+                return new TeamImprovement(project.Id, Open: true, null, null);
+            }
+
+            var closedAt = project.ClosedAt ?? instance.LastUpdatedAt;
+            if (closedAt >= closedSince && (latestClosed?.ClosedAt is not { } latest || closedAt > latest))
+            {
+                latestClosed = new TeamImprovement(project.Id, Open: false, closedAt, project.Outcome);
             }
         }
 
-        return null;
+        return latestClosed;
     }
 }

@@ -2,13 +2,17 @@ namespace Swarm.Domain;
 
 /// <summary>
 /// What the remediation agent may know of the Lean agent without reaching it (the agents' layers reach no other agent,
-/// docs/architecture.md): whether a team already has an improvement project open. Composition implements it.
+/// docs/architecture.md): the team's current improvement project. Composition implements it.
 /// </summary>
 public interface ITeamImprovements
 {
     /// <summary>
-    /// The id of a Lean (DMAIC) project of <paramref name="team"/> that has not closed (its orchestration Running or
-    /// Pending), e.g. <c>defect-sprint42</c>; null when none is open. Errors of the backend propagate.
+    /// A Lean (DMAIC) project of <paramref name="team"/> that is still open (its orchestration Running or Pending) —
+    /// preferred — or else the latest one that closed at or after <paramref name="closedSince"/>; null when there is
+    /// neither. Errors of the backend propagate.
     /// </summary>
-    Task<string?> OpenProjectAsync(string team, CancellationToken cancellationToken = default);
+    Task<TeamImprovement?> CurrentAsync(string team, DateTimeOffset closedSince, CancellationToken cancellationToken = default);
 }
+
+/// <summary>A team's improvement project as <see cref="ITeamImprovements"/> found it: its id (e.g. <c>defect-sprint42</c>), whether it is open, and when and how it closed.</summary>
+public sealed record TeamImprovement(string ProjectId, bool Open, DateTimeOffset? ClosedAt, string? Outcome);

@@ -124,11 +124,15 @@ public sealed class RemediationSteps(
         string? projectId = null;
         switch (remediation.Kind)
         {
-            case RemediationKind.LeanProject when await improvements.OpenProjectAsync(remediation.Team!, cancellationToken) is { } open:
-                // One improvement at a time per team: the sprint review's project (or an earlier alert's) already works
-                // on the team's defect rate; a second would measure the same failures and put a second change to the board.
-                projectId = open;
-                actions.Add($"joined Lean project {open} of team {remediation.Team}, already open on its defect rate: no second project or process-change motion");
+            case RemediationKind.LeanProject
+                when await improvements.CurrentAsync(remediation.Team!, now - RemediationPolicy.CooldownOf(RemediationKind.LeanProject, options.Value.Remediation, options.Value.Scrum), cancellationToken) is { } current:
+                // One improvement at a time per team: a project of the sprint review's (or an earlier alert's) is open, or
+                // closed within the Lean cooldown (a sprint length), on the same failures; a second would measure them
+                // again and put a second change to the board before the first could show in a sprint review.
+                projectId = current.ProjectId;
+                actions.Add(current.Open
+                    ? $"joined Lean project {current.ProjectId} of team {remediation.Team}, already open on its defect rate: no second project or process-change motion"
+                    : $"Lean project {current.ProjectId} of team {remediation.Team} closed at {current.ClosedAt:u} ({current.Outcome ?? "no outcome recorded"}); its change gets a sprint to show in the next review: no second project or process-change motion");
                 break;
             case RemediationKind.LeanProject:
                 // A hand-off to another agent goes through the router as an agent event (docs/handoffs.md).
