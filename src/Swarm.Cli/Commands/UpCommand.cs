@@ -390,6 +390,9 @@ public static class UpCommand
                 .AddFilter<ConsoleLoggerProvider>("Microsoft.DurableTask", LogLevel.Error)
                 // The Azure Storage provider warns of messages it discards by design (an event to an instance that has completed).
                 .AddFilter<ConsoleLoggerProvider>("DurableTask.AzureStorage", LogLevel.Error)
+                // Every /api/health answered while a server is still starting (or down) logged a warning per check; the
+                // supervisor already reports a server that stops answering, once, in its own words.
+                .AddFilter<ConsoleLoggerProvider>("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Error)
                 // Levels configured for the console (Logging:Console:LogLevel:{category}, e.g. from the environment) win over these defaults.
                 .AddConfiguration(builder.Configuration.GetSection("Logging"));
             // Signals are the CLI's: it stops the host and then the dashboard, in that order.
