@@ -19,7 +19,7 @@ public static class AgentsCommand
                 return ExitCodes.Ok;
             }
 
-            call.Io.Out.Write(Render.Agents(answer.Read<AgentStates>()));
+            call.Io.Out.Write(Render.Agents(answer.Read<AgentStates>(), call.Io.Out.Profile.Width));
             return ExitCodes.Ok;
         }, ct));
         return command;

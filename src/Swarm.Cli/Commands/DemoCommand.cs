@@ -227,7 +227,8 @@ public static class DemoCommand
         io.Out.MarkupLineInterpolated($"trace id [bold]{report.TraceId ?? "(not sampled)"}[/] — finished in {elapsed.TotalSeconds:0.0} s");
         if (dashboard is not null && report.TraceId is { } traceId)
         {
-            io.Out.MarkupLineInterpolated($"[grey]in the dashboard:[/] [link]{new Uri(dashboard, $"traces/detail/{traceId}")}[/]");
+            io.Out.MarkupLine("[grey]in the dashboard:[/]");
+            io.Out.Write(new Unwrapped(new Markup($"[link]{Markup.Escape(new Uri(dashboard, $"traces/detail/{traceId}").ToString())}[/]\n")));
         }
     }
 

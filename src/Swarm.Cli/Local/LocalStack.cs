@@ -94,6 +94,14 @@ public sealed record LocalStack(int ProcessId, Uri Api, Uri? Dashboard, Uri? Otl
         {
             Directory.CreateDirectory(IndexDirectory);
             File.Copy(path, PathFor(IndexDirectory, Api.Port), overwrite: true);
+            // Entries of runs that were killed (kill -9 removes nothing) are dropped here, so the index does not grow.
+            foreach (var entry in Directory.EnumerateFiles(IndexDirectory, "up-*.json"))
+            {
+                if (Read(entry) is { } other && !IsAlive(other.ProcessId))
+                {
+                    File.Delete(entry);
+                }
+            }
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {

@@ -86,7 +86,7 @@ public static class Render
         return grid;
     }
 
-    public static IRenderable Agents(AgentStates states)
+    public static IRenderable Agents(AgentStates states, int width = int.MaxValue)
     {
         var roberts = new Table().Border(TableBorder.Rounded).Title("[bold]roberts[/] — governance")
             .AddColumn(new TableColumn("motion").NoWrap()).AddColumn("kind").AddColumn("title").AddColumn("team").AddColumn("state")
@@ -143,6 +143,27 @@ public static class Render
             remediation.AddRow(Markup.Escape(circuit.RemediationId), Markup.Escape(circuit.Alert), "shed-load", Markup.Escape(circuit.Team), "[red]shedding load[/]", "-");
         }
 
+        IRenderable remediationView = remediation;
+        if (width < AgentsRemediationTableWidth && remediation.Rows.Count > 0)
+        {
+            // Six columns do not fit: one line per remediation, kept whole (the terminal wraps it if it must).
+            var lines = new List<IRenderable> { new Markup("[bold]remediation[/] — self-healing\n") };
+            foreach (var active in states.Remediation.Active)
+            {
+                lines.Add(new Unwrapped(new Markup(
+                    $"[bold]{Markup.Escape(active.Id)}[/]  {Markup.Escape(active.Alert)}  {Naming.Kebab(active.Kind)}  " +
+                    $"{Markup.Escape(active.Team ?? active.AgentName ?? "-")}  [yellow]{Naming.Kebab(active.State)}[/]  " +
+                    $"[grey]started {active.StartedAt?.ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? "-"}[/]\n")));
+            }
+
+            foreach (var circuit in states.Remediation.Shedding)
+            {
+                lines.Add(new Unwrapped(new Markup($"[bold]{Markup.Escape(circuit.RemediationId)}[/]  {Markup.Escape(circuit.Alert)}  shed-load  {Markup.Escape(circuit.Team)}  [red]shedding load[/]\n")));
+            }
+
+            remediationView = new Rows(lines);
+        }
+
         var work = new Table().Border(TableBorder.Rounded).Title("[bold]work[/]").AddColumn("status").AddColumn(new TableColumn("items").RightAligned());
         foreach (var (status, count) in states.Work.ByStatus)
         {
@@ -155,7 +176,7 @@ public static class Render
             Or(scrum, "[bold]scrum[/] — no team has work yet"),
             Or(sprints, "[grey]no sprint running[/]"),
             Or(lean, "[bold]lean[/] — no improvement project"),
-            Or(remediation, "[bold]remediation[/] — nothing being remediated"),
+            remediation.Rows.Count > 0 ? remediationView : new Markup("[bold]remediation[/] — nothing being remediated\n"),
             Or(work, "[bold]work[/] — none claimed"));
     }
 
@@ -207,6 +228,9 @@ public static class Render
         return table;
     }
 
+    /// <summary>Console width from which <see cref="Agents"/> shows remediations as a table (six columns), else one line each: 120.</summary>
+    public const int AgentsRemediationTableWidth = 120;
+
     /// <summary>Console width from which <see cref="Incidents"/> is one table row per incident: its nine columns need about 150.</summary>
     public const int IncidentTableWidth = 150;
 
@@ -230,7 +254,7 @@ public static class Render
                 $"[bold]{Markup.Escape(incident.Id)}[/]  {state}  {Markup.Escape(incident.Alert)}  [grey]opened {opened}[/]\n" +
                 $"  {Markup.Escape(incident.IncidentKey)} · firing {Number(incident.StillFiring)}/{Number(incident.Sources.Count)} · " +
                 $"{Number(incident.Deliveries)} {(incident.Deliveries == 1 ? "delivery" : "deliveries")} · {Number(incident.Suppressed)} suppressed\n" +
-                $"  [grey]{Markup.Escape(incident.Outcome ?? "-")}[/]\n"));
+                (incident.Outcome is { } outcome ? $"  [grey]{Markup.Escape(outcome)}[/]\n" : string.Empty)));
         }
 
         rows.Add(new Markup($"[grey]{list.Count} incident{(list.Count == 1 ? string.Empty : "s")}; swarm remediations show <incident> for its timeline[/]\n"));
@@ -271,21 +295,26 @@ public static class Render
         Row(grid, "incident", $"[bold]{Markup.Escape(incident.Id)}[/] — {Markup.Escape(incident.IncidentKey)}");
         Row(grid, "policy", Naming.Kebab(incident.Kind));
         Row(grid, "state", $"[yellow]{Naming.Kebab(incident.State)}[/]");
-        Row(grid, "sources", Markup.Escape(string.Join(", ", incident.Sources.Select(s => $"{s.Identity} ({(s.Firing ? "firing" : "resolved")}, {s.Deliveries} deliveries)"))));
+        Row(grid, "sources", Markup.Escape($"{incident.Sources.Count(s => s.Firing)} of {incident.Sources.Count} firing"));
         Row(grid, "outcome", Markup.Escape(incident.Outcome ?? "-"));
         if (incident.CooldownUntil is { } until)
         {
             Row(grid, "cooldown", Markup.Escape($"until {until.ToString("u", System.Globalization.CultureInfo.InvariantCulture)}; {incident.Suppressed} firings suppressed"));
         }
 
+        // A source's id (an Azure Monitor alert id is a resource path) is one unbroken line, however long: the terminal
+        // wraps it if it must, never the table.
+        var sources = new Unwrapped(new Markup(string.Concat(incident.Sources.Select(s =>
+            $"  [grey]source[/] {Markup.Escape(s.Identity)} ({(s.Firing ? "firing" : "resolved")}, {s.Deliveries} {(s.Deliveries == 1 ? "delivery" : "deliveries")})\n"))));
         if (width < TimelineTableWidth)
         {
-            var lines = new List<IRenderable> { grid, new Markup("\n[bold]timeline[/]\n") };
+            var lines = new List<IRenderable> { grid, sources, new Markup("\n[bold]timeline[/]\n") };
             foreach (var step in incident.Steps)
             {
                 lines.Add(new Markup(
                     $"{step.At.ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture)}  [bold]{Markup.Escape(step.Step)}[/]" +
-                    $"{(step.TraceId is { } trace ? $"  [grey]trace {Markup.Escape(trace)}[/]" : string.Empty)}\n  {Markup.Escape(step.Detail)}\n"));
+                    $"{(step.TraceId is { } trace ? $"  [grey]trace {Markup.Escape(trace)}[/]" : string.Empty)}"));
+                lines.Add(new Padder(new Markup(Markup.Escape(step.Detail)), new Padding(2, 0, 0, 1)));
             }
 
             if (incident.StepsDropped > 0)
@@ -310,7 +339,7 @@ public static class Render
             timeline.Caption($"{incident.StepsDropped} older steps not kept");
         }
 
-        return new Rows(grid, timeline);
+        return new Rows(grid, sources, timeline);
     }
 
     private static string RunText(Swarm.Domain.Events.BusConsumerRun run) =>
@@ -328,4 +357,17 @@ public static class Render
             Row(grid, name, Markup.Escape(text));
         }
     }
+}
+
+/// <summary>
+/// Renders <paramref name="inner"/> as if the console had no width limit, so that text which must stay whole (an id, a
+/// resource path) is never broken by Spectre.Console; the terminal wraps a long line itself, and a file keeps it whole.
+/// </summary>
+internal sealed class Unwrapped(IRenderable inner) : Renderable
+{
+    private const int Unlimited = 10_000;
+
+    protected override Measurement Measure(RenderOptions options, int maxWidth) => new(maxWidth, maxWidth);
+
+    protected override IEnumerable<Segment> Render(RenderOptions options, int maxWidth) => inner.Render(options, Unlimited);
 }
