@@ -218,17 +218,8 @@ public class RemediationWorkflowTests : IAsyncLifetime
     {
         const string Team = "join-lean";
         // Open for as long as the test runs: in Control, waiting for a decision on a motion nobody opened.
-        var open = new LeanProject
-        {
-            Id = "defect-sprint7",
-            Team = Team,
-            Sprint = 7,
-            Charter = new Charter("Defect rate 20.0 % in sprint 7", "Defect rate at most 3 %", "chair", EventTypes.DefectRateExceeded),
-            CreatedAt = DateTimeOffset.UtcNow,
-            Phase = LeanPhase.Control,
-            MotionId = "change-join-lean-defect-sprint7",
-        };
-        var neighbour = open with { Team = $"{Team}-x", MotionId = "change-join-lean-x-defect-sprint7" };
+        var open = ProjectInControl(Team, 7);
+        var neighbour = ProjectInControl($"{Team}-x", 7);
         await _swarm.Mailbox.StartAsync(SwarmTasks.Orchestrators.LeanProject, InstanceIds.Lean(neighbour.Team, neighbour.Id), neighbour);
         await _swarm.Mailbox.StartAsync(SwarmTasks.Orchestrators.LeanProject, InstanceIds.Lean(Team, open.Id), open);
         await SwarmTestHost.EventuallyAsync(
@@ -252,19 +243,10 @@ public class RemediationWorkflowTests : IAsyncLifetime
     public async Task High_defect_rate_for_a_team_whose_lean_project_closed_within_a_sprint_starts_no_second_project()
     {
         const string Team = "closed-lean";
-        var project = new LeanProject
-        {
-            Id = "defect-sprint8",
-            Team = Team,
-            Sprint = 8,
-            Charter = new Charter("Defect rate 20.0 % in sprint 8", "Defect rate at most 3 %", "chair", EventTypes.DefectRateExceeded),
-            CreatedAt = DateTimeOffset.UtcNow,
-            Phase = LeanPhase.Control,
-            MotionId = "change-closed-lean-defect-sprint8",
-        };
+        var project = ProjectInControl(Team, 8);
         var instanceId = InstanceIds.Lean(Team, project.Id);
         await _swarm.Mailbox.StartAsync(SwarmTasks.Orchestrators.LeanProject, instanceId, project);
-        await _swarm.Mailbox.SendAsync(instanceId, new LeanCommand("decision-closed-lean", project.MotionId, BoardDecision.Passed, "adopted by general consent"));
+        await _swarm.Mailbox.SendAsync(instanceId, new LeanCommand("decision-closed-lean", project.MotionId!, BoardDecision.Passed, "adopted by general consent"));
         var closed = (await _swarm.CompletedAsync(instanceId)).ReadOutputAs<LeanProject>()!;
         Assert.Equal(LeanPhase.Closed, closed.Phase);
 
@@ -574,6 +556,18 @@ public class RemediationWorkflowTests : IAsyncLifetime
             return Task.FromResult("recorded");
         }
     }
+
+    /// <summary>A sprint review's Lean project of <paramref name="team"/>, already in Control, waiting for its process-change motion's decision.</summary>
+    private static LeanProject ProjectInControl(string team, int sprint) => new()
+    {
+        Id = InstanceIds.DefectProjectId(sprint),
+        Team = team,
+        Sprint = sprint,
+        Charter = new Charter($"Defect rate 20.0 % in sprint {sprint}", "Defect rate at most 3 %", "chair", EventTypes.DefectRateExceeded),
+        CreatedAt = DateTimeOffset.UtcNow,
+        Phase = LeanPhase.Control,
+        MotionId = $"change-{team}-{InstanceIds.DefectProjectId(sprint)}",
+    };
 
     private static AlertNotification Alert(string name, params (string Key, string Value)[] labels) => new()
     {

@@ -131,37 +131,33 @@ public static class DemoCommand
         {
             // Against swarm up with Alertmanager the loop goes on past the vote: HighDefectRate → a remediation.
             var alerts = remote ? await AlertLoopWatch.StartAsync(api, team, deadline.Token) : null;
+            async Task<DemoReport> RunAsync(Action<string> line, Action<string> waiting)
+            {
+                var done = await new SeedScenario(api, team, line, waiting).RunAsync(deadline.Token);
+                if (alerts is null)
+                {
+                    return done;
+                }
+
+                waiting($"prometheus: waiting for {AlertLoopWatch.Alert} of team {team} and alertmanager's delivery…");
+                return done with { Remediation = await alerts.WaitAsync(line, deadline.Token) };
+            }
+
             DemoReport report;
             if (json)
             {
-                report = await new SeedScenario(api, team, _ => { }, text => step = text).RunAsync(deadline.Token);
-                if (alerts is not null)
-                {
-                    step = $"prometheus: {AlertLoopWatch.Alert} for team {team}, delivered by alertmanager";
-                    report = report with { Remediation = await alerts.WaitAsync(_ => { }, deadline.Token) };
-                }
+                report = await RunAsync(_ => { }, text => step = text);
             }
             else
             {
                 io.Out.MarkupLineInterpolated($"[bold]Swarm seed scenario[/] — team {team}, over the API at {api.ApiRoot}");
-                void Line(string line) => io.Out.MarkupLineInterpolated($"[green]»[/] {line}");
-                report = await io.Out.Status().StartAsync("claiming the scenario's work…", async status =>
-                {
-                    void Waiting(string text)
+                report = await io.Out.Status().StartAsync("claiming the scenario's work…", status => RunAsync(
+                    line => io.Out.MarkupLineInterpolated($"[green]»[/] {line}"),
+                    text =>
                     {
                         step = text;
                         status.Status(Markup.Escape(text));
-                    }
-
-                    var done = await new SeedScenario(api, team, Line, Waiting).RunAsync(deadline.Token);
-                    if (alerts is null)
-                    {
-                        return done;
-                    }
-
-                    Waiting($"prometheus: waiting for {AlertLoopWatch.Alert} of team {team} and alertmanager's delivery…");
-                    return done with { Remediation = await alerts.WaitAsync(Line, deadline.Token) };
-                });
+                    }));
                 if (alerts is null && remote)
                 {
                     io.Out.MarkupLine("[grey]this host runs no Alertmanager (swarm up --no-alerting, or not swarm up): the alert → remediation end of the loop is left out[/]");

@@ -122,12 +122,12 @@ public sealed record LocalStack(int ProcessId, Uri Api, Uri? Dashboard, Uri? Otl
     {
         try
         {
-            if (JsonSerializer.Deserialize<LocalStack>(File.ReadAllText(path), Json)?.ProcessId == ProcessId)
+            if (Read(path)?.ProcessId == ProcessId)
             {
                 File.Delete(path);
             }
         }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException or JsonException)
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
             // Gone already, or not ours to remove.
         }

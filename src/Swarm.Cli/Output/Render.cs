@@ -248,10 +248,9 @@ public static class Render
         var rows = new List<IRenderable> { new Markup("[bold]remediation[/] — incidents\n") };
         foreach (var incident in list.Items)
         {
-            var state = incident.State == Swarm.Domain.Remediation.RemediationState.Resolved ? "[green]resolved[/]" : $"[yellow]{Naming.Kebab(incident.State)}[/]";
             var opened = incident.OpenedAt?.ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? "-";
             rows.Add(new Markup(
-                $"[bold]{Markup.Escape(incident.Id)}[/]  {state}  {Markup.Escape(incident.Alert)}  [grey]opened {opened}[/]\n" +
+                $"[bold]{Markup.Escape(incident.Id)}[/]  {StateOf(incident.State)}  {Markup.Escape(incident.Alert)}  [grey]opened {opened}[/]\n" +
                 $"  {Markup.Escape(incident.IncidentKey)} · firing {Number(incident.StillFiring)}/{Number(incident.Sources.Count)} · " +
                 $"{Number(incident.Deliveries)} {(incident.Deliveries == 1 ? "delivery" : "deliveries")} · {Number(incident.Suppressed)} suppressed\n" +
                 (incident.Outcome is { } outcome ? $"  [grey]{Markup.Escape(outcome)}[/]\n" : string.Empty)));
@@ -272,7 +271,7 @@ public static class Render
         {
             table.AddRow(
                 Markup.Escape(incident.Id), Markup.Escape(incident.IncidentKey), Markup.Escape(incident.Alert),
-                incident.State == Swarm.Domain.Remediation.RemediationState.Resolved ? "[green]resolved[/]" : $"[yellow]{Naming.Kebab(incident.State)}[/]",
+                StateOf(incident.State),
                 $"{Number(incident.StillFiring)}/{Number(incident.Sources.Count)}", Number(incident.Deliveries), Number(incident.Suppressed),
                 incident.OpenedAt?.ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? "-", Markup.Escape(incident.Outcome ?? "-"));
         }
@@ -345,6 +344,10 @@ public static class Render
     private static string RunText(Swarm.Domain.Events.BusConsumerRun run) =>
         $"{run.EndedAt.ToString("u", System.Globalization.CultureInfo.InvariantCulture)} by {run.Consumer}: {run.Received} received, " +
         $"{run.Completed} completed, {run.DeadLettered} dead-lettered, {run.Abandoned} abandoned (ended: {run.Ended})";
+
+    /// <summary>An incident's state as markup: resolved in green, open states in yellow.</summary>
+    private static string StateOf(Swarm.Domain.Remediation.RemediationState state) =>
+        state == Swarm.Domain.Remediation.RemediationState.Resolved ? "[green]resolved[/]" : $"[yellow]{Naming.Kebab(state)}[/]";
 
     private static string Number(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
