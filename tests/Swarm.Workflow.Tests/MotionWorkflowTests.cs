@@ -31,7 +31,7 @@ public class MotionWorkflowTests : IAsyncLifetime
     [Fact]
     public async Task An_objection_forces_a_vote_decided_by_simple_majority()
     {
-        var motion = NewMotion(MotionKind.WorkApproval, fromCommittee: true);
+        var motion = NewMotion(MotionKind.WorkApproval, fromCommittee: true, contested: true);
         await StartAsync(motion);
         await WaitForStateAsync(motion.Id, MotionState.Seconded);
         await _swarm.Commands.VoteAsync(motion.Id, "member-b", VoteChoice.Object, null);
@@ -51,7 +51,7 @@ public class MotionWorkflowTests : IAsyncLifetime
     [Fact]
     public async Task A_process_change_needs_two_thirds_of_votes_cast()
     {
-        var motion = NewMotion(MotionKind.ProcessChange, fromCommittee: true);
+        var motion = NewMotion(MotionKind.ProcessChange, fromCommittee: true, contested: true);
         await StartAsync(motion);
         await WaitForStateAsync(motion.Id, MotionState.Seconded);
         await _swarm.Commands.VoteAsync(motion.Id, "chair", VoteChoice.Object, null);
@@ -72,7 +72,7 @@ public class MotionWorkflowTests : IAsyncLifetime
     {
         var motion = NewMotion(MotionKind.WorkApproval, fromCommittee: true) with
         {
-            Timings = new GovernanceTimings(Window, Window, Window),
+            Timings = new GovernanceTimings(Window, Window * 10, Window),
         };
         await StartAsync(motion);
         await WaitForStateAsync(motion.Id, MotionState.Seconded);
@@ -134,14 +134,20 @@ public class MotionWorkflowTests : IAsyncLifetime
     /// </summary>
     protected virtual TimeSpan Window => TimeSpan.FromSeconds(1);
 
-    private Motion NewMotion(MotionKind kind, bool fromCommittee) => new()
+    /// <summary>
+    /// A motion with deadlines of <see cref="Window"/> (voting ten of them). A test that objects first asks for an
+    /// objection window ten times as long: an objection moves the motion to voting at once, so the longer window costs
+    /// nothing, while one <see cref="Window"/> could close before the objection lands on a loaded machine (the motion
+    /// would then pass by general consent).
+    /// </summary>
+    private Motion NewMotion(MotionKind kind, bool fromCommittee, bool contested = false) => new()
     {
         Id = $"test-{Guid.NewGuid():N}"[..20],
         Kind = kind,
         Title = "Adopt a test rule",
         Team = "gamma",
         Board = Board,
-        Timings = new GovernanceTimings(Window, Window, Window * 10),
+        Timings = new GovernanceTimings(Window, contested ? Window * 10 : Window, Window * 10),
         FromCommittee = fromCommittee,
         MovedBy = "chair",
     };

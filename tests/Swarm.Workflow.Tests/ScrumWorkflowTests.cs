@@ -1,6 +1,10 @@
 using Swarm.Domain;
+using Microsoft.Extensions.DependencyInjection;
+using Swarm.Domain.Composition;
 using Swarm.Domain.Events;
+using Swarm.Domain.Lean;
 using Swarm.Domain.Scrum;
+using Swarm.Domain.Telemetry;
 
 namespace Swarm.Workflow.Tests;
 
@@ -12,6 +16,7 @@ public class ScrumWorkflowTests : IAsyncLifetime
     {
         o.Teams["delta"] = new TeamOptions { FirstSprint = 7 };
         o.Teams["omega"] = new TeamOptions { FirstSprint = 3 };
+        o.Teams["sigma"] = new TeamOptions { FirstSprint = 11 };
     });
 
     public async Task DisposeAsync() => await _swarm.DisposeAsync();
@@ -32,6 +37,38 @@ public class ScrumWorkflowTests : IAsyncLifetime
         var project = await SwarmTestHost.EventuallyAsync(
             () => _swarm.Client.GetInstanceAsync(InstanceIds.Lean("delta", "defect-sprint7")), _ => true, what: "lean project for delta");
         Assert.NotNull(project);
+    }
+
+    [Fact]
+    public async Task A_sprint_above_the_threshold_of_a_team_with_an_open_lean_project_starts_no_second_project()
+    {
+        // An alert's project, open for as long as the test runs: in Control, waiting for a motion nobody opened.
+        var open = new LeanProject
+        {
+            Id = InstanceIds.AlertProjectId(Guid.NewGuid().ToString("N")),
+            Team = "sigma",
+            Charter = new Charter("Alert HighDefectRate fired for team sigma", "Defect rate at most 3 %", "chair", "alert HighDefectRate (alertmanager)"),
+            CreatedAt = DateTimeOffset.UtcNow,
+            Phase = LeanPhase.Control,
+            MotionId = "change-sigma-never-opened",
+        };
+        var openInstance = InstanceIds.Lean("sigma", open.Id);
+        await _swarm.Mailbox.StartAsync(SwarmTasks.Orchestrators.LeanProject, openInstance, open);
+        await SwarmTestHost.EventuallyAsync(
+            () => _swarm.Client.GetInstanceAsync(openInstance, getInputsAndOutputs: true),
+            i => i.RuntimeStatus == Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Running && i.SerializedCustomStatus is not null,
+            what: "the open project");
+
+        var sprint = await RunSprintAsync("sigma", [CompletionStatus.Success, CompletionStatus.Failed]);
+
+        Assert.Equal(0.5, sprint.Review!.DefectRate);
+        var exceeded = await DeliveredAsync(EventTypes.DefectRateExceeded, "sigma");
+        // The review's hand-off went to the open project, and defect-sprint11 was never started.
+        var route = Assert.Single(_swarm.Spans, s => s.OperationName == AgentEventRouter.RouteSpanName && (string?)s.GetTagItem(SwarmAttributes.EventId) == exceeded.Id);
+        Assert.Equal(openInstance, route.GetTagItem(SwarmAttributes.InstanceId));
+        Assert.Null(await _swarm.Client.GetInstanceAsync(InstanceIds.Lean("sigma", InstanceIds.DefectProjectId(11))));
+        var current = await _swarm.Services.GetRequiredService<ITeamImprovements>().CurrentAsync("sigma", DateTimeOffset.MinValue);
+        Assert.Equal(new TeamImprovement(open.Id, true, null, null), current);
     }
 
     [Fact]

@@ -11,7 +11,8 @@ namespace Swarm.Api.Client;
 /// The seed's scenario (docs/agents.md), the only script of it, driven through the HTTP API alone — the routes any
 /// client has, against either host: feature "Sprint 42" (high) is claimed with four more items, Roberts approves it by
 /// general consent, Scrum runs the team's sprint in which one item of five fails (20 % &gt; 3 %), Lean runs DMAIC
-/// project <c>defect-sprint{n}</c>, and its process-change motion is objected to and carried 4–1 on a vote. Claims,
+/// project <c>defect-sprint{n}</c> (or carries the defect in the team's project already open, e.g. an alert's), and its
+/// process-change motion is objected to and carried 4–1 on a vote. Claims,
 /// progress, completions and votes are requests; each wait polls a GET route every 200 ms; the caller's current span
 /// is the root of the whole run's trace (<see cref="RootTags"/> marks it high priority so the sampler keeps it).
 /// Errors are the client's: <see cref="ServerProblemException"/>, <see cref="ServerUnreachableException"/>, and
@@ -104,7 +105,11 @@ public sealed class SeedScenario(SwarmApiClient api, string team, Action<string>
             CultureInfo.InvariantCulture,
             $"scrum: sprint {number} reviewed — velocity {review.Velocity} points, defect rate {review.DefectRate:P1} ({review.Failed} of {review.Completed} failed), threshold {review.Threshold:P0}"));
 
-        var projectId = InstanceIds.DefectProjectId(number);
+        // The review starts defect-sprint{n}, unless the team already had a Lean project open (an alert's): that one
+        // then carries the defect (one improvement at a time per team), and the scenario follows it.
+        var reviewProjectId = InstanceIds.DefectProjectId(number);
+        var projectId = (await WaitForAgentsAsync(
+            a => a.Lean.Projects.FirstOrDefault(p => p.Team == team && (p.Id == reviewProjectId || p.Phase != LeanPhase.Closed)), ct)).Id;
         var motionId = InstanceIds.ProcessChangeMotionId(team, projectId);
         Waiting($"lean: project {projectId} runs DMAIC (define, measure, analyze, improve, control)…");
         var motion = await WaitForAgentsAsync(

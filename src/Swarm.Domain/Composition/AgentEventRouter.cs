@@ -14,7 +14,7 @@ namespace Swarm.Domain.Composition;
 /// target has a deterministic instance id and every command carries the event id, so a redelivered event
 /// starts nothing twice and changes nothing.
 /// </summary>
-public sealed class AgentEventRouter(AgentMailbox mailbox, IOptions<SwarmOptions> options, ILogger<AgentEventRouter> logger)
+public sealed class AgentEventRouter(AgentMailbox mailbox, ITeamImprovements improvements, IOptions<SwarmOptions> options, ILogger<AgentEventRouter> logger)
 {
     /// <summary>The span name of one event's hand-off to its consumer.</summary>
     public const string RouteSpanName = "swarm.event.route";
@@ -176,10 +176,22 @@ public sealed class AgentEventRouter(AgentMailbox mailbox, IOptions<SwarmOptions
         return instanceId;
     }
 
+    /// <summary>
+    /// A sprint review over the threshold starts the Lean project <c>defect-sprint{n}</c> — unless the team already has an
+    /// open one (an alert's, or an earlier review's still before the board): one improvement at a time per team, the
+    /// rule the remediation agent follows for <c>HighDefectRate</c> (docs/agents.md). The event is then routed to that
+    /// project, which measures the same failures, and nothing starts.
+    /// </summary>
     private async Task<string?> OnDefectRateExceededAsync(AgentEvent agentEvent, CancellationToken cancellationToken)
     {
         var sprint = agentEvent.Read<Sprint>();
         var review = sprint.Review ?? throw new InvalidInputException("payload", $"Event {agentEvent.Id} carries a sprint without a review.");
+        if (await improvements.CurrentAsync(sprint.Team, closedSince: DateTimeOffset.MaxValue, cancellationToken) is { Open: true } open)
+        {
+            logger.DefectRateJoinedOpenProject(sprint.Team, sprint.Number, open.ProjectId);
+            return InstanceIds.Lean(sprint.Team, open.ProjectId);
+        }
+
         var board = options.Value.Team(sprint.Team).Members;
         var project = new LeanProject
         {

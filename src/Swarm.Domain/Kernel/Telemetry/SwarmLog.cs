@@ -44,4 +44,7 @@ public static partial class SwarmLog
 
     [LoggerMessage(1014, LogLevel.Information, "Sprint {Sprint} of team {Team} started with {Items} item(s), {Points} point(s)", EventName = "SprintStarted")]
     public static partial void SprintStarted(this ILogger logger, string team, int sprint, int items, int points);
+
+    [LoggerMessage(1015, LogLevel.Information, "Sprint {Sprint} of team {Team}: Lean project {ProjectId} is already open on the team's defect rate; no second project", EventName = "DefectRateJoinedOpenProject")]
+    public static partial void DefectRateJoinedOpenProject(this ILogger logger, string team, int sprint, string projectId);
 }
