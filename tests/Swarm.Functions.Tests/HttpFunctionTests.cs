@@ -180,6 +180,9 @@ public sealed class HttpFunctionTests(EmbeddedSwarm swarm) : IClassFixture<Embed
 
         AssertProblem(await PostAsync($"/api/work/{id}/progress", """{"blocker":"x"}""", (f, r, c) => f.ReportProgress(r, id, c)), 400, "invalid-input", "percent");
         AssertProblem(await PostAsync($"/api/work/{id}/progress", """{"percent":"half"}""", (f, r, c) => f.ReportProgress(r, id, c)), 400, "invalid-input", "percent");
+        // Input is checked before the item is looked up: an out-of-range percent is a 400 for a known and an unknown id alike.
+        AssertProblem(await PostAsync($"/api/work/{id}/progress", """{"percent":150}""", (f, r, c) => f.ReportProgress(r, id, c)), 400, "invalid-input", "percent");
+        AssertProblem(await PostAsync("/api/work/nope/progress", """{"percent":150}""", (f, r, c) => f.ReportProgress(r, "nope", c)), 400, "invalid-input", "percent");
         AssertProblem(await PostAsync($"/api/work/{id}/complete", """{"status":"maybe"}""", (f, r, c) => f.CompleteWork(r, id, c)), 400, "invalid-input", "status");
         AssertProblem(await PostAsync($"/api/work/{id}/complete", """{}""", (f, r, c) => f.CompleteWork(r, id, c)), 400, "invalid-input", "status");
         AssertProblem(await PostAsync("/api/motions/any/votes", """{"choice":"yes"}""", (f, r, c) => f.CastVote(r, "any", c)), 400, "invalid-input", "voter");

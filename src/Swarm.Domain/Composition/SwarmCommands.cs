@@ -84,6 +84,7 @@ public sealed class SwarmCommands(AgentMailbox mailbox, LoadShedding shedding, I
     /// <summary>Reports progress (and optionally a blocker); the first report moves a planned item in progress.</summary>
     public async Task<WorkItem> ReportProgressAsync(string workId, int percent, string? blocker, string? requestId, CancellationToken cancellationToken = default)
     {
+        WorkItem.RequirePercent(percent);
         var item = await GetWorkAsync(workId, cancellationToken);
         var next = item.ReportProgress(percent, blocker, clock.GetUtcNow());
         await mailbox.SendAsync(

@@ -136,13 +136,22 @@ public sealed record WorkItem
 
     public WorkItem PlanInto(int sprint) => this with { Status = Next(WorkCommandKind.Plan), Sprint = sprint };
 
-    public WorkItem ReportProgress(int percent, string? blocker, DateTimeOffset at)
+    /// <summary>
+    /// Checks a progress report's <paramref name="percent"/>: a whole number from 0 to 100, else
+    /// <see cref="InvalidInputException"/> naming <c>percent</c>. Commands check it before they look the item up, so bad
+    /// input is a 400 whether or not the item exists.
+    /// </summary>
+    public static void RequirePercent(int percent)
     {
         if (percent is < 0 or > 100)
         {
             throw new InvalidInputException("percent", $"percent must be between 0 and 100, not {percent}.");
         }
+    }
 
+    public WorkItem ReportProgress(int percent, string? blocker, DateTimeOffset at)
+    {
+        RequirePercent(percent);
         return this with
         {
             Status = Next(WorkCommandKind.Progress),
