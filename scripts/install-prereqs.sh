@@ -32,7 +32,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Azurite (npm), the local Azure Storage emulator `swarm up` runs the Durable backend on: installed into
-# local/azurite/node_modules at the version local/azurite/package.json pins (3.35.0, the last to run on Node 20).
+# local/azurite/node_modules at the version local/azurite/package.json pins (3.35.0, the last whose declared engines include Node 20).
 if ! command -v npm >/dev/null 2>&1; then
   echo "npm (Node.js) is required to install Azurite" >&2
   exit 1
