@@ -274,10 +274,18 @@ public sealed class BusSelectionTests
         var services = new ServiceCollection().AddLogging();
         services.AddSwarmAgents();
         services.AddSingleton(new AgentMailbox(null!));
+        services.AddSingleton<ITeamImprovements>(new NoImprovements());
         Swarm.Local.SwarmHosting.AddAgentEventBus(services, configuration);
         await using var provider = services.BuildServiceProvider();
 
         Assert.IsType(expected, provider.GetRequiredService<IAgentEventBus>());
         Assert.IsType(expected == typeof(InProcessAgentEventBus) ? typeof(InProcessBusMonitor) : typeof(ServiceBusMonitor), provider.GetRequiredService<IAgentEventBusMonitor>());
+    }
+
+    /// <summary>The router's view of Lean without a task hub (this container has no Durable client).</summary>
+    private sealed class NoImprovements : ITeamImprovements
+    {
+        public Task<TeamImprovement?> CurrentAsync(string team, DateTimeOffset closedSince, CancellationToken cancellationToken = default) =>
+            Task.FromResult<TeamImprovement?>(null);
     }
 }
