@@ -43,10 +43,22 @@ public sealed class ServiceBusConsumerTests
         };
     }
 
+    /// <summary>
+    /// The fast timings with an objection window no test outlasts. A routed feature claim starts its approval motion,
+    /// which a 1 s window would carry by general consent and publish <c>roberts.motion.passed</c> onto the same
+    /// subscription — into a drain still running on a loaded machine, adding a message to the counts these tests assert.
+    /// </summary>
+    private static SwarmOptions Quiet()
+    {
+        var options = EmbeddedSwarm.FastOptions();
+        options.Governance.ObjectionWindow = TimeSpan.FromMinutes(10);
+        return options;
+    }
+
     [Fact]
     public async Task A_routed_message_is_completed_and_starts_its_motion_and_a_redelivery_changes_nothing()
     {
-        await using var swarm = await BusSwarm.StartAsync();
+        await using var swarm = await BusSwarm.StartAsync(Quiet());
         var claimed = Claimed("bus-a");
         swarm.Broker.Send(AgentEventMessages.ToMessage(claimed));
 
@@ -91,7 +103,7 @@ public sealed class ServiceBusConsumerTests
     [Fact]
     public async Task A_transient_failure_abandons_until_the_max_delivery_count_then_a_resubmission_delivers_it_once()
     {
-        await using var swarm = await BusSwarm.StartAsync();
+        await using var swarm = await BusSwarm.StartAsync(Quiet());
         swarm.Broker.MaxDeliveryCount = 2;
         var claimed = Claimed("bus-c");
         swarm.Broker.Send(AgentEventMessages.ToMessage(claimed));
@@ -177,7 +189,7 @@ public sealed class ServiceBusConsumerTests
     [Fact]
     public async Task A_handler_slower_than_the_lock_renews_it_and_never_settles_on_an_expired_lock()
     {
-        await using var swarm = await BusSwarm.StartAsync();
+        await using var swarm = await BusSwarm.StartAsync(Quiet());
         // The same ratio as a 60 s lock and a 90 s handler, in seconds with room for a loaded 2-core machine's scheduling.
         swarm.Broker.LockDuration = TimeSpan.FromSeconds(3);
         swarm.Client.Delay = TimeSpan.FromSeconds(4.5);
