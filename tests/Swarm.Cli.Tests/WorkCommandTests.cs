@@ -148,7 +148,17 @@ public sealed class WorkCommandTests(EmbeddedHost host)
     [Fact]
     public async Task A_board_member_objects_and_votes_on_a_features_approval_motion()
     {
-        var id = await ClaimAsync("feature", "Governed feature", "t-vote");
+        // A host of its own whose objection window and voting deadline outlast the test: on the shared host (3 s) the
+        // motion could pass by general consent before the objection lands on a loaded machine.
+        await using var own = await EmbeddedHost.StartAsync(null, o =>
+        {
+            o.Governance.ObjectionWindow = TimeSpan.FromMinutes(10);
+            o.Governance.VotingDeadline = TimeSpan.FromMinutes(10);
+        });
+        Task<CliResult> Run(params string[] args) => Cli.RunAsync([.. args, "--url", own.Url]);
+        var claimed = await Run("work", "claim", "feature", "Governed feature", "--team", "t-vote", "--json");
+        Assert.True(claimed.ExitCode == 0, claimed.ToString());
+        var id = claimed.Json().GetProperty("id").GetString()!;
         var motion = $"approve-{id}";
         await Cli.EventuallyAsync(
             () => Run("agents", "--json"),

@@ -40,7 +40,7 @@ public sealed class AlertLoopTests : IAsyncLifetime, IDisposable
             "--Swarm:Governance:ObjectionWindow=00:00:01",
             "--Swarm:Governance:SecondingDeadline=00:00:05",
             "--Swarm:Governance:VotingDeadline=00:00:05",
-            "--Swarm:Scrum:PlanningWindow=00:00:01",
+            "--Swarm:Scrum:PlanningWindow=00:00:03",
             "--Swarm:Scrum:SprintLength=00:05:00",
             "--Logging:LogLevel:Default=Warning",
         ]);
@@ -75,13 +75,13 @@ public sealed class AlertLoopTests : IAsyncLifetime, IDisposable
     public async Task A_high_defect_rate_fires_through_prometheus_and_alertmanager_and_starts_lean_and_a_process_change_vote()
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(240));
-        var ids = new List<string>();
-        for (var i = 0; i < 6; i++)
+        // Claimed together: all six must reach the team inside the planning window the first one opens.
+        var ids = (await Task.WhenAll(Enumerable.Range(0, 6).Select(async i =>
         {
             var response = await _api.PostAsJsonAsync("/api/work", new { type = "task", title = $"Loop item {i}", priority = "medium", team = Team }, deadline.Token);
             Assert.Equal(202, (int)response.StatusCode);
-            ids.Add((await response.Content.ReadFromJsonAsync<JsonElement>(deadline.Token)).GetProperty("id").GetString()!);
-        }
+            return (await response.Content.ReadFromJsonAsync<JsonElement>(deadline.Token)).GetProperty("id").GetString()!;
+        }))).ToList();
 
         foreach (var id in ids)
         {

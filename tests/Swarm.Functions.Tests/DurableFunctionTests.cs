@@ -51,6 +51,9 @@ public sealed class DurableFunctionTests
         const string Team = "fx";
         var commands = host.Services.GetRequiredService<SwarmCommands>();
         var (feature, _) = await commands.ClaimAsync(new ClaimWork(WorkType.Feature, "Checkout", WorkPriority.High, Team, 3), "fx-feature");
+        // The bug approves itself at once: claimed after the feature's approval, it joins the planning window the
+        // feature opened (a bug claimed first would open it, and the feature's consent could land after it closed).
+        await host.WorkAsync(feature.Id, w => w.Status != WorkStatus.Claimed);
         var (bug, _) = await commands.ClaimAsync(new ClaimWork(WorkType.Bug, "Crash on save", WorkPriority.Medium, Team, 2), "fx-bug");
         foreach (var id in new[] { feature.Id, bug.Id })
         {
@@ -108,6 +111,18 @@ public sealed class DurableFunctionTests
     {
         public IServiceProvider Services => host.Services;
 
+        /// <summary>
+        /// The fast timings with 3 s windows for objections and planning: the scenario objects to a motion and plans two
+        /// items, with two hosts at work in one process on a machine that may be loaded; 1–2 s left too little margin.
+        /// </summary>
+        private static SwarmOptions Options()
+        {
+            var options = EmbeddedSwarm.FastOptions();
+            options.Governance.ObjectionWindow = TimeSpan.FromSeconds(3);
+            options.Scrum.PlanningWindow = TimeSpan.FromSeconds(3);
+            return options;
+        }
+
         public static async Task<SwarmHost> StartAsync(bool functions)
         {
             var builder = Host.CreateApplicationBuilder();
@@ -117,7 +132,7 @@ public sealed class DurableFunctionTests
                 // As the Functions app composes it: the function methods, and Durable payloads in the worker's JSON convention.
                 var services = builder.Services;
                 services.AddSwarmAgents();
-                services.AddOptions<SwarmOptions>().Configure(EmbeddedSwarm.FastOptions().CopyTo);
+                services.AddOptions<SwarmOptions>().Configure(Options().CopyTo);
                 services.AddSingleton<InProcessAgentEventBus>();
                 services.AddSingleton<IAgentEventBus>(sp => sp.GetRequiredService<InProcessAgentEventBus>());
                 services.AddRemediationNotices();
@@ -127,7 +142,7 @@ public sealed class DurableFunctionTests
             }
             else
             {
-                builder.Services.AddEmbeddedSwarm(configureSwarm: EmbeddedSwarm.FastOptions().CopyTo);
+                builder.Services.AddEmbeddedSwarm(configureSwarm: Options().CopyTo);
             }
 
             var started = builder.Build();

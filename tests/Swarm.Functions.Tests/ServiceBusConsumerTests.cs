@@ -138,7 +138,7 @@ public sealed class ServiceBusConsumerTests
     [Fact]
     public async Task The_route_span_is_a_child_of_the_publish_span_with_messaging_attributes()
     {
-        await using var swarm = await BusSwarm.StartAsync();
+        await using var swarm = await BusSwarm.StartAsync(Quiet());
         var publisher = swarm.Services.GetRequiredService<IAgentEventBus>();
         Assert.IsType<ServiceBusAgentEventPublisher>(publisher);
         Activity? origin;

@@ -70,9 +70,10 @@ public class MotionWorkflowTests : IAsyncLifetime
     [Fact]
     public async Task A_vote_without_quorum_fails_when_the_voting_deadline_passes()
     {
+        // Voting closes by its deadline here, so the test waits it out: a window and 2 s, room for the two votes to land.
         var motion = NewMotion(MotionKind.WorkApproval, fromCommittee: true) with
         {
-            Timings = new GovernanceTimings(Window, Window * 10, Window),
+            Timings = new GovernanceTimings(Window, Window * 10, Window + TimeSpan.FromSeconds(2)),
         };
         await StartAsync(motion);
         await WaitForStateAsync(motion.Id, MotionState.Seconded);
@@ -84,6 +85,7 @@ public class MotionWorkflowTests : IAsyncLifetime
         var decided = await FinishedAsync(motion.Id);
         Assert.Equal(MotionResult.Failed, decided.Result);
         Assert.False(decided.Tally!.QuorumMet);
+        Assert.Equal(2, decided.Tally.Yes);
         Assert.Contains("quorum", decided.Reason);
     }
 
@@ -100,7 +102,11 @@ public class MotionWorkflowTests : IAsyncLifetime
     [Fact]
     public async Task A_member_motion_seconded_by_another_member_proceeds_to_general_consent()
     {
-        var motion = NewMotion(MotionKind.WorkApproval, fromCommittee: false);
+        // Seconding moves on at once, so a long seconding deadline costs nothing; four round trips must fit inside it.
+        var motion = NewMotion(MotionKind.WorkApproval, fromCommittee: false) with
+        {
+            Timings = new GovernanceTimings(Window * 10, Window, Window * 10),
+        };
         await StartAsync(motion);
         await WaitForStateAsync(motion.Id, MotionState.MotionOpen);
         await Assert.ThrowsAsync<InvalidInputException>(() => _swarm.Commands.VoteAsync(motion.Id, "chair", VoteChoice.Second, null));
@@ -117,7 +123,7 @@ public class MotionWorkflowTests : IAsyncLifetime
     {
         var motion = NewMotion(MotionKind.WorkApproval, fromCommittee: true) with
         {
-            Timings = new GovernanceTimings(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5)),
+            Timings = new GovernanceTimings(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)),
         };
         await StartAsync(motion);
         await WaitForStateAsync(motion.Id, MotionState.Seconded);
@@ -136,9 +142,10 @@ public class MotionWorkflowTests : IAsyncLifetime
 
     /// <summary>
     /// A motion with deadlines of <see cref="Window"/> (voting ten of them). A test that objects first asks for an
-    /// objection window ten times as long: an objection moves the motion to voting at once, so the longer window costs
-    /// nothing, while one <see cref="Window"/> could close before the objection lands on a loaded machine (the motion
-    /// would then pass by general consent).
+    /// objection window ten times as long and a voting deadline sixty times: an objection moves the motion to voting at
+    /// once, and the vote closes as soon as everyone has voted, so the longer windows cost nothing, while one
+    /// <see cref="Window"/> could close before the objection lands on a loaded machine (the motion would then pass by
+    /// general consent).
     /// </summary>
     private Motion NewMotion(MotionKind kind, bool fromCommittee, bool contested = false) => new()
     {
@@ -147,7 +154,7 @@ public class MotionWorkflowTests : IAsyncLifetime
         Title = "Adopt a test rule",
         Team = "gamma",
         Board = Board,
-        Timings = new GovernanceTimings(Window, contested ? Window * 10 : Window, Window * 10),
+        Timings = new GovernanceTimings(Window, contested ? Window * 10 : Window, contested ? Window * 60 : Window * 10),
         FromCommittee = fromCommittee,
         MovedBy = "chair",
     };

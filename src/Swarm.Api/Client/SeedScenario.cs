@@ -13,7 +13,7 @@ namespace Swarm.Api.Client;
 /// general consent, Scrum runs the team's sprint in which one item of five fails (20 % &gt; 3 %), Lean runs DMAIC
 /// project <c>defect-sprint{n}</c> (or carries the defect in the team's project already open, e.g. an alert's), and its
 /// process-change motion is objected to and carried 4–1 on a vote. Claims,
-/// progress, completions and votes are requests; each wait polls a GET route every 200 ms; the caller's current span
+/// progress, completions and votes are requests; each wait polls a GET route every 200 ms (a motion's, every 50 ms); the caller's current span
 /// is the root of the whole run's trace (<see cref="RootTags"/> marks it high priority so the sampler keeps it).
 /// Errors are the client's: <see cref="ServerProblemException"/>, <see cref="ServerUnreachableException"/>, and
 /// <see cref="OperationCanceledException"/> when <c>cancellationToken</c> ends the run.
@@ -31,6 +31,9 @@ public sealed class SeedScenario(SwarmApiClient api, string team, Action<string>
     public const int SprintNumber = 42;
 
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How often a wait on one motion reads it (see <c>WaitForMotionAsync</c>).</summary>
+    private static readonly TimeSpan MotionPoll = TimeSpan.FromMilliseconds(50);
 
     /// <summary>The board votes 4–1 on the process change: 80 % clears the two-thirds a rule change needs.</summary>
     private static readonly (string Voter, VoteChoice Choice)[] ProcessChangeVotes =
@@ -62,13 +65,10 @@ public sealed class SeedScenario(SwarmApiClient api, string team, Action<string>
         var feature = await ClaimAsync(new ClaimWork(WorkType.Feature, "Sprint 42", WorkPriority.High, team, 5), $"seed-{runId}-feature", ct);
         Progress($"claimed feature '{feature.Title}' ({feature.Id}), high priority, team {team}");
         var outcomes = new Dictionary<string, (CompletionStatus Status, string? Reason)>(StringComparer.Ordinal) { [feature.Id] = (CompletionStatus.Success, null) };
-        foreach (var (type, title, priority, outcome, reason) in SupportingWork)
-        {
-            var item = await ClaimAsync(new ClaimWork(type, title, priority, team, 2), $"seed-{runId}-{title}", ct);
-            outcomes[item.Id] = (outcome, reason);
-            Progress($"claimed {Naming.Kebab(type)} '{title}' ({item.Id})");
-        }
 
+        // The feature first, and the rest once it is approved: tasks and bugs approve themselves at once, so claimed
+        // earlier they would open the team's planning window while the feature still waits out its objection window,
+        // and a slow approval would miss the sprint.
         Waiting($"roberts: motion on '{feature.Title}' awaits objections (general consent at the end of the window)…");
         var approved = await WaitForWorkAsync(feature.Id, w => w.Status is not WorkStatus.Claimed, ct);
         if (approved.Status == WorkStatus.Rejected)
@@ -77,6 +77,12 @@ public sealed class SeedScenario(SwarmApiClient api, string team, Action<string>
         }
 
         Progress($"roberts: motion {approved.MotionId} on '{feature.Title}' → {approved.Decision}");
+        foreach (var (type, title, priority, outcome, reason) in SupportingWork)
+        {
+            var item = await ClaimAsync(new ClaimWork(type, title, priority, team, 2), $"seed-{runId}-{title}", ct);
+            outcomes[item.Id] = (outcome, reason);
+            Progress($"claimed {Naming.Kebab(type)} '{title}' ({item.Id})");
+        }
 
         Waiting($"scrum: team {team} collects approved work before planning its sprint…");
         var planned = new List<WorkItem>();
@@ -112,13 +118,12 @@ public sealed class SeedScenario(SwarmApiClient api, string team, Action<string>
             a => a.Lean.Projects.FirstOrDefault(p => p.Team == team && (p.Id == reviewProjectId || p.Phase != LeanPhase.Closed)), ct)).Id;
         var motionId = InstanceIds.ProcessChangeMotionId(team, projectId);
         Waiting($"lean: project {projectId} runs DMAIC (define, measure, analyze, improve, control)…");
-        var motion = await WaitForAgentsAsync(
-            a => a.Roberts.OpenMotions.FirstOrDefault(m => m.Id == motionId && m.State == MotionState.Seconded), ct);
+        var motion = await WaitForMotionAsync(motionId, MotionState.Seconded, ct);
         Progress($"lean: project {projectId} proposes '{motion.Title}'; roberts opened process-change motion {motion.Id}");
 
         await api.PostAsync($"motions/{motionId}/votes", new VoteRequest("treasurer", Naming.Kebab(VoteChoice.Object)), $"seed-{runId}-object", ct);
         Waiting("roberts: the treasurer objects…");
-        await WaitForAgentsAsync(a => a.Roberts.OpenMotions.FirstOrDefault(m => m.Id == motionId && m.State == MotionState.Voting), ct);
+        await WaitForMotionAsync(motionId, MotionState.Voting, ct);
         Progress("roberts: treasurer objects — general consent is off, the motion is put to a vote");
         var ballots = new List<string>();
         foreach (var (voter, choice) in ProcessChangeVotes)
@@ -179,7 +184,29 @@ public sealed class SeedScenario(SwarmApiClient api, string team, Action<string>
     private Task<T> WaitForAgentsAsync<T>(Func<AgentStates, T?> select, CancellationToken ct) where T : class =>
         PollAsync(async () => (await api.GetAsync("agents", ct)).Read<AgentStates>(), select, ct);
 
-    private static async Task<T> PollAsync<TRead, T>(Func<Task<TRead>> read, Func<TRead, T?> select, CancellationToken ct) where T : class
+    /// <summary>
+    /// Polls <c>GET /api/motions/{id}</c> every <see cref="MotionPoll"/> until the motion is in <paramref name="state"/>
+    /// (404 while it does not exist yet): the objection must land inside the motion's window, so this wait reads the
+    /// one motion, often, rather than every agent's state every <see cref="Poll"/>.
+    /// </summary>
+    private Task<Motion> WaitForMotionAsync(string motionId, MotionState state, CancellationToken ct) =>
+        PollAsync(
+            async () =>
+            {
+                try
+                {
+                    return (await api.GetAsync($"motions/{motionId}", ct)).Read<Motion>();
+                }
+                catch (ServerProblemException missing) when (missing.Status == 404)
+                {
+                    return null;
+                }
+            },
+            m => m?.State == state ? m : null,
+            ct,
+            MotionPoll);
+
+    private static async Task<T> PollAsync<TRead, T>(Func<Task<TRead>> read, Func<TRead, T?> select, CancellationToken ct, TimeSpan? every = null) where T : class
     {
         while (true)
         {
@@ -188,7 +215,7 @@ public sealed class SeedScenario(SwarmApiClient api, string team, Action<string>
                 return value;
             }
 
-            await Task.Delay(Poll, ct);
+            await Task.Delay(every ?? Poll, ct);
         }
     }
 }
