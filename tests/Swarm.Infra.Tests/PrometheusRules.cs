@@ -40,8 +40,9 @@ public static partial class PrometheusRules
         return alerts;
     }
 
+    /// <summary>A key's value, without a trailing comment (<c>for: 30m  # demo-timers: 15s</c> is 30m).</summary>
     private static string Value(List<string> block, string key) =>
-        block.Select(l => l.Trim()).First(l => l.StartsWith($"{key}:", StringComparison.Ordinal))[(key.Length + 1)..].Trim();
+        block.Select(l => l.Trim()).First(l => l.StartsWith($"{key}:", StringComparison.Ordinal))[(key.Length + 1)..].Split(" #")[0].Trim();
 
     private static TimeSpan Duration(string text)
     {
