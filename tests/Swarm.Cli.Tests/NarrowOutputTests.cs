@@ -72,6 +72,30 @@ public sealed class NarrowOutputTests
         Assert.All(lines.Where(line => !line.Contains(AzureMonitorSource, StringComparison.Ordinal)), line => Assert.True(line.TrimEnd().Length <= width, $"{line.TrimEnd().Length} columns: {line}"));
     }
 
+    [Theory]
+    [InlineData(80)]
+    [InlineData(Render.AgentsMotionTableWidth)]
+    public void Agents_keep_each_open_motions_id_and_state_whole_and_within_the_width(int width)
+    {
+        const string Motion = "approve-remediation-2d0625719565b29c-1";
+        var states = new AgentStates(
+            new RobertsState("roberts-agent",
+            [
+                new MotionSummary(Motion, Swarm.Domain.Roberts.MotionKind.WorkApproval, "Approve the remediation plan of incident 2d0625719565b29c-1: shed load for team alpha",
+                    "alpha", Swarm.Domain.Roberts.MotionState.Seconded, null, null, 0, 1),
+            ], 3, 1),
+            new ScrumState("scrum-agent", [], []),
+            new LeanState("lean-agent", []),
+            new RemediationAgentState("remediation-agent", [], []),
+            new WorkCounts(0, new Dictionary<string, int>()));
+
+        var lines = Rendered(Render.Agents(states, width), width);
+
+        Assert.Contains(lines, line => line.Contains(Motion, StringComparison.Ordinal) && line.Contains("seconded", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("1 open, 3 passed, 1 failed", StringComparison.Ordinal));
+        Assert.All(lines, line => Assert.True(line.TrimEnd().Length <= width, $"{line.TrimEnd().Length} columns: {line}"));
+    }
+
     [Fact]
     public void A_narrated_transition_is_one_unbroken_line_written_at_once()
     {

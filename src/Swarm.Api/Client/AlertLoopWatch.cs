@@ -70,7 +70,7 @@ public sealed class AlertLoopWatch
                         {
                             { } project when project.StartsWith("alert-", StringComparison.Ordinal) =>
                                 $"remediation: {Naming.Kebab(incident.State)} — asked Lean for project {project} (its proposal goes to a process-change motion)",
-                            { } project => $"remediation: {Naming.Kebab(incident.State)} — Lean project {project} already works on the team's defect rate: no second project or vote",
+                            { } project => $"remediation: {Naming.Kebab(incident.State)} — relies on Lean project {project}, the team's improvement on its defect rate (open, or closed within a sprint so that its change can show): no second project or vote",
                             null => $"remediation: {Naming.Kebab(incident.State)} — {incident.Outcome ?? "acting"}",
                         });
                         return incident;

@@ -98,7 +98,28 @@ public static class Render
                 $"[yellow]{Naming.Kebab(motion.State)}[/]", Number(motion.Votes), Number(motion.Objections));
         }
 
-        roberts.Caption($"{states.Roberts.OpenMotions.Count} open, {states.Roberts.Passed} passed, {states.Roberts.Failed} failed");
+        var motionCounts = $"{states.Roberts.OpenMotions.Count} open, {states.Roberts.Passed} passed, {states.Roberts.Failed} failed";
+        roberts.Caption(motionCounts);
+        IRenderable robertsView = roberts;
+        if (width < AgentsMotionTableWidth && roberts.Rows.Count > 0)
+        {
+            // Seven columns do not fit: each motion's id and state on a line kept whole (the terminal wraps it if it
+            // must), then indented its kind, team and counts, and its title (which may wrap).
+            var lines = new List<IRenderable> { new Markup("[bold]roberts[/] — governance\n") };
+            foreach (var motion in states.Roberts.OpenMotions)
+            {
+                lines.Add(new Unwrapped(new Markup($"[bold]{Markup.Escape(motion.Id)}[/]  [yellow]{Naming.Kebab(motion.State)}[/]\n")));
+                lines.Add(new Padder(
+                    new Markup(
+                        $"{Naming.Kebab(motion.Kind)} · team {Markup.Escape(motion.Team)} · {Count(motion.Votes, "vote")}, {Count(motion.Objections, "objection")}\n" +
+                        $"{Markup.Escape(motion.Title)}\n"),
+                    new Padding(2, 0, 0, 0)));
+            }
+
+            lines.Add(new Markup($"[grey]{motionCounts}[/]\n"));
+            robertsView = new Rows(lines);
+        }
+
 
         var scrum = new Table().Border(TableBorder.Rounded).Title("[bold]scrum[/] — delivery")
             .AddColumn("team").AddColumn("state").AddColumn(new TableColumn("sprint").RightAligned())
@@ -172,7 +193,7 @@ public static class Render
 
         work.Caption($"{states.Work.Total} in all");
         return new Rows(
-            roberts,
+            robertsView,
             Or(scrum, "[bold]scrum[/] — no team has work yet"),
             Or(sprints, "[grey]no sprint running[/]"),
             Or(lean, "[bold]lean[/] — no improvement project"),
@@ -230,6 +251,9 @@ public static class Render
 
     /// <summary>Console width from which <see cref="Agents"/> shows remediations as a table (six columns), else one line each: 120.</summary>
     public const int AgentsRemediationTableWidth = 120;
+
+    /// <summary>Below this many columns <c>swarm agents</c> lists open motions as lines: seven columns broke a cell a letter per line at 80.</summary>
+    public const int AgentsMotionTableWidth = 120;
 
     /// <summary>Console width from which <see cref="Incidents"/> is one table row per incident: its nine columns need about 150.</summary>
     public const int IncidentTableWidth = 150;
@@ -350,6 +374,9 @@ public static class Render
         state == Swarm.Domain.Remediation.RemediationState.Resolved ? "[green]resolved[/]" : $"[yellow]{Naming.Kebab(state)}[/]";
 
     private static string Number(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary><paramref name="value"/> and <paramref name="noun"/>, with an s unless it is one ("1 vote", "0 objections").</summary>
+    private static string Count(int value, string noun) => $"{Number(value)} {noun}{(value == 1 ? string.Empty : "s")}";
 
     private static void Row(Grid grid, string name, string markup) => grid.AddRow($"[grey]{name}[/]", markup);
 
