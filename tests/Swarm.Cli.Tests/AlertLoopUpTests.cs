@@ -76,6 +76,12 @@ public sealed class AlertLoopUpTests
         using var ready = await http.GetAsync(new Uri(prometheus, "/-/ready"));
         Assert.True(ready.IsSuccessStatusCode, $"Prometheus at {prometheus} answers {(int)ready.StatusCode} after its restart");
         Assert.Contains("prometheus stopped answering; restarting it once", stack.Output, StringComparison.Ordinal);
+
+        // This swarm up has no dashboard, so a claim does not suggest swarm trace (which reads one).
+        var claim = await Cli.RunProcessAsync(["work", "claim", "task", "No dashboard here", "--team", "loop-hint", "--url", stack.Api], stack.Environment, TimeSpan.FromSeconds(60));
+        Assert.True(claim.ExitCode == 0, claim.ToString());
+        Assert.Contains("follow it with swarm work show", claim.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("swarm trace", claim.Out, StringComparison.Ordinal);
     }
 
     private static JsonElement Server(JsonElement health, string name) =>

@@ -20,6 +20,8 @@ public sealed class WorkCommandTests(EmbeddedHost host)
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Matches(@"claimed feature Sprint 42 as work item [0-9a-f]{16} \(high, team t-claim, 5 points\)", result.Out);
         Assert.Contains("Roberts opens a work-approval motion", result.Out, StringComparison.Ordinal);
+        // No local swarm up serves this host, so no stack says there is no dashboard: swarm trace is suggested.
+        Assert.Matches(@"follow it with swarm work show [0-9a-f]{16} and swarm trace [0-9a-f]{16}", result.Out);
         Assert.Matches(@"trace [0-9a-f]{32}", result.Out);
         Assert.Empty(result.Err);
     }

@@ -59,7 +59,11 @@ public static class WorkCommands
                     var item = accepted.WorkItem;
                     call.Io.Out.MarkupLineInterpolated(
                         $"[green]claimed[/] {Naming.Kebab(item.Type)} [bold]{item.Title}[/] as work item [bold]{item.Id}[/] ({Naming.Kebab(item.Priority)}, team {item.Team}, {item.Points} points)");
-                    call.Io.Out.MarkupLineInterpolated($"[grey]{(item.NeedsGovernance ? "Roberts opens a work-approval motion" : "it goes straight to the team's backlog")}; follow it with[/] swarm work show {item.Id} [grey]and[/] swarm trace {item.Id}");
+                    var next = item.NeedsGovernance ? "Roberts opens a work-approval motion" : "it goes straight to the team's backlog";
+                    // swarm trace reads a dashboard: not suggested against a local swarm up started without one.
+                    call.Io.Out.MarkupLineInterpolated(call.Stack is { Dashboard: null }
+                        ? (FormattableString)$"[grey]{next}; follow it with[/] swarm work show {item.Id}"
+                        : $"[grey]{next}; follow it with[/] swarm work show {item.Id} [grey]and[/] swarm trace {item.Id}");
                     WriteTrace(call);
                     return ExitCodes.Ok;
                 },
