@@ -152,7 +152,8 @@ public static class DemoCommand
             {
                 io.Out.MarkupLineInterpolated($"[bold]Swarm seed scenario[/] — team {team}, over the API at {api.ApiRoot}");
                 report = await io.Out.Status().StartAsync("claiming the scenario's work…", status => RunAsync(
-                    line => io.Out.MarkupLineInterpolated($"[green]»[/] {line}"),
+                    // Each milestone whole on one line (a log or pipe keeps it greppable; a terminal wraps it if it must).
+                    line => io.Out.Write(new Unwrapped(new Markup($"[green]»[/] {Markup.Escape(line)}\n"))),
                     text =>
                     {
                         step = text;
