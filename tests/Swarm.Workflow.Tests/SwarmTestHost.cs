@@ -105,6 +105,9 @@ public sealed class SwarmTestHost : IAsyncDisposable
     public Task<AgentEvent> DeliveredAsync(Func<AgentEvent, bool> match, string what) =>
         EventuallyAsync(() => Task.FromResult(Delivered.FirstOrDefault(match)), _ => true, what: what);
 
+    /// <summary>How long one read of <see cref="EventuallyAsync"/> may take before the next is made.</summary>
+    private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(10);
+
     /// <summary>Polls <paramref name="read"/> until <paramref name="condition"/> holds, failing after <paramref name="timeout"/>.</summary>
     public static async Task<T> EventuallyAsync<T>(Func<Task<T?>> read, Func<T, bool> condition, TimeSpan? timeout = null, string? what = null)
         where T : class
@@ -116,13 +119,19 @@ public sealed class SwarmTestHost : IAsyncDisposable
         {
             try
             {
-                last = await read();
+                // Each read is bounded too: a call that never answers is left behind and the next one made, so the
+                // loop ends within its budget (a read of the Azure Storage backend once hung for good in a suite run).
+                var left = budget - limit.Elapsed;
+                last = await read().WaitAsync(left < ReadTimeout ? left : ReadTimeout);
                 if (last is not null && condition(last))
                 {
                     return last;
                 }
             }
             catch (NotFoundException)
+            {
+            }
+            catch (TimeoutException) when (limit.Elapsed < budget)
             {
             }
 
