@@ -153,7 +153,7 @@ public static class DemoCommand
                 io.Out.MarkupLineInterpolated($"[bold]Swarm seed scenario[/] — team {team}, over the API at {api.ApiRoot}");
                 report = await io.Out.Status().StartAsync("claiming the scenario's work…", status => RunAsync(
                     // Each milestone whole on one line (a log or pipe keeps it greppable; a terminal wraps it if it must).
-                    line => io.Out.Write(new Unwrapped(new Markup($"[green]»[/] {Markup.Escape(line)}\n"))),
+                    line => io.Out.Write(Unwrapped.Line($"[green]»[/] {Markup.Escape(line)}")),
                     text =>
                     {
                         step = text;
@@ -225,7 +225,7 @@ public static class DemoCommand
         if (dashboard is not null && report.TraceId is { } traceId)
         {
             io.Out.MarkupLine("[grey]in the dashboard:[/]");
-            io.Out.Write(new Unwrapped(new Markup($"[link]{Markup.Escape(new Uri(dashboard, $"traces/detail/{traceId}").ToString())}[/]\n")));
+            io.Out.Write(Unwrapped.Line($"[link]{Markup.Escape(new Uri(dashboard, $"traces/detail/{traceId}").ToString())}[/]"));
         }
     }
 

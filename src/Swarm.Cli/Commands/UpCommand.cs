@@ -264,7 +264,7 @@ public static class UpCommand
                 stoppedWhat.AddRange(stack.Dashboard is null ? [] : ["dashboard"]);
                 stoppedWhat.AddRange(stack.Prometheus is null ? [] : ["Prometheus", "Alertmanager"]);
                 stoppedWhat.AddRange(azurite is null ? [] : [azuriteStopped.Result ? "Azurite" : "Azurite kept for another swarm up of this home"]);
-                io.Out.Write(new Unwrapped(new Markup($"[green]stopped[/]: {Markup.Escape(string.Join(", ", stoppedWhat))}; state file removed\n")));
+                io.Out.Write(Unwrapped.Line($"[green]stopped[/]: {Markup.Escape(string.Join(", ", stoppedWhat))}; state file removed"));
             }
         }
     }

@@ -108,7 +108,7 @@ public static class Render
             var lines = new List<IRenderable> { new Markup("[bold]roberts[/] — governance\n") };
             foreach (var motion in states.Roberts.OpenMotions)
             {
-                lines.Add(new Unwrapped(new Markup($"[bold]{Markup.Escape(motion.Id)}[/]  [yellow]{Naming.Kebab(motion.State)}[/]\n")));
+                lines.Add(Unwrapped.Line($"[bold]{Markup.Escape(motion.Id)}[/]  [yellow]{Naming.Kebab(motion.State)}[/]"));
                 lines.Add(new Padder(
                     new Markup(
                         $"{Naming.Kebab(motion.Kind)} · team {Markup.Escape(motion.Team)} · {Count(motion.Votes, "vote")}, {Count(motion.Objections, "objection")}\n" +
@@ -119,7 +119,6 @@ public static class Render
             lines.Add(new Markup($"[grey]{motionCounts}[/]\n"));
             robertsView = new Rows(lines);
         }
-
 
         var scrum = new Table().Border(TableBorder.Rounded).Title("[bold]scrum[/] — delivery")
             .AddColumn("team").AddColumn("state").AddColumn(new TableColumn("sprint").RightAligned())
@@ -171,15 +170,15 @@ public static class Render
             var lines = new List<IRenderable> { new Markup("[bold]remediation[/] — self-healing\n") };
             foreach (var active in states.Remediation.Active)
             {
-                lines.Add(new Unwrapped(new Markup(
+                lines.Add(Unwrapped.Line(
                     $"[bold]{Markup.Escape(active.Id)}[/]  {Markup.Escape(active.Alert)}  {Naming.Kebab(active.Kind)}  " +
                     $"{Markup.Escape(active.Team ?? active.AgentName ?? "-")}  [yellow]{Naming.Kebab(active.State)}[/]  " +
-                    $"[grey]started {active.StartedAt?.ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? "-"}[/]\n")));
+                    $"[grey]started {active.StartedAt?.ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? "-"}[/]"));
             }
 
             foreach (var circuit in states.Remediation.Shedding)
             {
-                lines.Add(new Unwrapped(new Markup($"[bold]{Markup.Escape(circuit.RemediationId)}[/]  {Markup.Escape(circuit.Alert)}  shed-load  {Markup.Escape(circuit.Team)}  [red]shedding load[/]\n")));
+                lines.Add(Unwrapped.Line($"[bold]{Markup.Escape(circuit.RemediationId)}[/]  {Markup.Escape(circuit.Alert)}  shed-load  {Markup.Escape(circuit.Team)}  [red]shedding load[/]"));
             }
 
             remediationView = new Rows(lines);
@@ -396,6 +395,9 @@ public static class Render
 internal sealed class Unwrapped(IRenderable inner) : Renderable
 {
     private const int Unlimited = 10_000;
+
+    /// <summary>One line of <paramref name="markup"/> (Spectre.Console markup, escaped by the caller), kept whole.</summary>
+    public static Unwrapped Line(string markup) => new(new Markup(markup + "\n"));
 
     protected override Measurement Measure(RenderOptions options, int maxWidth) => new(maxWidth, maxWidth);
 

@@ -13,11 +13,16 @@ public sealed class LeanTeamImprovements(DurableTaskClient client) : ITeamImprov
     private static readonly OrchestrationRuntimeStatus[] Statuses =
         [OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Completed];
 
+    private static readonly OrchestrationRuntimeStatus[] OpenStatuses = [OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Pending];
+
     public async Task<TeamImprovement?> CurrentAsync(string team, DateTimeOffset closedSince, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(team);
         TeamImprovement? latestClosed = null;
-        await foreach (var instance in client.GetAllInstancesAsync(InstanceIds.ByPrefix(InstanceIds.Lean(team, string.Empty), Statuses)).WithCancellation(cancellationToken))
+        // A project cannot have closed in the future: asked only for open ones (the router's closedSince of MaxValue), the
+        // query leaves the team's completed projects out instead of reading each.
+        var statuses = closedSince > DateTimeOffset.UtcNow ? OpenStatuses : Statuses;
+        await foreach (var instance in client.GetAllInstancesAsync(InstanceIds.ByPrefix(InstanceIds.Lean(team, string.Empty), statuses)).WithCancellation(cancellationToken))
         {
             if (AgentState.Latest<LeanProject>(instance) is not { } project || !string.Equals(project.Team, team, StringComparison.OrdinalIgnoreCase))
             {
