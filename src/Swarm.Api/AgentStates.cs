@@ -16,7 +16,11 @@ public sealed record RemediationAgentState(string Agent, IReadOnlyList<Remediati
 
 public sealed record RemediationSummary(string Id, string Alert, RemediationKind Kind, string? Team, string? AgentName, RemediationState State, DateTimeOffset? StartedAt);
 
-public sealed record RobertsState(string Agent, IReadOnlyList<MotionSummary> OpenMotions, int Passed, int Failed);
+/// <summary>
+/// Roberts: the motions still open, and counts of the closed ones — passed, failed (rejected, lapsed, or no quorum) and
+/// withdrawn by their maker before a decision.
+/// </summary>
+public sealed record RobertsState(string Agent, IReadOnlyList<MotionSummary> OpenMotions, int Passed, int Failed, int Withdrawn = 0);
 
 public sealed record MotionSummary(
     string Id, MotionKind Kind, string Title, string Team, MotionState State, string? WorkId, string? LeanProjectId, int Votes, int Objections);
@@ -51,7 +55,8 @@ public static class AgentStatesQuery
                 AgentNames.Roberts,
                 [.. motions.Result.Where(m => m.State != MotionState.Closed).Select(Summarise)],
                 decided.Count(m => m.Result == MotionResult.Passed),
-                decided.Count(m => m.Result != MotionResult.Passed)),
+                decided.Count(m => m.Result is not (MotionResult.Passed or MotionResult.Withdrawn)),
+                decided.Count(m => m.Result == MotionResult.Withdrawn)),
             new ScrumState(
                 AgentNames.Scrum,
                 [.. teams.Result.OrderBy(t => t.Team, StringComparer.Ordinal)],

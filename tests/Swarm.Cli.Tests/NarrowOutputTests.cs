@@ -83,7 +83,7 @@ public sealed class NarrowOutputTests
             [
                 new MotionSummary(Motion, Swarm.Domain.Roberts.MotionKind.WorkApproval, "Approve the remediation plan of incident 2d0625719565b29c-1: shed load for team alpha",
                     "alpha", Swarm.Domain.Roberts.MotionState.Seconded, null, null, 0, 1),
-            ], 3, 1),
+            ], 3, 1, 2),
             new ScrumState("scrum-agent", [], []),
             new LeanState("lean-agent", []),
             new RemediationAgentState("remediation-agent", [], []),
@@ -92,7 +92,7 @@ public sealed class NarrowOutputTests
         var lines = Rendered(Render.Agents(states, width), width);
 
         Assert.Contains(lines, line => line.Contains(Motion, StringComparison.Ordinal) && line.Contains("seconded", StringComparison.Ordinal));
-        Assert.Contains(lines, line => line.Contains("1 open, 3 passed, 1 failed", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("1 open, 3 passed, 1 failed, 2 withdrawn", StringComparison.Ordinal));
         Assert.All(lines, line => Assert.True(line.TrimEnd().Length <= width, $"{line.TrimEnd().Length} columns: {line}"));
     }
 

@@ -273,4 +273,47 @@ public sealed class MotionTests
         Assert.Equal(Naming.Kebab(state), error.State);
         Assert.Equal(command, error.Command);
     }
+
+    [Theory]
+    [InlineData("open")]
+    [InlineData("seconded")]
+    [InlineData("voting")]
+    public void Its_maker_withdraws_an_undecided_motion_which_closes_withdrawn_keeping_its_record(string stage)
+    {
+        var motion = stage switch
+        {
+            "open" => NewMotion().Open(T0),
+            "seconded" => NewMotion().Open(T0).SecondBy("bob"),
+            _ => VotingMotion().CastVote("bob", VoteChoice.Yes),
+        };
+
+        var withdrawn = motion.WithdrawBy("ALICE", "the alert resolved", T0.AddMinutes(3));
+
+        Assert.Equal((MotionState.Closed, MotionResult.Withdrawn, T0.AddMinutes(3)), (withdrawn.State, withdrawn.Result, withdrawn.ClosedAt));
+        Assert.Equal("withdrawn by ALICE with the assembly's leave (general consent): the alert resolved", withdrawn.Reason);
+        Assert.Null(withdrawn.Tally);
+        Assert.Equal(motion.Votes, withdrawn.Votes);
+        Assert.Equal(motion.Objections, withdrawn.Objections);
+    }
+
+    [Fact]
+    public void Only_the_maker_may_withdraw_a_motion()
+    {
+        var seconded = NewMotion(movedBy: "remediation-agent", fromCommittee: true).Open(T0).SecondBy("committee");
+
+        var error = Assert.Throws<InvalidInputException>(() => seconded.WithdrawBy("bob", "changed my mind", T0));
+
+        Assert.Equal("voter", error.Field);
+        Assert.Contains("remediation-agent", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_decided_motion_cannot_be_withdrawn()
+    {
+        var adopted = NewMotion().Open(T0).SecondBy("bob").AdoptByGeneralConsent(T0);
+
+        var error = Assert.Throws<IllegalTransitionException>(() => adopted.WithdrawBy("alice", "too late", T0));
+
+        Assert.Equal("withdraw", error.Command);
+    }
 }

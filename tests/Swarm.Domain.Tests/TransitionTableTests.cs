@@ -33,6 +33,9 @@ public sealed class TransitionTableTests
         [(MotionState.Seconded, MotionCommandKind.CallVote)] = MotionState.Voting,
         [(MotionState.Voting, MotionCommandKind.Vote)] = MotionState.Voting,
         [(MotionState.Voting, MotionCommandKind.Close)] = MotionState.Closed,
+        [(MotionState.MotionOpen, MotionCommandKind.Withdraw)] = MotionState.Closed,
+        [(MotionState.Seconded, MotionCommandKind.Withdraw)] = MotionState.Closed,
+        [(MotionState.Voting, MotionCommandKind.Withdraw)] = MotionState.Closed,
     };
 
     private static readonly Dictionary<(SprintState, SprintCommandKind), SprintState> SprintEdges = new()

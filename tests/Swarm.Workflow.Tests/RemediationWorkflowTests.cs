@@ -7,6 +7,7 @@ using Swarm.Domain.Lean;
 using Swarm.Domain.Remediation;
 using Swarm.Domain.Roberts;
 using Swarm.Domain.Scrum;
+using Swarm.Domain.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Swarm.Workflow.Tests;
@@ -171,6 +172,114 @@ public class RemediationWorkflowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_plan_whose_alert_resolves_before_the_board_decides_applies_nothing_and_its_motion_is_withdrawn()
+    {
+        await using var board = await StartHostAsync(o => o.Remediation = new RemediationOptions { ApprovalWindow = TimeSpan.FromMinutes(10) });
+        var intake = board.Services.GetRequiredService<AlertIntake>();
+        var alert = Alert("SlowTransitions");
+        var receipt = (await intake.ReceiveAsync([alert])).Single();
+        var waiting = await IncidentAsync(board, receipt.RemediationId, r => r.State == RemediationState.AwaitingApproval, what: "awaiting approval");
+        var motionId = waiting.ApprovalMotionId!;
+        await SwarmTestHost.EventuallyAsync(async () => await board.Commands.GetMotionAsync(motionId), m => m.State == MotionState.Seconded, what: "approval motion open");
+
+        await intake.ReceiveAsync([alert with { Status = AlertStatus.Resolved, EndsAt = DateTimeOffset.UtcNow }]);
+
+        var closed = await IncidentAsync(board, receipt.RemediationId, r => r.State == RemediationState.Resolved, what: "closed before approval");
+        Assert.Equal("not applied: every source resolved before the board decided", closed.Outcome);
+        Assert.Equal(["opened", "approval-requested", "source-resolved", "resolved"], closed.Steps.Select(s => s.Step));
+        Assert.Contains($"withdrew motion {motionId}: the board had not decided", closed.Actions);
+        Assert.Null(closed.CooldownUntil);
+        Assert.Empty(await board.Services.GetRequiredService<LoadShedding>().ActiveAsync());
+
+        // Roberts closes the motion as withdrawn by its maker, well before its ten-minute window.
+        var motion = (await board.CompletedAsync(InstanceIds.Motion(motionId))).ReadOutputAs<Motion>()!;
+        Assert.Equal((MotionState.Closed, MotionResult.Withdrawn), (motion.State, motion.Result));
+        Assert.StartsWith(
+            $"withdrawn by {AgentNames.Remediation} with the assembly's leave (general consent): incident {closed.Id} closed before the board decided",
+            motion.Reason,
+            StringComparison.Ordinal);
+        Assert.Single(board.Spans, s => s.DisplayName == "roberts.motion.withdraw" && (string?)s.GetTagItem("swarm.motion.id") == motionId);
+        // Nothing is handed off for a withdrawn motion: the incident it was for recorded no late decision.
+        Assert.DoesNotContain(board.Spans, s => s.DisplayName == "roberts.vote.approve" && (string?)s.GetTagItem("swarm.motion.id") == motionId);
+
+        // The board can no longer act on it, and GET /api/agents counts it apart from the failed ones.
+        await Assert.ThrowsAsync<IllegalTransitionException>(() => board.Commands.VoteAsync(motionId, "treasurer", VoteChoice.Object, "late-objection"));
+        var roberts = (await board.Api.GetAsync("agents", CancellationToken.None)).Read<AgentStates>().Roberts;
+        Assert.Equal((0, 0, 1), (roberts.Passed, roberts.Failed, roberts.Withdrawn));
+        Assert.DoesNotContain(roberts.OpenMotions, m => m.Id == motionId);
+    }
+
+    [Fact]
+    public async Task A_plan_put_to_the_vote_whose_alert_resolves_mid_vote_withdraws_the_motion_with_its_votes_on_record()
+    {
+        await using var board = await StartHostAsync(o => o.Remediation = new RemediationOptions { ShedLoadApproval = ApprovalMode.Vote });
+        var intake = board.Services.GetRequiredService<AlertIntake>();
+        var alert = Alert("AgentHighErrorRate", ("team", "vote-moot"));
+        var receipt = (await intake.ReceiveAsync([alert])).Single();
+        var waiting = await IncidentAsync(board, receipt.RemediationId, r => r.State == RemediationState.AwaitingApproval, what: "awaiting the vote");
+        var motionId = waiting.ApprovalMotionId!;
+        await SwarmTestHost.EventuallyAsync(async () => await board.Commands.GetMotionAsync(motionId), m => m.State == MotionState.Voting, what: "put to the vote");
+        await board.Commands.VoteAsync(motionId, "chair", VoteChoice.Yes, "vote-chair");
+        await SwarmTestHost.EventuallyAsync(async () => await board.Commands.GetMotionAsync(motionId), m => m.Votes.Count == 1, what: "the chair's vote counted");
+
+        await intake.ReceiveAsync([alert with { Status = AlertStatus.Resolved, EndsAt = DateTimeOffset.UtcNow }]);
+
+        var closed = await IncidentAsync(board, receipt.RemediationId, r => r.State == RemediationState.Resolved, what: "closed mid-vote");
+        Assert.Contains($"withdrew motion {motionId}: the board had not decided", closed.Actions);
+        var motion = (await board.CompletedAsync(InstanceIds.Motion(motionId))).ReadOutputAs<Motion>()!;
+        Assert.Equal(MotionResult.Withdrawn, motion.Result);
+        Assert.Equal(VoteChoice.Yes, Assert.Single(motion.Votes).Value);
+        Assert.Null(motion.Tally);
+        Assert.Empty(await board.Services.GetRequiredService<LoadShedding>().ActiveAsync());
+    }
+
+    [Fact]
+    public async Task A_plan_that_expires_before_the_board_decides_withdraws_its_motion()
+    {
+        await using var board = await StartHostAsync(o => o.Remediation = new RemediationOptions
+        {
+            ApprovalWindow = TimeSpan.FromMinutes(10),
+            MaxDuration = TimeSpan.FromSeconds(3),
+        });
+        var intake = board.Services.GetRequiredService<AlertIntake>();
+        var receipt = (await intake.ReceiveAsync([Alert("SlowTransitions")])).Single();
+
+        var expired = await IncidentAsync(board, receipt.RemediationId, r => r.State == RemediationState.Resolved, what: "expired awaiting approval");
+
+        Assert.Equal(["opened", "approval-requested", "expired"], expired.Steps.Select(s => s.Step));
+        Assert.Contains($"withdrew motion {expired.ApprovalMotionId}: the board had not decided", expired.Actions);
+        var motion = (await board.CompletedAsync(InstanceIds.Motion(expired.ApprovalMotionId!))).ReadOutputAs<Motion>()!;
+        Assert.Equal(MotionResult.Withdrawn, motion.Result);
+        Assert.Contains("without every source resolving", motion.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_escalation_the_board_has_not_decided_is_withdrawn_when_the_incident_closes()
+    {
+        await using var strict = await StartHostAsync(o => o.Remediation = new RemediationOptions
+        {
+            VerifyWindow = TimeSpan.FromSeconds(1),
+            ApprovalWindow = TimeSpan.FromMinutes(10),
+        });
+        var intake = strict.Services.GetRequiredService<AlertIntake>();
+        var alert = Alert("AgentHighErrorRate", ("team", "escalation-moot"));
+        var remediationId = (await intake.ReceiveAsync([alert])).Single().RemediationId;
+        var escalated = await IncidentAsync(strict, remediationId, r => r.Escalated, what: "escalated");
+        var motionId = escalated.EscalationMotionId!;
+        await SwarmTestHost.EventuallyAsync(async () => await strict.Commands.GetMotionAsync(motionId), m => m.State == MotionState.Seconded, what: "escalation motion open");
+
+        await intake.ReceiveAsync([alert with { Status = AlertStatus.Resolved, EndsAt = DateTimeOffset.UtcNow }]);
+
+        var closed = await IncidentAsync(strict, remediationId, r => r.State == RemediationState.Resolved, what: "closed");
+        Assert.Equal(["opened", "acted", "not-effective", "escalated", "source-resolved", "resolved"], closed.Steps.Select(s => s.Step));
+        Assert.Contains($"withdrew motion {motionId}: the board had not decided", closed.Actions);
+        Assert.Null(closed.EscalationDecision);
+        var motion = (await strict.CompletedAsync(InstanceIds.Motion(motionId))).ReadOutputAs<Motion>()!;
+        Assert.Equal(MotionResult.Withdrawn, motion.Result);
+        Assert.Contains("every source resolved", motion.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_remediation_whose_alert_resolves_in_its_window_is_verified()
     {
         var alert = Alert("QueueBacklog", ("team", "verify-ok"));
@@ -206,6 +315,7 @@ public class RemediationWorkflowTests : IAsyncLifetime
         Assert.Equal((MotionKind.RemediationApproval, "verify-bad", MotionResult.Passed), (motion.Kind, motion.Team, motion.Result));
         Assert.Contains("was not effective", motion.Title, StringComparison.Ordinal);
         Assert.Equal(["opened", "acted", "not-effective", "escalated", "board-decision"], escalated.Steps.Select(s => s.Step));
+        Assert.StartsWith("adopted by general consent", escalated.EscalationDecision, StringComparison.Ordinal);
         Assert.Contains(escalated.Actions, a => a.StartsWith("escalated: notified", StringComparison.Ordinal));
         var listed = (await strict.Api.GetAsync("remediations?team=verify-bad", CancellationToken.None)).Read<Swarm.Api.IncidentList>();
         var audited = (await strict.Api.GetAsync($"remediations/{escalated.Id}", CancellationToken.None)).Read<AlertRemediation>();

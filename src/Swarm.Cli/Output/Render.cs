@@ -98,7 +98,8 @@ public static class Render
                 $"[yellow]{Naming.Kebab(motion.State)}[/]", Number(motion.Votes), Number(motion.Objections));
         }
 
-        var motionCounts = $"{states.Roberts.OpenMotions.Count} open, {states.Roberts.Passed} passed, {states.Roberts.Failed} failed";
+        var motionCounts = $"{states.Roberts.OpenMotions.Count} open, {states.Roberts.Passed} passed, {states.Roberts.Failed} failed" +
+                           (states.Roberts.Withdrawn > 0 ? $", {states.Roberts.Withdrawn} withdrawn" : string.Empty);
         roberts.Caption(motionCounts);
         IRenderable robertsView = roberts;
         if (width < AgentsMotionTableWidth && roberts.Rows.Count > 0)

@@ -53,6 +53,7 @@ public sealed class AgentEventRouter(AgentMailbox mailbox, ITeamImprovements imp
                 EventTypes.AlertFired or EventTypes.AlertResolved => await OnAlertAsync(agentEvent, cancellationToken),
                 EventTypes.LeanProjectRequested => await OnLeanProjectRequestedAsync(agentEvent, cancellationToken),
                 EventTypes.RemediationApprovalRequested => await OnRemediationApprovalRequestedAsync(agentEvent, cancellationToken),
+                EventTypes.RemediationApprovalWithdrawn => await OnRemediationApprovalWithdrawnAsync(agentEvent, cancellationToken),
                 _ => null,
             };
             if (target is null)
@@ -272,6 +273,31 @@ public sealed class AgentEventRouter(AgentMailbox mailbox, ITeamImprovements imp
         };
         var instanceId = InstanceIds.Motion(motion.Id);
         await mailbox.StartAsync(SwarmTasks.Orchestrators.Motion, instanceId, motion, cancellationToken);
+        return instanceId;
+    }
+
+    /// <summary>
+    /// An incident closed before the board decided its motion: the remediation agent, the motion's maker, asks leave to
+    /// withdraw it (<see cref="MotionCommand.Withdraw"/>). A motion already decided, or never opened, has nothing to
+    /// withdraw: logged (<c>MotionNotWithdrawn</c>), and the event is done — the incident is closed either way, and a
+    /// late decision reaching it is recorded as ignored.
+    /// </summary>
+    private async Task<string?> OnRemediationApprovalWithdrawnAsync(AgentEvent agentEvent, CancellationToken cancellationToken)
+    {
+        var withdrawal = agentEvent.Read<RemediationApprovalWithdrawal>();
+        var instanceId = InstanceIds.Motion(withdrawal.MotionId);
+        var instance = await mailbox.Client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken);
+        if (instance is not { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending })
+        {
+            logger.MotionNotWithdrawn(
+                withdrawal.MotionId, withdrawal.IncidentId, instance is null ? "no such motion" : $"already closed ({Naming.Kebab(instance.RuntimeStatus)})");
+            return null;
+        }
+
+        await mailbox.SendAsync(
+            instanceId,
+            MotionCommand.Withdraw(agentEvent.Id, AgentNames.Remediation, withdrawal.Reason) with { TraceParent = agentEvent.TraceParent },
+            cancellationToken);
         return instanceId;
     }
 

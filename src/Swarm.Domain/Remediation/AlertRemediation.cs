@@ -148,6 +148,21 @@ public sealed record AlertRemediation
     /// <summary>The board's motion on a not-effective remediation of a team.</summary>
     public string? EscalationMotionId { get; init; }
 
+    /// <summary>The board's decision on <see cref="EscalationMotionId"/>, once it came (its reason).</summary>
+    public string? EscalationDecision { get; init; }
+
+    /// <summary>
+    /// The motions before the board that this incident still waits for: the approval of its plan while undecided, and
+    /// its escalation while undecided. Closing the incident withdraws them (<c>remediation.approval.withdrawn</c>).
+    /// </summary>
+    [JsonIgnore]
+    public IEnumerable<string> UndecidedMotions =>
+        new[]
+        {
+            State == RemediationState.AwaitingApproval && ApprovalDecision is null ? ApprovalMotionId : null,
+            EscalationDecision is null ? EscalationMotionId : null,
+        }.OfType<string>();
+
     /// <summary>True when the fix is proven by a sprint review rather than by the alert resolving.</summary>
     [JsonIgnore]
     public bool VerifiedByReview => Kind == RemediationKind.LeanProject && !DryRun;
@@ -221,6 +236,7 @@ public sealed record AlertRemediation
             Evidence = null,
             Escalated = false,
             EscalationMotionId = null,
+            EscalationDecision = null,
         };
     }
 
@@ -233,7 +249,10 @@ public sealed record AlertRemediation
         if (signal.Alert is not { } alert)
         {
             return signal.Decision is { } decision && decision.MotionId == EscalationMotionId
-                ? Record(new IncidentStep(at, "board-decision", $"motion {decision.MotionId} on the escalation: {decision.Reason}", TraceOf(signal), signal.EventId))
+                ? Record(new IncidentStep(at, "board-decision", $"motion {decision.MotionId} on the escalation: {decision.Reason}", TraceOf(signal), signal.EventId)) with
+                {
+                    EscalationDecision = decision.Reason,
+                }
                 : Record(new IncidentStep(at, "ignored", $"a board decision or evidence that this incident no longer waits for", TraceOf(signal), signal.EventId));
         }
 
@@ -393,3 +412,13 @@ public sealed record RemediationApprovalRequest(string IncidentId, string Motion
     /// <summary>The board that decides swarm-wide actions (every team, every agent): team <c>swarm</c>'s.</summary>
     public const string SwarmBoard = "swarm";
 }
+
+/// <summary>
+/// The remediation agent withdraws a motion it moved that the board has not decided, because the incident closed
+/// first (payload of <c>remediation.approval.withdrawn</c>); the router asks Roberts to withdraw it
+/// (<see cref="Roberts.MotionCommand.Withdraw"/>, RONR 12th ed. 33:11–19).
+/// </summary>
+/// <param name="IncidentId">The incident that closed.</param>
+/// <param name="MotionId">The undecided motion: the plan's approval or the escalation.</param>
+/// <param name="Reason">Why it is moot, e.g. "incident … closed: every source resolved before the board decided".</param>
+public sealed record RemediationApprovalWithdrawal(string IncidentId, string MotionId, string Reason);

@@ -266,6 +266,16 @@ public sealed class RemediationSteps(
             "one-shot" => $"closed after acting: {remediation.Alert.Name} comes from a service that never sends a resolution",
             _ => $"every source resolved ({string.Join(", ", remediation.Sources.Select(s => s.Identity))})",
         };
+        foreach (var motionId in remediation.UndecidedMotions)
+        {
+            // The board would decide a question the incident no longer asks: its maker withdraws the motion.
+            var withdrawal = new RemediationApprovalWithdrawal(remediation.Id, motionId, $"incident {remediation.Id} closed before the board decided: {outcome}");
+            await bus.PublishAsync(
+                AgentEvent.Create(EventTypes.RemediationApprovalWithdrawn, AgentNames.Remediation, $"{remediation.Id}:{motionId}", withdrawal, team: remediation.Team),
+                cancellationToken);
+            actions.Add($"withdrew motion {motionId}: the board had not decided");
+        }
+
         actions.Add(await NotifyAsync(remediation, $"{remediation.Alert.Name} {(reason == "expired" ? "expired" : "resolved")}", outcome, cancellationToken));
         return remediation.Resolved(reason == "expired" ? "expired" : "resolved", outcome, actions, now, traceId);
     }

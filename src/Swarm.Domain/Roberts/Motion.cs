@@ -34,6 +34,13 @@ public enum MotionCommandKind
 
     /// <summary>The chair puts a motion that must be decided by vote to the vote (no general consent).</summary>
     CallVote,
+
+    /// <summary>
+    /// The maker withdraws the motion with the assembly's leave, before it is decided (RONR 12th ed. 33:11–19: once
+    /// stated by the chair a motion belongs to the assembly, and its maker asks leave to withdraw it; granted by
+    /// general consent). Only the maker's agent asks, when the question has become moot.
+    /// </summary>
+    Withdraw,
 }
 
 /// <summary>What a member can say on <c>POST /api/motions/{id}/votes</c>.</summary>
@@ -52,6 +59,9 @@ public enum MotionResult
 {
     Passed,
     Failed,
+
+    /// <summary>Withdrawn by its maker before a decision (<see cref="MotionCommandKind.Withdraw"/>): neither adopted nor rejected.</summary>
+    Withdrawn,
 }
 
 /// <summary>Deadlines of the Roberts process: seconds in demos, days in production.</summary>
@@ -83,7 +93,10 @@ public sealed record Motion
             .Allow(MotionState.Seconded, MotionCommandKind.Object, MotionState.Voting)
             .Allow(MotionState.Seconded, MotionCommandKind.CallVote, MotionState.Voting)
             .Allow(MotionState.Voting, MotionCommandKind.Vote, MotionState.Voting)
-            .Allow(MotionState.Voting, MotionCommandKind.Close, MotionState.Closed);
+            .Allow(MotionState.Voting, MotionCommandKind.Close, MotionState.Closed)
+            .Allow(MotionState.MotionOpen, MotionCommandKind.Withdraw, MotionState.Closed)
+            .Allow(MotionState.Seconded, MotionCommandKind.Withdraw, MotionState.Closed)
+            .Allow(MotionState.Voting, MotionCommandKind.Withdraw, MotionState.Closed);
 
     public required string Id { get; init; }
     public required MotionKind Kind { get; init; }
@@ -192,6 +205,30 @@ public sealed record Motion
         var state = Next(MotionCommandKind.Close);
         var (result, tally, reason) = RobertsRules.Decide(Kind, Board.Count, Votes.Values);
         return this with { State = state, Result = result, Tally = tally, Reason = reason, ClosedAt = at };
+    }
+
+    /// <summary>
+    /// The motion withdrawn at <paramref name="at"/> at the request of <paramref name="maker"/>, who must be its
+    /// <see cref="MovedBy"/> (else <see cref="InvalidInputException"/> on <c>voter</c>); <paramref name="why"/> becomes
+    /// part of <see cref="Reason"/>. Leave is granted by general consent (RONR 12th ed. 33:11–19): nobody is asked, as the
+    /// maker only withdraws a question that events have made moot. Votes and objections so far stay on the record.
+    /// A decided motion cannot be withdrawn (<see cref="IllegalTransitionException"/>).
+    /// </summary>
+    public Motion WithdrawBy(string maker, string why, DateTimeOffset at)
+    {
+        var state = Next(MotionCommandKind.Withdraw);
+        if (!string.Equals(maker, MovedBy, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidInputException("voter", $"Only the motion's maker ({MovedBy}) may ask leave to withdraw it, not '{maker}'.");
+        }
+
+        return this with
+        {
+            State = state,
+            Result = MotionResult.Withdrawn,
+            Reason = $"withdrawn by {maker} with the assembly's leave (general consent): {why}",
+            ClosedAt = at,
+        };
     }
 
     public bool IsMember(string member) => Board.Contains(member, StringComparer.OrdinalIgnoreCase);

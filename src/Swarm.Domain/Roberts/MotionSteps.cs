@@ -30,6 +30,7 @@ public sealed class MotionSteps(IAgentEventBus bus, TimeProvider clock, ILogger<
                 MotionCommandKind.CallVote => motion.PutToVote(),
                 MotionCommandKind.Vote => motion.CastVote(member, step.Choice ?? throw new InvalidInputException("choice", "A vote names its choice.")),
                 MotionCommandKind.Close => motion.CloseVote(now),
+                MotionCommandKind.Withdraw => motion.WithdrawBy(member, step.Reason ?? "no longer needed", now),
                 _ => throw new IllegalTransitionException("motion", Naming.Kebab(motion.State), Naming.Kebab(step.Kind)),
             };
             command.Transitioned(motion.State, next.State);
@@ -51,6 +52,7 @@ public sealed class MotionSteps(IAgentEventBus bus, TimeProvider clock, ILogger<
         MotionCommandKind.Object => "roberts.motion.object",
         MotionCommandKind.CallVote => "roberts.motion.call_vote",
         MotionCommandKind.Vote => "roberts.vote.cast",
+        MotionCommandKind.Withdraw => "roberts.motion.withdraw",
         _ => kind == MotionKind.ProcessChange ? "roberts.vote.process_change" : "roberts.vote.approve",
     };
 
@@ -63,6 +65,12 @@ public sealed class MotionSteps(IAgentEventBus bus, TimeProvider clock, ILogger<
             new(SwarmAttributes.Result, resultName),
             new(SwarmAttributes.Kind, Naming.Kebab(motion.Kind)));
         logger.MotionDecided(motion.Id, Naming.Kebab(motion.Kind), resultName, motion.Reason ?? string.Empty);
+        if (result == MotionResult.Withdrawn)
+        {
+            // Its maker asked for it and already knows: no decision to hand off.
+            return;
+        }
+
         var type = result == MotionResult.Passed ? EventTypes.MotionPassed : EventTypes.MotionFailed;
         await bus.PublishAsync(AgentEvent.Create(type, AgentNames.Roberts, motion.Id, motion, motion.WorkId, motion.Team), cancellationToken);
     }

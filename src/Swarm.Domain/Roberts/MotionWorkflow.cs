@@ -4,7 +4,8 @@ namespace Swarm.Domain.Roberts;
 
 /// <summary>
 /// A motion under Robert's Rules: opened, seconded (or lapsed), then adopted by general consent unless a member
-/// objects within the window, in which case it is put to a vote that closes when all have voted or time is up.
+/// objects within the window, in which case it is put to a vote that closes when all have voted or time is up. Until
+/// it is decided, its maker may withdraw it (<see cref="MotionCommand.Withdraw"/>).
 /// </summary>
 public static class MotionWorkflow
 {
@@ -36,6 +37,10 @@ public static class MotionWorkflow
                 {
                     motion = await context.StepAsync<Motion>(Step, new MotionStep(motion, MotionCommandKind.Lapse));
                 }
+                else if (command.Withdrawal is not null)
+                {
+                    motion = await WithdrawAsync(context, motion, command, handled, log);
+                }
                 else if (Accept(command, VoteChoice.Second, motion, handled, log) && !IsMover(motion, command.Voter))
                 {
                     motion = await context.StepAsync<Motion>(Step, new MotionStep(motion, MotionCommandKind.Second, command.Voter, TraceParent: command.TraceParent));
@@ -58,6 +63,10 @@ public static class MotionWorkflow
                 {
                     motion = await context.StepAsync<Motion>(Step, new MotionStep(motion, MotionCommandKind.Consent));
                 }
+                else if (command.Withdrawal is not null)
+                {
+                    motion = await WithdrawAsync(context, motion, command, handled, log);
+                }
                 else if (Accept(command, VoteChoice.Object, motion, handled, log))
                 {
                     motion = await context.StepAsync<Motion>(Step, new MotionStep(motion, MotionCommandKind.Object, command.Voter, TraceParent: command.TraceParent));
@@ -68,7 +77,7 @@ public static class MotionWorkflow
         if (motion.State == MotionState.Voting)
         {
             var deadline = context.CurrentUtcDateTime + motion.Timings.VotingDeadline;
-            while (!motion.EveryoneVoted)
+            while (motion.State == MotionState.Voting && !motion.EveryoneVoted)
             {
                 var command = await Inbox.NextBeforeAsync<MotionCommand>(context, deadline);
                 if (command is null)
@@ -76,7 +85,11 @@ public static class MotionWorkflow
                     break;
                 }
 
-                if (command.Choice is VoteChoice.Yes or VoteChoice.No or VoteChoice.Abstain
+                if (command.Withdrawal is not null)
+                {
+                    motion = await WithdrawAsync(context, motion, command, handled, log);
+                }
+                else if (command.Choice is VoteChoice.Yes or VoteChoice.No or VoteChoice.Abstain
                     && handled.Add(command.EventId)
                     && motion.IsMember(command.Voter)
                     && !motion.Votes.ContainsKey(command.Voter))
@@ -89,9 +102,25 @@ public static class MotionWorkflow
                 }
             }
 
-            motion = await context.StepAsync<Motion>(Step, new MotionStep(motion, MotionCommandKind.Close));
+            if (motion.State == MotionState.Voting)
+            {
+                motion = await context.StepAsync<Motion>(Step, new MotionStep(motion, MotionCommandKind.Close));
+            }
         }
 
+        return motion;
+    }
+
+    /// <summary>The maker's request for leave to withdraw: granted once; anyone else's, or a repeat, is logged and ignored.</summary>
+    private static async Task<Motion> WithdrawAsync(TaskOrchestrationContext context, Motion motion, MotionCommand command, HashSet<string> handled, ILogger log)
+    {
+        if (IsMover(motion, command.Voter) && handled.Add(command.EventId))
+        {
+            return await context.StepAsync<Motion>(
+                Step, new MotionStep(motion, MotionCommandKind.Withdraw, command.Voter, TraceParent: command.TraceParent, Reason: command.Withdrawal));
+        }
+
+        log.CommandIgnored(AgentNames.Roberts, $"motion {motion.Id}", "withdraw", Naming.Kebab(motion.State), $"only its maker ({motion.MovedBy}) may withdraw it, once ({command.Voter})");
         return motion;
     }
 

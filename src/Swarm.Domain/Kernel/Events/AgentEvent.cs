@@ -67,8 +67,14 @@ public static class EventTypes
     /// <summary>The remediation agent asks Roberts to put a plan to the board (payload: the approval request).</summary>
     public const string RemediationApprovalRequested = "remediation.approval.requested";
 
+    /// <summary>
+    /// The remediation agent withdraws a motion of its incident that the board has not decided, because the incident
+    /// closed first (payload: the withdrawal); Roberts closes it as withdrawn.
+    /// </summary>
+    public const string RemediationApprovalWithdrawn = "remediation.approval.withdrawn";
+
     public static readonly IReadOnlyList<string> All =
-        [WorkClaimed, MotionPassed, MotionFailed, SprintCompleted, DefectRateExceeded, ProposalReady, AlertFired, AlertResolved, LeanProjectRequested, RemediationApprovalRequested];
+        [WorkClaimed, MotionPassed, MotionFailed, SprintCompleted, DefectRateExceeded, ProposalReady, AlertFired, AlertResolved, LeanProjectRequested, RemediationApprovalRequested, RemediationApprovalWithdrawn];
 }
 
 /// <summary>The port every bus adapter implements: in-process, Service Bus, or HTTP.</summary>

@@ -47,4 +47,7 @@ public static partial class SwarmLog
 
     [LoggerMessage(1015, LogLevel.Information, "Sprint {Sprint} of team {Team}: Lean project {ProjectId} is already open on the team's defect rate; no second project", EventName = "DefectRateJoinedOpenProject")]
     public static partial void DefectRateJoinedOpenProject(this ILogger logger, string team, int sprint, string projectId);
+
+    [LoggerMessage(1016, LogLevel.Information, "Motion {MotionId} not withdrawn for incident {IncidentId}: {Why}", EventName = "MotionNotWithdrawn")]
+    public static partial void MotionNotWithdrawn(this ILogger logger, string motionId, string incidentId, string why);
 }
