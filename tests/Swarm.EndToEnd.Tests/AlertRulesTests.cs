@@ -77,7 +77,7 @@ public sealed class AlertRulesTests
                               severity: warning
                               team: alpha
                             exp_annotations:
-                              summary: "Team alpha claims work but completed none in two hours"
+                              summary: "Team alpha claims work but completed none in the last 20s"
                 """);
 
             var (checkExit, checkOutput) = await Repository.RunAsync("promtool", "check rules rules.yml", folder);
@@ -89,6 +89,7 @@ public sealed class AlertRulesTests
             Assert.DoesNotMatch(@"\[(?!20s\])\d+[smhd]\]", demo);
             Assert.Equal(4, System.Text.RegularExpressions.Regex.Count(demo, @"for: 1s\s*$", System.Text.RegularExpressions.RegexOptions.Multiline));
             Assert.Contains("for: 15s", demo, StringComparison.Ordinal);
+            Assert.DoesNotMatch(@"the last (?!20s\b)\d+[smhd]\b", demo);
             Assert.DoesNotContain("demo-timers:", demo, StringComparison.Ordinal);
         }
         finally

@@ -51,12 +51,14 @@ public sealed partial class AlertingServers : IAsyncDisposable
     /// <summary>
     /// The rules and routing with every window and wait in seconds, for <c>--demo-timers</c>: range windows
     /// <c>[20s]</c>, <c>for: 1s</c> — or the rule's own demo wait, written after its <c>for</c> as
-    /// <c># demo-timers: 15s</c> — and Alertmanager's <c>group_wait</c> and <c>group_interval</c> 1 s. Derived from the
-    /// one file, never a second copy.
+    /// <c># demo-timers: 15s</c> — and Alertmanager's <c>group_wait</c> and <c>group_interval</c> 1 s. An annotation that
+    /// names its rule's window writes it as "the last 1h", and says "the last 20s" with them. Derived from the one file,
+    /// never a second copy.
     /// </summary>
     public static string WithDemoTimers(string yaml)
     {
         yaml = RangeWindow().Replace(yaml, "[20s]");
+        yaml = ProseWindow().Replace(yaml, "the last 20s");
         yaml = ForClause().Replace(yaml, match => $"for: {(match.Groups["demo"].Success ? match.Groups["demo"].Value : "1s")}");
         return yaml
             .Replace("group_wait: 10s", "group_wait: 1s", StringComparison.Ordinal)
@@ -172,6 +174,9 @@ public sealed partial class AlertingServers : IAsyncDisposable
 
     [GeneratedRegex(@"\[(\d+[smhd])\]")]
     private static partial Regex RangeWindow();
+
+    [GeneratedRegex(@"\bthe last \d+[smhd]\b")]
+    private static partial Regex ProseWindow();
 
     [GeneratedRegex(@"for: \d+[smhd](?:[ \t]+# demo-timers: (?<demo>\d+[smhd]))?")]
     private static partial Regex ForClause();
