@@ -97,6 +97,21 @@ public sealed class NarrowOutputTests
     }
 
     [Fact]
+    public void Agents_with_no_open_motion_say_so_on_one_line_with_the_counts()
+    {
+        var states = new AgentStates(
+            new RobertsState("roberts-agent", [], 2, 0, 1),
+            new ScrumState("scrum-agent", [], []),
+            new LeanState("lean-agent", []),
+            new RemediationAgentState("remediation-agent", [], []),
+            new WorkCounts(0, new Dictionary<string, int>()));
+
+        var lines = Rendered(Render.Agents(states, 120), 120);
+
+        Assert.Equal("roberts — no motion open (0 open, 2 passed, 0 failed, 1 withdrawn)", lines[0].TrimEnd());
+    }
+
+    [Fact]
     public void A_narrated_transition_is_one_unbroken_line_written_at_once()
     {
         using var listener = new System.Diagnostics.ActivityListener

@@ -188,6 +188,7 @@ public class RemediationWorkflowTests : IAsyncLifetime
         Assert.Equal("not applied: every source resolved before the board decided", closed.Outcome);
         Assert.Equal(["opened", "approval-requested", "source-resolved", "resolved"], closed.Steps.Select(s => s.Step));
         Assert.Contains($"withdrew motion {motionId}: the board had not decided", closed.Actions);
+        Assert.StartsWith($"not applied: every source resolved before the board decided; withdrew motion {motionId}", closed.Steps[^1].Detail, StringComparison.Ordinal);
         Assert.Null(closed.CooldownUntil);
         Assert.Empty(await board.Services.GetRequiredService<LoadShedding>().ActiveAsync());
 

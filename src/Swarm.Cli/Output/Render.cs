@@ -101,7 +101,7 @@ public static class Render
         var motionCounts = $"{states.Roberts.OpenMotions.Count} open, {states.Roberts.Passed} passed, {states.Roberts.Failed} failed" +
                            (states.Roberts.Withdrawn > 0 ? $", {states.Roberts.Withdrawn} withdrawn" : string.Empty);
         roberts.Caption(motionCounts);
-        IRenderable robertsView = roberts;
+        IRenderable robertsView = roberts.Rows.Count > 0 ? roberts : new Markup($"[bold]roberts[/] — no motion open [grey]({motionCounts})[/]\n");
         if (width < AgentsMotionTableWidth && roberts.Rows.Count > 0)
         {
             // Seven columns do not fit: each motion's id and state on a line kept whole (the terminal wraps it if it

@@ -321,9 +321,13 @@ public sealed record AlertRemediation
             ApprovalDecision = $"{(decision.Passed ? "approved" : "rejected")}: {decision.Reason}",
         };
 
-    /// <summary>Closed with <paramref name="outcome"/>; the cooldown starts when it acted (an incident that did nothing leaves none).</summary>
+    /// <summary>
+    /// Closed with <paramref name="outcome"/>; the step records it and what closing did (<paramref name="actions"/>: a
+    /// circuit released, a motion withdrawn, the notice). The cooldown starts when it acted (an incident that did
+    /// nothing leaves none).
+    /// </summary>
     public AlertRemediation Resolved(string step, string outcome, IReadOnlyList<string> actions, DateTimeOffset at, string? traceId) =>
-        Record(new IncidentStep(at, step, outcome, traceId)) with
+        Record(new IncidentStep(at, step, string.Join("; ", [outcome, .. actions]), traceId)) with
         {
             State = Machine.Fire(State, RemediationCommandKind.Resolve),
             Outcome = outcome,
