@@ -277,15 +277,9 @@ public sealed class MotionTests
     [Theory]
     [InlineData("open")]
     [InlineData("seconded")]
-    [InlineData("voting")]
-    public void Its_maker_withdraws_an_undecided_motion_which_closes_withdrawn_keeping_its_record(string stage)
+    public void Its_maker_withdraws_a_motion_before_voting_begins_which_closes_withdrawn(string stage)
     {
-        var motion = stage switch
-        {
-            "open" => NewMotion().Open(T0),
-            "seconded" => NewMotion().Open(T0).SecondBy("bob"),
-            _ => VotingMotion().CastVote("bob", VoteChoice.Yes),
-        };
+        var motion = stage == "open" ? NewMotion().Open(T0) : NewMotion().Open(T0).SecondBy("bob");
 
         var withdrawn = motion.WithdrawBy("ALICE", "the alert resolved", T0.AddMinutes(3));
 
@@ -308,12 +302,15 @@ public sealed class MotionTests
     }
 
     [Fact]
-    public void A_decided_motion_cannot_be_withdrawn()
+    public void Once_voting_has_begun_or_the_motion_is_decided_it_is_too_late_to_withdraw()
     {
+        var voting = VotingMotion().CastVote("bob", VoteChoice.Yes);
         var adopted = NewMotion().Open(T0).SecondBy("bob").AdoptByGeneralConsent(T0);
 
-        var error = Assert.Throws<IllegalTransitionException>(() => adopted.WithdrawBy("alice", "too late", T0));
+        var tooLate = Assert.Throws<IllegalTransitionException>(() => voting.WithdrawBy("alice", "too late", T0));
+        var decided = Assert.Throws<IllegalTransitionException>(() => adopted.WithdrawBy("alice", "too late", T0));
 
-        Assert.Equal("withdraw", error.Command);
+        Assert.Equal(("voting", "withdraw"), (tooLate.State, tooLate.Command));
+        Assert.Equal(("closed", "withdraw"), (decided.State, decided.Command));
     }
 }

@@ -35,7 +35,6 @@ public sealed class TransitionTableTests
         [(MotionState.Voting, MotionCommandKind.Close)] = MotionState.Closed,
         [(MotionState.MotionOpen, MotionCommandKind.Withdraw)] = MotionState.Closed,
         [(MotionState.Seconded, MotionCommandKind.Withdraw)] = MotionState.Closed,
-        [(MotionState.Voting, MotionCommandKind.Withdraw)] = MotionState.Closed,
     };
 
     private static readonly Dictionary<(SprintState, SprintCommandKind), SprintState> SprintEdges = new()

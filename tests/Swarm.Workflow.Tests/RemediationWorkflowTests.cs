@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Swarm.Api;
 using Swarm.Api.Client;
@@ -187,8 +188,8 @@ public class RemediationWorkflowTests : IAsyncLifetime
         var closed = await IncidentAsync(board, receipt.RemediationId, r => r.State == RemediationState.Resolved, what: "closed before approval");
         Assert.Equal("not applied: every source resolved before the board decided", closed.Outcome);
         Assert.Equal(["opened", "approval-requested", "source-resolved", "resolved"], closed.Steps.Select(s => s.Step));
-        Assert.Contains($"withdrew motion {motionId}: the board had not decided", closed.Actions);
-        Assert.StartsWith($"not applied: every source resolved before the board decided; withdrew motion {motionId}", closed.Steps[^1].Detail, StringComparison.Ordinal);
+        Assert.Contains($"asked leave to withdraw motion {motionId}: the board had not decided", closed.Actions);
+        Assert.StartsWith($"not applied: every source resolved before the board decided; asked leave to withdraw motion {motionId}", closed.Steps[^1].Detail, StringComparison.Ordinal);
         Assert.Null(closed.CooldownUntil);
         Assert.Empty(await board.Services.GetRequiredService<LoadShedding>().ActiveAsync());
 
@@ -211,7 +212,7 @@ public class RemediationWorkflowTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_plan_put_to_the_vote_whose_alert_resolves_mid_vote_withdraws_the_motion_with_its_votes_on_record()
+    public async Task A_plan_already_put_to_the_vote_is_not_withdrawn_and_its_late_approval_applies_nothing()
     {
         await using var board = await StartHostAsync(o => o.Remediation = new RemediationOptions { ShedLoadApproval = ApprovalMode.Vote });
         var intake = board.Services.GetRequiredService<AlertIntake>();
@@ -221,17 +222,29 @@ public class RemediationWorkflowTests : IAsyncLifetime
         var motionId = waiting.ApprovalMotionId!;
         await SwarmTestHost.EventuallyAsync(async () => await board.Commands.GetMotionAsync(motionId), m => m.State == MotionState.Voting, what: "put to the vote");
         await board.Commands.VoteAsync(motionId, "chair", VoteChoice.Yes, "vote-chair");
-        await SwarmTestHost.EventuallyAsync(async () => await board.Commands.GetMotionAsync(motionId), m => m.Votes.Count == 1, what: "the chair's vote counted");
 
         await intake.ReceiveAsync([alert with { Status = AlertStatus.Resolved, EndsAt = DateTimeOffset.UtcNow }]);
-
         var closed = await IncidentAsync(board, receipt.RemediationId, r => r.State == RemediationState.Resolved, what: "closed mid-vote");
-        Assert.Contains($"withdrew motion {motionId}: the board had not decided", closed.Actions);
+
+        // Too late under RONR once voting has begun: the vote runs to its close, and its approval reaches a closed incident.
+        Assert.Contains($"asked leave to withdraw motion {motionId}: the board had not decided", closed.Actions);
+        foreach (var member in new[] { "secretary", "treasurer", "member-a", "member-b" })
+        {
+            await board.Commands.VoteAsync(motionId, member, VoteChoice.Yes, $"vote-{member}");
+        }
+
         var motion = (await board.CompletedAsync(InstanceIds.Motion(motionId))).ReadOutputAs<Motion>()!;
-        Assert.Equal(MotionResult.Withdrawn, motion.Result);
-        Assert.Equal(VoteChoice.Yes, Assert.Single(motion.Votes).Value);
-        Assert.Null(motion.Tally);
+        Assert.Equal((MotionResult.Passed, 5), (motion.Result, motion.Tally!.Yes));
+        await SwarmTestHost.EventuallyAsync(
+            () => Task.FromResult(board.Spans.FirstOrDefault(s => s.DisplayName == "swarm.event.route" && (string?)s.GetTagItem("swarm.event.id") == $"{EventTypes.MotionPassed}:{motionId}")),
+            route => route.Status != ActivityStatusCode.Error,
+            what: "the approval routed to the incident's desk");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var after = await IncidentAsync(board, receipt.RemediationId, _ => true, what: "the incident after the late approval");
+        Assert.Equal((RemediationState.Resolved, closed.Steps.Count), (after.State, after.Steps.Count));
+        Assert.Null(after.StartedAt);
         Assert.Empty(await board.Services.GetRequiredService<LoadShedding>().ActiveAsync());
+        Assert.DoesNotContain(board.Spans, s => s.DisplayName == "roberts.motion.withdraw" && (string?)s.GetTagItem("swarm.motion.id") == motionId);
     }
 
     [Fact]
@@ -248,7 +261,7 @@ public class RemediationWorkflowTests : IAsyncLifetime
         var expired = await IncidentAsync(board, receipt.RemediationId, r => r.State == RemediationState.Resolved, what: "expired awaiting approval");
 
         Assert.Equal(["opened", "approval-requested", "expired"], expired.Steps.Select(s => s.Step));
-        Assert.Contains($"withdrew motion {expired.ApprovalMotionId}: the board had not decided", expired.Actions);
+        Assert.Contains($"asked leave to withdraw motion {expired.ApprovalMotionId}: the board had not decided", expired.Actions);
         var motion = (await board.CompletedAsync(InstanceIds.Motion(expired.ApprovalMotionId!))).ReadOutputAs<Motion>()!;
         Assert.Equal(MotionResult.Withdrawn, motion.Result);
         Assert.Contains("without every source resolving", motion.Reason, StringComparison.Ordinal);
@@ -273,7 +286,7 @@ public class RemediationWorkflowTests : IAsyncLifetime
 
         var closed = await IncidentAsync(strict, remediationId, r => r.State == RemediationState.Resolved, what: "closed");
         Assert.Equal(["opened", "acted", "not-effective", "escalated", "source-resolved", "resolved"], closed.Steps.Select(s => s.Step));
-        Assert.Contains($"withdrew motion {motionId}: the board had not decided", closed.Actions);
+        Assert.Contains($"asked leave to withdraw motion {motionId}: the board had not decided", closed.Actions);
         Assert.Null(closed.EscalationDecision);
         var motion = (await strict.CompletedAsync(InstanceIds.Motion(motionId))).ReadOutputAs<Motion>()!;
         Assert.Equal(MotionResult.Withdrawn, motion.Result);

@@ -278,19 +278,27 @@ public sealed class AgentEventRouter(AgentMailbox mailbox, ITeamImprovements imp
 
     /// <summary>
     /// An incident closed before the board decided its motion: the remediation agent, the motion's maker, asks leave to
-    /// withdraw it (<see cref="MotionCommand.Withdraw"/>). A motion already decided, or never opened, has nothing to
-    /// withdraw: logged (<c>MotionNotWithdrawn</c>), and the event is done — the incident is closed either way, and a
-    /// late decision reaching it is recorded as ignored.
+    /// withdraw it (<see cref="MotionCommand.Withdraw"/>). A motion being voted on (too late under RONR 12th ed.
+    /// 33:11–19: its vote runs to its close), already decided, or never opened is not withdrawn: logged
+    /// (<c>MotionNotWithdrawn</c>), and the event is done — the incident is closed either way and acts on no later
+    /// decision.
     /// </summary>
     private async Task<string?> OnRemediationApprovalWithdrawnAsync(AgentEvent agentEvent, CancellationToken cancellationToken)
     {
         var withdrawal = agentEvent.Read<RemediationApprovalWithdrawal>();
         var instanceId = InstanceIds.Motion(withdrawal.MotionId);
-        var instance = await mailbox.Client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken);
-        if (instance is not { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending })
+        var instance = await mailbox.Client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken);
+        var why = instance switch
         {
-            logger.MotionNotWithdrawn(
-                withdrawal.MotionId, withdrawal.IncidentId, instance is null ? "no such motion" : $"already closed ({Naming.Kebab(instance.RuntimeStatus)})");
+            null => "no such motion",
+            { RuntimeStatus: not (OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending) } => $"already closed ({Naming.Kebab(instance.RuntimeStatus)})",
+            { SerializedCustomStatus: not null } when instance.ReadCustomStatusAs<Motion>()?.State == MotionState.Voting =>
+                "voting has begun, too late to withdraw (RONR 12th ed. 33:11-19); its vote runs to its close",
+            _ => null,
+        };
+        if (why is not null)
+        {
+            logger.MotionNotWithdrawn(withdrawal.MotionId, withdrawal.IncidentId, why);
             return null;
         }
 

@@ -153,7 +153,7 @@ public sealed record AlertRemediation
 
     /// <summary>
     /// The motions before the board that this incident still waits for: the approval of its plan while undecided, and
-    /// its escalation while undecided. Closing the incident withdraws them (<c>remediation.approval.withdrawn</c>).
+    /// its escalation while undecided. Closing the incident asks leave to withdraw them (<c>remediation.approval.withdrawn</c>).
     /// </summary>
     [JsonIgnore]
     public IEnumerable<string> UndecidedMotions =>

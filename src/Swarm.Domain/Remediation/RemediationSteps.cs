@@ -268,12 +268,13 @@ public sealed class RemediationSteps(
         };
         foreach (var motionId in remediation.UndecidedMotions)
         {
-            // The board would decide a question the incident no longer asks: its maker withdraws the motion.
+            // The board would decide a question the incident no longer asks: its maker asks leave to withdraw the motion
+            // (granted unless voting has begun).
             var withdrawal = new RemediationApprovalWithdrawal(remediation.Id, motionId, $"incident {remediation.Id} closed before the board decided: {outcome}");
             await bus.PublishAsync(
                 AgentEvent.Create(EventTypes.RemediationApprovalWithdrawn, AgentNames.Remediation, $"{remediation.Id}:{motionId}", withdrawal, team: remediation.Team),
                 cancellationToken);
-            actions.Add($"withdrew motion {motionId}: the board had not decided");
+            actions.Add($"asked leave to withdraw motion {motionId}: the board had not decided");
         }
 
         actions.Add(await NotifyAsync(remediation, $"{remediation.Alert.Name} {(reason == "expired" ? "expired" : "resolved")}", outcome, cancellationToken));

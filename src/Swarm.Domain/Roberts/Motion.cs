@@ -36,9 +36,10 @@ public enum MotionCommandKind
     CallVote,
 
     /// <summary>
-    /// The maker withdraws the motion with the assembly's leave, before it is decided (RONR 12th ed. 33:11–19: once
-    /// stated by the chair a motion belongs to the assembly, and its maker asks leave to withdraw it; granted by
-    /// general consent). Only the maker's agent asks, when the question has become moot.
+    /// The maker withdraws the motion with the assembly's leave before voting has begun (RONR 12th ed. 33:11–19: once
+    /// stated by the chair a motion belongs to the assembly, and its maker asks leave to withdraw it, usually granted
+    /// by general consent; once voting has begun it is too late). Only the maker's agent asks, when the question has
+    /// become moot.
     /// </summary>
     Withdraw,
 }
@@ -60,7 +61,7 @@ public enum MotionResult
     Passed,
     Failed,
 
-    /// <summary>Withdrawn by its maker before a decision (<see cref="MotionCommandKind.Withdraw"/>): neither adopted nor rejected.</summary>
+    /// <summary>Withdrawn by its maker before voting began (<see cref="MotionCommandKind.Withdraw"/>): neither adopted nor rejected.</summary>
     Withdrawn,
 }
 
@@ -95,8 +96,7 @@ public sealed record Motion
             .Allow(MotionState.Voting, MotionCommandKind.Vote, MotionState.Voting)
             .Allow(MotionState.Voting, MotionCommandKind.Close, MotionState.Closed)
             .Allow(MotionState.MotionOpen, MotionCommandKind.Withdraw, MotionState.Closed)
-            .Allow(MotionState.Seconded, MotionCommandKind.Withdraw, MotionState.Closed)
-            .Allow(MotionState.Voting, MotionCommandKind.Withdraw, MotionState.Closed);
+            .Allow(MotionState.Seconded, MotionCommandKind.Withdraw, MotionState.Closed);
 
     public required string Id { get; init; }
     public required MotionKind Kind { get; init; }
@@ -211,8 +211,9 @@ public sealed record Motion
     /// The motion withdrawn at <paramref name="at"/> at the request of <paramref name="maker"/>, who must be its
     /// <see cref="MovedBy"/> (else <see cref="InvalidInputException"/> on <c>voter</c>); <paramref name="why"/> becomes
     /// part of <see cref="Reason"/>. Leave is granted by general consent (RONR 12th ed. 33:11–19): nobody is asked, as the
-    /// maker only withdraws a question that events have made moot. Votes and objections so far stay on the record.
-    /// A decided motion cannot be withdrawn (<see cref="IllegalTransitionException"/>).
+    /// maker only withdraws a question that events have made moot. Objections so far stay on the record. Only before
+    /// voting has begun — open or seconded; in <see cref="MotionState.Voting"/> it is too late, and a decided motion
+    /// is closed: both <see cref="IllegalTransitionException"/>.
     /// </summary>
     public Motion WithdrawBy(string maker, string why, DateTimeOffset at)
     {

@@ -5,7 +5,7 @@ namespace Swarm.Domain.Roberts;
 /// <summary>
 /// A motion under Robert's Rules: opened, seconded (or lapsed), then adopted by general consent unless a member
 /// objects within the window, in which case it is put to a vote that closes when all have voted or time is up. Until
-/// it is decided, its maker may withdraw it (<see cref="MotionCommand.Withdraw"/>).
+/// voting has begun, its maker may withdraw it (<see cref="MotionCommand.Withdraw"/>).
 /// </summary>
 public static class MotionWorkflow
 {
@@ -77,7 +77,7 @@ public static class MotionWorkflow
         if (motion.State == MotionState.Voting)
         {
             var deadline = context.CurrentUtcDateTime + motion.Timings.VotingDeadline;
-            while (motion.State == MotionState.Voting && !motion.EveryoneVoted)
+            while (!motion.EveryoneVoted)
             {
                 var command = await Inbox.NextBeforeAsync<MotionCommand>(context, deadline);
                 if (command is null)
@@ -87,7 +87,8 @@ public static class MotionWorkflow
 
                 if (command.Withdrawal is not null)
                 {
-                    motion = await WithdrawAsync(context, motion, command, handled, log);
+                    // RONR 12th ed. 33:11–19: once voting has begun it is too late to withdraw; the vote runs to its close.
+                    log.CommandIgnored(AgentNames.Roberts, $"motion {motion.Id}", "withdraw", Naming.Kebab(motion.State), "voting has begun: too late to withdraw");
                 }
                 else if (command.Choice is VoteChoice.Yes or VoteChoice.No or VoteChoice.Abstain
                     && handled.Add(command.EventId)
@@ -102,10 +103,7 @@ public static class MotionWorkflow
                 }
             }
 
-            if (motion.State == MotionState.Voting)
-            {
-                motion = await context.StepAsync<Motion>(Step, new MotionStep(motion, MotionCommandKind.Close));
-            }
+            motion = await context.StepAsync<Motion>(Step, new MotionStep(motion, MotionCommandKind.Close));
         }
 
         return motion;

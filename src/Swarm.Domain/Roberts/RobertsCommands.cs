@@ -13,7 +13,7 @@ public sealed record MotionCommand(string EventId, string Voter, VoteChoice Choi
 
     /// <summary>
     /// <paramref name="maker"/> (the motion's <see cref="Motion.MovedBy"/>, e.g. <c>remediation-agent</c>) asks leave to
-    /// withdraw it because <paramref name="why"/> (RONR 12th ed. 33:11–19). A motion already decided ignores it.
+    /// withdraw it because <paramref name="why"/> (RONR 12th ed. 33:11–19). A motion being voted on, or decided, ignores it.
     /// </summary>
     public static MotionCommand Withdraw(string eventId, string maker, string why) =>
         new(eventId, maker, VoteChoice.Abstain) { Withdrawal = why };
