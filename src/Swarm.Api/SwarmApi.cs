@@ -468,17 +468,29 @@ public static class SwarmApi
             .Select(e => new ServerHealth(e.Key, Naming.Kebab(e.Value.Status), e.Value.Description))];
     }
 
+    /// <summary>
+    /// Runs one request's handler with a token that ends when the caller goes away or after
+    /// <see cref="SwarmApiServices.RequestTimeout"/>: a backend that does not answer in time gets the caller a 503
+    /// <c>backend-unavailable</c> naming the wait, with <c>Retry-After</c>, instead of a request that hangs.
+    /// </summary>
     private static async Task<IResult> HandleAsync(HttpRequest request, SwarmApiServices services, Func<CancellationToken, Task<IResult>> handle)
     {
         var aborted = request.HttpContext.RequestAborted;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        deadline.CancelAfter(services.RequestTimeout);
         try
         {
-            return await handle(aborted);
+            return await handle(deadline.Token);
         }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        catch (Exception) when (aborted.IsCancellationRequested)
         {
             // The caller is gone; nobody reads this answer.
             return TypedResults.Empty;
+        }
+        catch (Exception error) when (deadline.IsCancellationRequested)
+        {
+            // Whatever the cancellation surfaced as (OperationCanceledException, a cancelled gRPC call), it was the deadline.
+            return SwarmProblems.BackendTimeout(request, services.RequestTimeout, error, services.Logger);
         }
         catch (Exception error)
         {

@@ -1,6 +1,7 @@
 using Swarm.Domain.Composition;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Options;
 using Swarm.Domain;
 using Swarm.Domain.Events;
 using Swarm.Domain.Remediation;
@@ -23,8 +24,17 @@ public sealed class SwarmApiServices(
     DurableBackendInfo? durable = null,
     HealthCheckService? healthChecks = null,
     IAgentEventBusMonitor? bus = null,
-    IEnumerable<RecoverableOrchestrator>? recoverable = null)
+    IEnumerable<RecoverableOrchestrator>? recoverable = null,
+    IOptions<SwarmOptions>? options = null)
 {
+    /// <summary>
+    /// How long a request may wait on the backend (<see cref="SwarmOptions.RequestTimeout"/>); zero or less means no
+    /// deadline (<see cref="Timeout.InfiniteTimeSpan"/>).
+    /// </summary>
+    public TimeSpan RequestTimeout { get; } = (options?.Value.RequestTimeout ?? new SwarmOptions().RequestTimeout) is { Ticks: > 0 } timeout
+        ? timeout
+        : Timeout.InfiniteTimeSpan;
+
     /// <summary>The agent orchestrators an instance restart may start again, with how each one's last state is read.</summary>
     public IReadOnlyList<RecoverableOrchestrator> Recoverable { get; } = [.. recoverable ?? []];
 

@@ -66,6 +66,27 @@ public static class SwarmProblems
         }
     }
 
+    /// <summary>Seconds a client is told to wait (<c>Retry-After</c>) after the backend did not answer in time: 5.</summary>
+    public const int BackendRetryAfterSeconds = 5;
+
+    /// <summary>
+    /// 503 <c>backend-unavailable</c> for a request that waited <paramref name="waited"/> on the Durable backend without an
+    /// answer; <c>Retry-After</c> <see cref="BackendRetryAfterSeconds"/>. A command may still have been accepted: its
+    /// retry with the same <c>Idempotency-Key</c> (claims) or event id (votes, events) applies it once.
+    /// </summary>
+    public static IResult BackendTimeout(HttpRequest request, TimeSpan waited, Exception error, ILogger logger)
+    {
+        logger.RequestFailed(error, request.Method, request.Path);
+        request.HttpContext.Response.Headers.RetryAfter = BackendRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problem(
+            request,
+            StatusCodes.Status503ServiceUnavailable,
+            "Backend unavailable",
+            $"The Durable backend did not answer within {waited.TotalSeconds:0.###} s (Swarm:RequestTimeout); retry later. A command may have been accepted: retrying it with the same Idempotency-Key applies it once.",
+            "backend-unavailable",
+            new() { ["timeoutSeconds"] = waited.TotalSeconds });
+    }
+
     private static IResult TooLarge(HttpRequest request, string detail, long limit) =>
         Problem(request, StatusCodes.Status413PayloadTooLarge, "Payload too large", detail, "payload-too-large", new()
         {

@@ -86,5 +86,6 @@ public static class SwarmHosting
         target.Scrum = source.Scrum;
         target.Teams = source.Teams;
         target.Remediation = source.Remediation;
+        target.RequestTimeout = source.RequestTimeout;
     }
 }

@@ -10,6 +10,13 @@ public sealed class SwarmOptions
     public RemediationOptions Remediation { get; set; } = new();
     public Dictionary<string, TeamOptions> Teams { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// <c>Swarm:RequestTimeout</c>: the longest an HTTP API request waits on the Durable backend before it is answered
+    /// 503 <c>backend-unavailable</c> with <c>Retry-After</c>, rather than hanging: 30 s (well inside the 230 s an
+    /// Azure Functions HTTP trigger may take behind the Azure load balancer). Zero or less: no deadline.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     public TeamOptions Team(string team) => Teams.TryGetValue(team, out var options) ? options : new TeamOptions();
 
     /// <summary>Demo cadence: every window in seconds, and team alpha on sprint 42 as in the seed scenario.</summary>
