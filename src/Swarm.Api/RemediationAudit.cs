@@ -91,7 +91,10 @@ public static partial class RemediationAudit
             var named = await client.GetInstanceAsync(InstanceIds.Remediation(deskMatch.Groups["desk"].Value), getInputsAndOutputs: true, cancellationToken);
             return named is not null && AgentState.Latest<AlertRemediation>(named) is { Sequence: > 0 } latest
                 ? latest
-                : throw new NotFoundException("remediation", id);
+                : throw new NotFoundException(
+                    "remediation", id, named is null
+                        ? "no alert has reached this incident desk."
+                        : "its desk has opened no incident yet; the alerts it received were resolutions of nothing open, which open none.");
         }
 
         var match = IncidentId().Match(id);

@@ -42,6 +42,16 @@ public static class SwarmCli
             return ExitCodes.Usage;
         }
 
+        if (parse.Errors.Count > 0 && parse.Action is not HelpAction
+            && parse.CommandResult.Command == root && parse.UnmatchedTokens is [var first, ..]
+            && NestedCommands(root, first).ToList() is { Count: > 0 } nested)
+        {
+            // `swarm vote …`: a command that exists one level down, under another name.
+            io.Fail($"swarm: '{first}' is not a command of its own; did you mean {string.Join(" or ", nested.Select(path => $"'swarm {path}'"))}?");
+            io.Hint($"See 'swarm {nested[0]} --help'.");
+            return ExitCodes.Usage;
+        }
+
         if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
         {
             foreach (var message in UsageMessages(parse))
@@ -132,6 +142,14 @@ public static class SwarmCli
 
         return null;
     }
+
+    /// <summary>The paths (<c>motion vote</c>) of visible subcommands below the top level named <paramref name="name"/>.</summary>
+    private static IEnumerable<string> NestedCommands(Command root, string name) =>
+        from command in root.Subcommands
+        where !command.Hidden
+        from sub in command.Subcommands
+        where !sub.Hidden && (sub.Name == name || sub.Aliases.Contains(name))
+        select $"{command.Name} {sub.Name}";
 
     /// <summary>Parse errors, each naming the argument or option at fault.</summary>
     private static IEnumerable<string> UsageMessages(ParseResult parse)

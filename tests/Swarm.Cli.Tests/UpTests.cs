@@ -45,6 +45,8 @@ public sealed class UpTests(UpFixture fixture)
         Assert.Contains($"{Stack.Api}/metrics", Stack.Output, StringComparison.Ordinal);
         Assert.Contains(Stack.Dashboard, Stack.Output, StringComparison.Ordinal);
         Assert.Contains("ready in", Stack.Output, StringComparison.Ordinal);
+        // On a port other than the default, the hint says how to reach this API.
+        Assert.Contains($"swarm demo --url {Stack.Api} (or export SWARM_URL={Stack.Api})", Stack.Output, StringComparison.Ordinal);
         Assert.True(Stack.ReadyAfter < TimeSpan.FromSeconds(20), $"ready after {Stack.ReadyAfter}");
     }
 

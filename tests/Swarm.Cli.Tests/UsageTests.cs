@@ -58,6 +58,17 @@ public sealed class UsageTests
     }
 
     [Fact]
+    public async Task A_command_that_lives_under_another_is_named_with_its_full_path()
+    {
+        var result = await Cli.RunAsync(["vote", "approve-1", "yes", "--voter", "chair", "--url", Nowhere]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("swarm: 'vote' is not a command of its own; did you mean 'swarm motion vote'?", result.Err, StringComparison.Ordinal);
+        Assert.Contains("See 'swarm motion vote --help'.", result.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unrecognized", result.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_title_after_a_double_dash_may_start_with_a_dash()
     {
         // Not an option: everything after -- is an argument. The claim then fails to reach the closed URL (3), past parsing.

@@ -608,6 +608,13 @@ public class RemediationWorkflowTests : IAsyncLifetime
         Assert.Empty(none.Items);
         Assert.Equal(["opened", "acted"], one.Steps.Select(s => s.Step));
         Assert.Equal((404, 400, "state", "since"), (missing.Status, malformed.Status, badState.Field, badTime.Field));
+
+        // The receipt of a resolution that found nothing open names a desk that opened no incident: the 404 says so.
+        var orphan = (await Intake.ReceiveAsync([Alert("HighDefectRate", ("team", "audit-none")) with { Status = AlertStatus.Resolved }])).Single();
+        await SwarmTestHost.EventuallyAsync(() => _swarm.Client.GetInstanceAsync(orphan.RemediationId), i => i.RuntimeStatus == Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Running, what: "the desk");
+        var nothing = await Assert.ThrowsAsync<ServerProblemException>(() => _swarm.Api.GetAsync($"remediations/{orphan.RemediationId}", CancellationToken.None));
+        Assert.Equal(404, nothing.Status);
+        Assert.Contains("its desk has opened no incident yet", nothing.Detail, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -27,8 +27,8 @@ public sealed class InvalidInputException(string field, string message)
 public sealed class ConflictException(string message) : SwarmDomainException("conflict", message);
 
 /// <summary>The addressed work item, motion, sprint or project does not exist.</summary>
-public sealed class NotFoundException(string kind, string id)
-    : SwarmDomainException("not-found", $"No {kind} with id '{id}'.")
+public sealed class NotFoundException(string kind, string id, string? why = null)
+    : SwarmDomainException("not-found", $"No {kind} with id '{id}'{(why is null ? "." : $": {why}")}")
 {
     public string Kind { get; } = kind;
     public string Id { get; } = id;
