@@ -17,6 +17,8 @@ public sealed class DemoCommandTests(EmbeddedHost host)
         Assert.Contains("treasurer objects", result.Out, StringComparison.Ordinal);
         Assert.Contains("process change passed", result.Out, StringComparison.Ordinal);
         Assert.Matches(@"trace id [0-9a-f]{32}", result.Out);
+        // Piped, there is no spinner: what it waits for is a whole line of its own, however long.
+        Assert.Contains("\n… roberts: motion on 'Sprint 42' awaits objections (general consent at the end of the window)…\n", result.Out.ReplaceLineEndings("\n"), StringComparison.Ordinal);
     }
 
     [Fact]

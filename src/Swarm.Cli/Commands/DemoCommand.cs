@@ -151,14 +151,24 @@ public static class DemoCommand
             else
             {
                 io.Out.MarkupLineInterpolated($"[bold]Swarm seed scenario[/] — team {team}, over the API at {api.ApiRoot}");
-                report = await io.Out.Status().StartAsync("claiming the scenario's work…", status => RunAsync(
-                    // Each milestone whole on one line (a log or pipe keeps it greppable; a terminal wraps it if it must).
-                    line => io.Out.Write(Unwrapped.Line($"[green]»[/] {Markup.Escape(line)}")),
-                    text =>
-                    {
-                        step = text;
-                        status.Status(Markup.Escape(text));
-                    }));
+                // Each milestone whole on one line (a log or pipe keeps it greppable; a terminal wraps it if it must).
+                void Milestone(string line) => io.Out.Write(Unwrapped.Line($"[green]»[/] {Markup.Escape(line)}"));
+                report = io.Out.Profile.Capabilities.Interactive
+                    ? await io.Out.Status().StartAsync("claiming the scenario's work…", status => RunAsync(
+                        Milestone,
+                        text =>
+                        {
+                            step = text;
+                            status.Status(Markup.Escape(text));
+                        }))
+                    // No spinner in a log or pipe: what the scenario waits for, each on a whole line of its own.
+                    : await RunAsync(
+                        Milestone,
+                        text =>
+                        {
+                            step = text;
+                            io.Out.Write(Unwrapped.Line($"[grey]… {Markup.Escape(text)}[/]"));
+                        });
                 if (alerts is null && remote)
                 {
                     io.Out.MarkupLine("[grey]this host runs no Alertmanager (swarm up --no-alerting, or not swarm up): the alert → remediation end of the loop is left out[/]");
