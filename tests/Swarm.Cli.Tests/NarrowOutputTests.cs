@@ -43,6 +43,29 @@ public sealed class NarrowOutputTests
     }
 
     [Theory]
+    [InlineData(Render.IncidentTableWidth, false)]
+    [InlineData(240, true)]
+    public void A_long_incident_key_keeps_the_list_in_lines_until_the_table_fits_it_whole(int width, bool table)
+    {
+        const string Key = "notify-only/Second webhook test/grafana:6f9cd313db421ef1";
+        var list = new IncidentList(1,
+        [
+            new IncidentSummary(
+                "b194ef02726b7138-1", Key, RemediationKind.NotifyOnly, "Second webhook test", null, null, RemediationState.Monitoring,
+                ["grafana:6f9cd313db421ef1"], 1, 1, 0, DateTimeOffset.Parse("2026-11-30T21:20:31Z", System.Globalization.CultureInfo.InvariantCulture),
+                null, null, null, null),
+        ]);
+
+        var lines = Rendered(Render.Incidents(list, width), width);
+
+        Assert.True(Render.IncidentTableNeeds(list) is > Render.IncidentTableWidth and <= 240, $"{Render.IncidentTableNeeds(list)} columns");
+        Assert.Equal(table, lines.Any(line => line.Contains('│', StringComparison.Ordinal)));
+        Assert.Contains(lines, line => line.Contains(Key, StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("2026-11-30 21:20:31Z", StringComparison.Ordinal));
+        Assert.All(lines, line => Assert.True(line.TrimEnd().Length <= width, $"{line.TrimEnd().Length} columns: {line}"));
+    }
+
+    [Theory]
     [InlineData(80)]
     [InlineData(Render.TimelineTableWidth)]
     public void An_incident_timeline_keeps_every_trace_id_whole_and_within_the_width(int width)

@@ -255,16 +255,23 @@ public static class Render
     /// <summary>Below this many columns <c>swarm agents</c> lists open motions as lines: seven columns broke a cell a letter per line at 80.</summary>
     public const int AgentsMotionTableWidth = 120;
 
-    /// <summary>Console width from which <see cref="Incidents"/> is one table row per incident: its nine columns need about 150.</summary>
+    /// <summary>
+    /// The narrowest console on which <see cref="Incidents"/> is one table row per incident: 150, or more when the
+    /// incidents' ids, keys and alert names need it (<see cref="IncidentTableNeeds"/>).
+    /// </summary>
     public const int IncidentTableWidth = 150;
 
+    /// <summary>Room the incident table's outcome column gets at the least, in columns: 24 (it wraps).</summary>
+    private const int IncidentOutcomeWidth = 24;
+
     /// <summary>
-    /// Incidents, newest first: a table on a console at least <see cref="IncidentTableWidth"/> wide, else three lines per
-    /// incident (id, state, alert and opening time; policy × target and counts; outcome), so no id is broken.
+    /// Incidents, newest first: a table when the console is at least <see cref="IncidentTableWidth"/> wide and every
+    /// cell that must stay whole fits (<see cref="IncidentTableNeeds"/>), else three lines per incident (id, state,
+    /// alert and opening time; policy × target and counts; outcome), so no id, key or time is broken.
     /// </summary>
     public static IRenderable Incidents(IncidentList list, int width)
     {
-        if (width >= IncidentTableWidth || list.Count == 0)
+        if (list.Count == 0 || width >= Math.Max(IncidentTableWidth, IncidentTableNeeds(list)))
         {
             return IncidentTable(list);
         }
@@ -284,13 +291,37 @@ public static class Render
         return new Rows(rows);
     }
 
+    /// <summary>
+    /// Columns the incident table takes with every cell but the outcome whole: the widest cell (or header) of each
+    /// column, the opening time's 20, <see cref="IncidentOutcomeWidth"/> for the outcome, and 3 a column for padding and
+    /// rules (plus the closing rule). An Alertmanager or Grafana key with a label hash is about 60 alone.
+    /// </summary>
+    public static int IncidentTableNeeds(IncidentList list)
+    {
+        int Widest(string header, Func<IncidentSummary, string> cell) =>
+            list.Items.Select(i => cell(i).Length).Append(header.Length).Max();
+        int[] columns =
+        [
+            Widest("incident", i => i.Id),
+            Widest("policy × target", i => i.IncidentKey),
+            Widest("alert", i => i.Alert),
+            Widest("state", i => Naming.Kebab(i.State)),
+            Widest("sources", i => $"{Number(i.StillFiring)}/{Number(i.Sources.Count)}"),
+            Widest("deliveries", i => Number(i.Deliveries)),
+            Widest("suppressed", i => Number(i.Suppressed)),
+            "2026-11-30 21:20:31Z".Length,
+            IncidentOutcomeWidth,
+        ];
+        return columns.Sum() + (3 * columns.Length) + 1;
+    }
+
     private static Table IncidentTable(IncidentList list)
     {
         var table = new Table().Border(TableBorder.Rounded).Title("[bold]remediation[/] — incidents")
             .AddColumn(new TableColumn("incident").NoWrap()).AddColumn(new TableColumn("policy × target").NoWrap()).AddColumn(new TableColumn("alert").NoWrap())
             .AddColumn(new TableColumn("state").NoWrap())
             .AddColumn(new TableColumn("sources").RightAligned()).AddColumn(new TableColumn("deliveries").RightAligned())
-            .AddColumn(new TableColumn("suppressed").RightAligned()).AddColumn("opened").AddColumn("outcome");
+            .AddColumn(new TableColumn("suppressed").RightAligned()).AddColumn(new TableColumn("opened").NoWrap()).AddColumn("outcome");
         foreach (var incident in list.Items)
         {
             table.AddRow(
