@@ -102,12 +102,7 @@ public static class Cli
         return Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => Swarm.Local.LoopbackPort.Free();
 
     /// <summary>A loopback URL nothing listens on.</summary>
     public static string ClosedUrl() => $"http://127.0.0.1:{FreePort()}";

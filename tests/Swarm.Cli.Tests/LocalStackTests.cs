@@ -36,4 +36,16 @@ public sealed class LocalStackTests
             Directory.Delete(clientHome, recursive: true);
         }
     }
+
+    [Fact]
+    public void A_free_port_is_picked_below_the_ephemeral_range_and_binds()
+    {
+        var ports = Enumerable.Range(0, 50).Select(_ => Swarm.Local.LoopbackPort.Free()).ToList();
+
+        Assert.All(ports, port => Assert.InRange(port, Swarm.Local.LoopbackPort.LowestPicked, Swarm.Local.LoopbackPort.HighestPicked));
+        Assert.True(ports.Distinct().Count() > 40, string.Join(", ", ports));
+        using var server = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, ports[0]);
+        server.Start();
+        Assert.NotNull(Swarm.Local.LoopbackPort.Unavailable(ports[0]));
+    }
 }
