@@ -31,7 +31,7 @@ public sealed class SwarmApiServices(
     /// How long a request may wait on the backend (<see cref="SwarmOptions.RequestTimeout"/>); zero or less means no
     /// deadline (<see cref="Timeout.InfiniteTimeSpan"/>).
     /// </summary>
-    public TimeSpan RequestTimeout { get; } = (options?.Value.RequestTimeout ?? new SwarmOptions().RequestTimeout) is { Ticks: > 0 } timeout
+    public TimeSpan RequestTimeout { get; } = (options?.Value.RequestTimeout ?? SwarmOptions.DefaultRequestTimeout) is { Ticks: > 0 } timeout
         ? timeout
         : Timeout.InfiniteTimeSpan;
 

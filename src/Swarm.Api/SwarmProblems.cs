@@ -59,7 +59,7 @@ public static class SwarmProblems
                 return Problem(request, bad.StatusCode, "Bad request", "The request could not be read.", "bad-request", new() { ["field"] = "body" });
             case RpcException { StatusCode: StatusCode.Unavailable or StatusCode.DeadlineExceeded }:
                 logger.RequestFailed(error, request.Method, request.Path);
-                return Problem(request, StatusCodes.Status503ServiceUnavailable, "Backend unavailable", "The Durable backend did not answer; retry later.", "backend-unavailable", []);
+                return BackendUnavailable(request, "The Durable backend did not answer; retry later.", []);
             default:
                 logger.RequestFailed(error, request.Method, request.Path);
                 return Problem(request, StatusCodes.Status500InternalServerError, "Unexpected error", "The request failed unexpectedly; the trace id identifies it in the logs.", "unexpected", []);
@@ -78,14 +78,15 @@ public static class SwarmProblems
     {
         logger.RequestFailed(error, request.Method, request.Path);
         request.HttpContext.Response.Headers.RetryAfter = BackendRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return Problem(
+        return BackendUnavailable(
             request,
-            StatusCodes.Status503ServiceUnavailable,
-            "Backend unavailable",
             $"The Durable backend did not answer within {waited.TotalSeconds:0.###} s (Swarm:RequestTimeout); retry later. A command may have been accepted: retrying it with the same Idempotency-Key applies it once.",
-            "backend-unavailable",
             new() { ["timeoutSeconds"] = waited.TotalSeconds });
     }
+
+    /// <summary>The one shape of 503 <c>backend-unavailable</c>, whether the backend refused the call or never answered.</summary>
+    private static IResult BackendUnavailable(HttpRequest request, string detail, Dictionary<string, object?> extensions) =>
+        Problem(request, StatusCodes.Status503ServiceUnavailable, "Backend unavailable", detail, "backend-unavailable", extensions);
 
     private static IResult TooLarge(HttpRequest request, string detail, long limit) =>
         Problem(request, StatusCodes.Status413PayloadTooLarge, "Payload too large", detail, "payload-too-large", new()

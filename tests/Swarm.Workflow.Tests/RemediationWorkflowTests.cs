@@ -52,7 +52,7 @@ public class RemediationWorkflowTests : IAsyncLifetime
         var projectId = remediation.LeanProjectId!;
         Assert.Equal(InstanceIds.AlertProjectId(remediation.Id), projectId);
         var motionId = InstanceIds.ProcessChangeMotionId("theta", projectId);
-        var motion = (await _swarm.CompletedAsync(InstanceIds.Motion(motionId))).ReadOutputAs<Motion>()!;
+        var motion = await ClosedMotionAsync(_swarm, motionId);
         Assert.Equal(MotionKind.ProcessChange, motion.Kind);
         Assert.Equal(MotionResult.Passed, motion.Result);
         var lean = (await _swarm.CompletedAsync(InstanceIds.Lean("theta", projectId))).ReadOutputAs<LeanProject>()!;
@@ -125,11 +125,11 @@ public class RemediationWorkflowTests : IAsyncLifetime
             FromCommittee = true,
         };
         await _swarm.Mailbox.StartAsync(SwarmTasks.Orchestrators.Motion, InstanceIds.Motion(motion.Id), motion);
-        await SwarmTestHost.EventuallyAsync(async () => await _swarm.Commands.GetMotionAsync(motion.Id), m => m.State == MotionState.Seconded, what: "seconded");
+        await MotionInAsync(_swarm, motion.Id, MotionState.Seconded, "seconded");
 
         var receipts = await Intake.ReceiveAsync([Alert("AgentStateStuck", ("agent", "roberts-agent"), ("stuck_after_seconds", "0"))]);
 
-        var decided = (await _swarm.CompletedAsync(InstanceIds.Motion(motion.Id))).ReadOutputAs<Motion>()!;
+        var decided = await ClosedMotionAsync(_swarm, motion.Id);
         Assert.Equal(MotionResult.Passed, decided.Result);
         Assert.Contains("general consent", decided.Reason);
         var remediation = await StatusAsync(receipts[0].RemediationId, r => r.State == RemediationState.Monitoring);
@@ -137,7 +137,7 @@ public class RemediationWorkflowTests : IAsyncLifetime
 
         // Recovery needs the board's consent: its motion announced the plan and was adopted with no objection.
         Assert.Equal(ApprovalMode.Consent, remediation.Approval);
-        var approval = (await _swarm.CompletedAsync(InstanceIds.Motion(remediation.ApprovalMotionId!))).ReadOutputAs<Motion>()!;
+        var approval = await ClosedMotionAsync(_swarm, remediation.ApprovalMotionId!);
         Assert.Equal((MotionKind.RemediationApproval, MotionResult.Passed, remediation.Id), (approval.Kind, approval.Result, approval.RemediationId));
         Assert.Contains("recover roberts-agent", approval.Proposal, StringComparison.Ordinal);
         Assert.Contains("because AgentStateStuck fired", approval.Proposal, StringComparison.Ordinal);
@@ -151,10 +151,10 @@ public class RemediationWorkflowTests : IAsyncLifetime
         var intake = board.Services.GetRequiredService<AlertIntake>();
         var receipt = (await intake.ReceiveAsync([Alert("SlowTransitions")])).Single();
         var waiting = await IncidentAsync(board, receipt.RemediationId, r => r.State == RemediationState.AwaitingApproval, what: "awaiting approval");
-        await SwarmTestHost.EventuallyAsync(async () => await board.Commands.GetMotionAsync(waiting.ApprovalMotionId!), m => m.State == MotionState.Seconded, what: "approval motion open");
+        await MotionInAsync(board, waiting.ApprovalMotionId!, MotionState.Seconded, "approval motion open");
 
         await board.Commands.VoteAsync(waiting.ApprovalMotionId!, "treasurer", VoteChoice.Object, "obj-1");
-        await SwarmTestHost.EventuallyAsync(async () => await board.Commands.GetMotionAsync(waiting.ApprovalMotionId!), m => m.State == MotionState.Voting, what: "put to a vote");
+        await MotionInAsync(board, waiting.ApprovalMotionId!, MotionState.Voting, "put to a vote");
         foreach (var member in new[] { "chair", "secretary", "treasurer", "member-a", "member-b" })
         {
             await board.Commands.VoteAsync(waiting.ApprovalMotionId!, member, VoteChoice.No, $"no-{member}");
@@ -181,7 +181,7 @@ public class RemediationWorkflowTests : IAsyncLifetime
         var receipt = (await intake.ReceiveAsync([alert])).Single();
         var waiting = await IncidentAsync(board, receipt.RemediationId, r => r.State == RemediationState.AwaitingApproval, what: "awaiting approval");
         var motionId = waiting.ApprovalMotionId!;
-        await SwarmTestHost.EventuallyAsync(async () => await board.Commands.GetMotionAsync(motionId), m => m.State == MotionState.Seconded, what: "approval motion open");
+        await MotionInAsync(board, motionId, MotionState.Seconded, "approval motion open");
 
         await intake.ReceiveAsync([alert with { Status = AlertStatus.Resolved, EndsAt = DateTimeOffset.UtcNow }]);
 
@@ -194,7 +194,7 @@ public class RemediationWorkflowTests : IAsyncLifetime
         Assert.Empty(await board.Services.GetRequiredService<LoadShedding>().ActiveAsync());
 
         // Roberts closes the motion as withdrawn by its maker, well before its ten-minute window.
-        var motion = (await board.CompletedAsync(InstanceIds.Motion(motionId))).ReadOutputAs<Motion>()!;
+        var motion = await ClosedMotionAsync(board, motionId);
         Assert.Equal((MotionState.Closed, MotionResult.Withdrawn), (motion.State, motion.Result));
         Assert.StartsWith(
             $"withdrawn by {AgentNames.Remediation} with the assembly's leave (general consent): incident {closed.Id} closed before the board decided",
@@ -220,7 +220,7 @@ public class RemediationWorkflowTests : IAsyncLifetime
         var receipt = (await intake.ReceiveAsync([alert])).Single();
         var waiting = await IncidentAsync(board, receipt.RemediationId, r => r.State == RemediationState.AwaitingApproval, what: "awaiting the vote");
         var motionId = waiting.ApprovalMotionId!;
-        await SwarmTestHost.EventuallyAsync(async () => await board.Commands.GetMotionAsync(motionId), m => m.State == MotionState.Voting, what: "put to the vote");
+        await MotionInAsync(board, motionId, MotionState.Voting, "put to the vote");
         await board.Commands.VoteAsync(motionId, "chair", VoteChoice.Yes, "vote-chair");
 
         await intake.ReceiveAsync([alert with { Status = AlertStatus.Resolved, EndsAt = DateTimeOffset.UtcNow }]);
@@ -233,7 +233,7 @@ public class RemediationWorkflowTests : IAsyncLifetime
             await board.Commands.VoteAsync(motionId, member, VoteChoice.Yes, $"vote-{member}");
         }
 
-        var motion = (await board.CompletedAsync(InstanceIds.Motion(motionId))).ReadOutputAs<Motion>()!;
+        var motion = await ClosedMotionAsync(board, motionId);
         Assert.Equal((MotionResult.Passed, 5), (motion.Result, motion.Tally!.Yes));
         await SwarmTestHost.EventuallyAsync(
             () => Task.FromResult(board.Spans.FirstOrDefault(s => s.DisplayName == "swarm.event.route" && (string?)s.GetTagItem("swarm.event.id") == $"{EventTypes.MotionPassed}:{motionId}")),
@@ -262,7 +262,7 @@ public class RemediationWorkflowTests : IAsyncLifetime
 
         Assert.Equal(["opened", "approval-requested", "expired"], expired.Steps.Select(s => s.Step));
         Assert.Contains($"asked leave to withdraw motion {expired.ApprovalMotionId}: the board had not decided", expired.Actions);
-        var motion = (await board.CompletedAsync(InstanceIds.Motion(expired.ApprovalMotionId!))).ReadOutputAs<Motion>()!;
+        var motion = await ClosedMotionAsync(board, expired.ApprovalMotionId!);
         Assert.Equal(MotionResult.Withdrawn, motion.Result);
         Assert.Contains("without every source resolving", motion.Reason, StringComparison.Ordinal);
     }
@@ -280,7 +280,7 @@ public class RemediationWorkflowTests : IAsyncLifetime
         var remediationId = (await intake.ReceiveAsync([alert])).Single().RemediationId;
         var escalated = await IncidentAsync(strict, remediationId, r => r.Escalated, what: "escalated");
         var motionId = escalated.EscalationMotionId!;
-        await SwarmTestHost.EventuallyAsync(async () => await strict.Commands.GetMotionAsync(motionId), m => m.State == MotionState.Seconded, what: "escalation motion open");
+        await MotionInAsync(strict, motionId, MotionState.Seconded, "escalation motion open");
 
         await intake.ReceiveAsync([alert with { Status = AlertStatus.Resolved, EndsAt = DateTimeOffset.UtcNow }]);
 
@@ -288,7 +288,7 @@ public class RemediationWorkflowTests : IAsyncLifetime
         Assert.Equal(["opened", "acted", "not-effective", "escalated", "source-resolved", "resolved"], closed.Steps.Select(s => s.Step));
         Assert.Contains($"asked leave to withdraw motion {motionId}: the board had not decided", closed.Actions);
         Assert.Null(closed.EscalationDecision);
-        var motion = (await strict.CompletedAsync(InstanceIds.Motion(motionId))).ReadOutputAs<Motion>()!;
+        var motion = await ClosedMotionAsync(strict, motionId);
         Assert.Equal(MotionResult.Withdrawn, motion.Result);
         Assert.Contains("every source resolved", motion.Reason, StringComparison.Ordinal);
     }
@@ -325,7 +325,7 @@ public class RemediationWorkflowTests : IAsyncLifetime
 
         Assert.Equal(("not-effective", true, RemediationState.Monitoring), (escalated.Verification, escalated.Escalated, escalated.State));
         Assert.Contains("still firing", escalated.Evidence);
-        var motion = (await strict.CompletedAsync(InstanceIds.Motion(escalated.EscalationMotionId!))).ReadOutputAs<Motion>()!;
+        var motion = await ClosedMotionAsync(strict, escalated.EscalationMotionId!);
         Assert.Equal((MotionKind.RemediationApproval, "verify-bad", MotionResult.Passed), (motion.Kind, motion.Team, motion.Result));
         Assert.Contains("was not effective", motion.Title, StringComparison.Ordinal);
         Assert.Equal(["opened", "acted", "not-effective", "escalated", "board-decision"], escalated.Steps.Select(s => s.Step));
@@ -412,7 +412,7 @@ public class RemediationWorkflowTests : IAsyncLifetime
         var intake = board.Services.GetRequiredService<AlertIntake>();
         var receipt = (await intake.ReceiveAsync([Alert("AgentHighErrorRate", ("team", "by-vote"))])).Single();
         var waiting = await IncidentAsync(board, receipt.RemediationId, r => r.State == RemediationState.AwaitingApproval, what: "awaiting the vote");
-        var voting = await SwarmTestHost.EventuallyAsync(async () => await board.Commands.GetMotionAsync(waiting.ApprovalMotionId!), m => m.State == MotionState.Voting, what: "put to the vote");
+        var voting = await MotionInAsync(board, waiting.ApprovalMotionId!, MotionState.Voting, "put to the vote");
 
         foreach (var member in new[] { "chair", "secretary", "treasurer", "member-a", "member-b" })
         {
@@ -710,6 +710,14 @@ public class RemediationWorkflowTests : IAsyncLifetime
         Labels = labels.ToDictionary(l => l.Key, l => l.Value),
         StartsAt = DateTimeOffset.UtcNow,
     };
+
+    /// <summary>Polls motion <paramref name="motionId"/> of <paramref name="host"/> until it is in <paramref name="state"/>.</summary>
+    private static Task<Motion> MotionInAsync(SwarmTestHost host, string motionId, MotionState state, string what) =>
+        SwarmTestHost.EventuallyAsync(async () => await host.Commands.GetMotionAsync(motionId), m => m.State == state, what: what);
+
+    /// <summary>Motion <paramref name="motionId"/> as its orchestration ended (waits for it to complete).</summary>
+    private static async Task<Motion> ClosedMotionAsync(SwarmTestHost host, string motionId) =>
+        (await host.CompletedAsync(InstanceIds.Motion(motionId))).ReadOutputAs<Motion>()!;
 
     private Task<AlertRemediation> StatusAsync(string instanceId, Func<AlertRemediation, bool> condition) =>
         IncidentAsync(_swarm, instanceId, condition, what: instanceId);

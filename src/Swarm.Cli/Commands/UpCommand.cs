@@ -488,12 +488,12 @@ public static class UpCommand
         io.Out.Write(table);
         io.Out.MarkupLineInterpolated($"[grey]state: {statePath}[/]");
         // Other commands find the API at the default URL or SWARM_URL: on another port the hint says how to reach this one.
-        var target = api.GetLeftPart(UriPartial.Authority).TrimEnd('/') == CliEnvironment.DefaultUrl.GetLeftPart(UriPartial.Authority).TrimEnd('/')
-            ? string.Empty
-            : $" --url {api.GetLeftPart(UriPartial.Authority)}";
+        var authority = api.GetLeftPart(UriPartial.Authority);
+        var usual = authority == CliEnvironment.DefaultUrl.GetLeftPart(UriPartial.Authority);
+        var target = usual ? string.Empty : Markup.Escape($" --url {authority}");
         io.Out.Write(Unwrapped.Line(
-            $"try [bold]swarm work claim feature \"Sprint 42\" high --team alpha{Markup.Escape(target)}[/] or [bold]swarm demo{Markup.Escape(target)}[/]" +
-            (target.Length == 0 ? string.Empty : $" [grey](or export {CliEnvironment.UrlVariable}={Markup.Escape(api.GetLeftPart(UriPartial.Authority))})[/]")));
+            $"try [bold]swarm work claim feature \"Sprint 42\" high --team alpha{target}[/] or [bold]swarm demo{target}[/]" +
+            (usual ? string.Empty : $" [grey](or export {CliEnvironment.UrlVariable}={Markup.Escape(authority)})[/]")));
         io.Out.MarkupLine("[grey]Ctrl+C stops everything[/]");
     }
 

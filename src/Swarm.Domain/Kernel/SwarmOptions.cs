@@ -15,7 +15,10 @@ public sealed class SwarmOptions
     /// 503 <c>backend-unavailable</c> with <c>Retry-After</c>, rather than hanging: 30 s (well inside the 230 s an
     /// Azure Functions HTTP trigger may take behind the Azure load balancer). Zero or less: no deadline.
     /// </summary>
-    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan RequestTimeout { get; set; } = DefaultRequestTimeout;
+
+    /// <summary>The default of <see cref="RequestTimeout"/>: 30 s.</summary>
+    public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(30);
 
     public TeamOptions Team(string team) => Teams.TryGetValue(team, out var options) ? options : new TeamOptions();
 
