@@ -71,15 +71,22 @@ public static class Cli
     /// Starts <c>dotnet swarm.dll</c>. It goes through <c>env --default-signal=INT</c>: a process started from a
     /// non-interactive shell's background job inherits SIGINT ignored, and then Ctrl+C could not be tested.
     /// </summary>
-    public static Process Start(string[] args, Dictionary<string, string?>? environment = null)
+    public static Process Start(string[] args, Dictionary<string, string?>? environment = null, bool ownSession = false)
     {
-        var start = new ProcessStartInfo("env")
+        // ownSession: a session and process group of its own (setsid execs in place), as a terminal's foreground job
+        // has, so that a test can signal the whole group as Ctrl+C does without signalling itself.
+        var start = new ProcessStartInfo(ownSession ? "setsid" : "env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = RepositoryRoot,
         };
+        if (ownSession)
+        {
+            start.ArgumentList.Add("env");
+        }
+
         start.ArgumentList.Add("--default-signal=INT");
         start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(Dll);

@@ -67,7 +67,8 @@ public sealed class UpStack : IAsyncDisposable
         var started = Stopwatch.StartNew();
         var process = Cli.Start(
             ["up", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--dashboard-port", "0", "--otlp-port", "0", "--otlp-http-port", "0", "--demo-timers", .. extra],
-            new(environment) { ["SWARM_HOME"] = home });
+            new(environment) { ["SWARM_HOME"] = home },
+            ownSession: true);
         var stack = new UpStack(process, port, home, ownsHome);
         try
         {
@@ -101,10 +102,14 @@ public sealed class UpStack : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends <paramref name="signal"/> (INT or TERM) and waits for the process to exit; true if it did in time.</summary>
-    public async Task<bool> SignalAsync(string signal, TimeSpan within)
+    /// <summary>
+    /// Sends <paramref name="signal"/> (INT or TERM) to the process — or, with <paramref name="group"/>, to its whole
+    /// process group, as a terminal's Ctrl+C does — and waits for the process to exit; true if it did in time.
+    /// </summary>
+    public async Task<bool> SignalAsync(string signal, TimeSpan within, bool group = false)
     {
-        using (var kill = Process.Start("kill", ["-" + signal, Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        var target = (group ? "-" : string.Empty) + Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using (var kill = Process.Start("kill", ["-" + signal, "--", target]))
         {
             await kill.WaitForExitAsync();
         }

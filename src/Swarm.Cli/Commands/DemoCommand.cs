@@ -90,7 +90,7 @@ public static class DemoCommand
             builder.Logging.ClearProviders().AddSimpleConsole().AddFilter<ConsoleLoggerProvider>(null, LogLevel.Warning)
                 // The sidecar warns of races the agents settle by design (an orchestration already started by a concurrent hand-off).
                 .AddFilter<ConsoleLoggerProvider>("Microsoft.DurableTask", LogLevel.Error);
-            builder.Services.AddSingleton<IHostLifetime, NoSignals>();
+            builder.Services.AddSingleton<IHostLifetime, OwnerStoppedLifetime>();
             builder.Services.Configure<SwarmOptions>(SwarmOptions.Demo().CopyTo);
             if (!scenario.Json)
             {
@@ -243,13 +243,5 @@ public static class DemoCommand
     {
         /// <summary>The scenario's work is high priority, said at the start where the sampler reads it: the demo's trace is always kept.</summary>
         public KeyValuePair<string, object?>[] RootTags => SeedScenario.RootTags(Team);
-    }
-
-    /// <summary>Leaves Ctrl+C to the CLI, which ends the run and then stops the host.</summary>
-    private sealed class NoSignals : IHostLifetime
-    {
-        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -27,6 +27,12 @@ namespace Swarm.Cli.Commands;
 /// </summary>
 public static class UpCommand
 {
+    /// <summary>
+    /// How long the host may take to stop before the servers are stopped anyway: 30 s (the Durable backend's own
+    /// stop is bounded at 10 s, its dispatchers at 3 s, the sidecar's host at 5 s).
+    /// </summary>
+    private static readonly TimeSpan HostStopTimeout = TimeSpan.FromSeconds(30);
+
     public const int DefaultDashboardPort = 18888;
     public const int DefaultOtlpPort = 18889;
     public const int DefaultOtlpHttpPort = 18890;
@@ -237,18 +243,26 @@ public static class UpCommand
             stack?.Remove(home);
             if (app is not null)
             {
-                using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                // Bounded whatever a hosted service does with its token, so the servers below are always stopped.
+                using var stopping = new CancellationTokenSource(HostStopTimeout);
                 try
                 {
-                    await app.StopAsync(stopping.Token);
+                    await app.StopAsync(stopping.Token).WaitAsync(HostStopTimeout + TimeSpan.FromSeconds(5), CancellationToken.None);
                 }
-                catch (OperationCanceledException)
+                catch (Exception error) when (error is OperationCanceledException or TimeoutException)
                 {
-                    io.Fail("swarm: the host did not stop within 30 s");
+                    io.Fail($"swarm: the host did not stop within {HostStopTimeout.TotalSeconds:0} s");
                 }
 
                 // Disposing the host flushes its telemetry, while the dashboard still listens.
-                await app.DisposeAsync();
+                try
+                {
+                    await app.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
+                }
+                catch (TimeoutException)
+                {
+                    io.Fail("swarm: the host was not disposed within 10 s; some of its last telemetry may not have been sent");
+                }
             }
 
             // The servers stop side by side: each gets SIGTERM and up to 5 s before it is killed.
@@ -396,7 +410,7 @@ public static class UpCommand
                 // Levels configured for the console (Logging:Console:LogLevel:{category}, e.g. from the environment) win over these defaults.
                 .AddConfiguration(builder.Configuration.GetSection("Logging"));
             // Signals are the CLI's: it stops the host and then the dashboard, in that order.
-            builder.Services.AddSingleton<IHostLifetime, CliLifetime>();
+            builder.Services.AddSingleton<IHostLifetime, OwnerStoppedLifetime>();
             builder.Services.AddSingleton<LocalServerSupervisor>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<LocalServerSupervisor>());
             var checks = builder.Services.AddHealthChecks();
@@ -531,14 +545,6 @@ public static class UpCommand
         public bool Alerting { get; init; }
         public int PrometheusPort { get; init; }
         public int AlertmanagerPort { get; init; }
-    }
-
-    /// <summary>Leaves Ctrl+C and SIGTERM to the CLI, which stops the host and then the dashboard.</summary>
-    private sealed class CliLifetime : IHostLifetime
-    {
-        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private static string PortTaken(int port, string reason) =>

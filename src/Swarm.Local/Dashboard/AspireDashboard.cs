@@ -16,6 +16,8 @@ public sealed class AspireDashboard : IAsyncDisposable
     public const string PathVariable = "ASPIRE_DASHBOARD_PATH";
 
     private const string PackageId = "aspire.dashboard.sdk.linux-x64";
+    private const string ScratchPrefix = "swarm-dashboard-";
+    private const string ScratchOwner = "owner.pid";
 
     private readonly LocalProcess _process;
     private readonly DirectoryInfo _scratch;
@@ -106,8 +108,10 @@ public sealed class AspireDashboard : IAsyncDisposable
         start.Environment["DASHBOARD__OTLP__AUTHMODE"] = "Unsecured";
         start.Environment["DASHBOARD__API__AUTHMODE"] = "Unsecured";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        // Its run store is a SQLite file in the temp folder, which a killed process leaves behind: give it one of ours to delete.
-        var scratch = Directory.CreateTempSubdirectory("swarm-dashboard-");
+        // Its run store is a SQLite file in the temp folder, which a killed process leaves behind: give it one of ours to
+        // delete, and delete those of dashboards that are gone.
+        SweepScratch();
+        var scratch = Directory.CreateTempSubdirectory(ScratchPrefix);
         start.Environment["TMPDIR"] = scratch.FullName;
 
         var traces = new Uri(frontend, "/api/telemetry/traces");
@@ -121,6 +125,7 @@ public sealed class AspireDashboard : IAsyncDisposable
                     && await LocalProcess.AcceptsAsync(otlpHttp.Port, ct),
                 startTimeout ?? TimeSpan.FromSeconds(60),
                 cancellationToken);
+            File.WriteAllText(Path.Combine(scratch.FullName, ScratchOwner), process.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
             return new AspireDashboard(process, scratch, frontend, otlpGrpc, otlpHttp);
         }
         catch
@@ -136,6 +141,43 @@ public sealed class AspireDashboard : IAsyncDisposable
         Api.Dispose();
         await _process.DisposeAsync();
         DeleteScratch(_scratch);
+    }
+
+    /// <summary>
+    /// Deletes the temp folders (<c>swarm-dashboard-*</c>) of dashboards that are no longer running — left behind when
+    /// their owner was killed — keeping any whose dashboard (its process id in <c>owner.pid</c>) still runs, and any
+    /// without that file younger than 10 min (a dashboard still starting).
+    /// </summary>
+    private static void SweepScratch()
+    {
+        IEnumerable<string> folders;
+        try
+        {
+            folders = Directory.EnumerateDirectories(Path.GetTempPath(), ScratchPrefix + "*").ToList();
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            return;
+        }
+
+        foreach (var folder in folders)
+        {
+            try
+            {
+                var owner = Path.Combine(folder, ScratchOwner);
+                var gone = File.Exists(owner)
+                    ? !int.TryParse(File.ReadAllText(owner), out var pid) || !(LocalProcess.CommandLineOf(pid)?.Contains("Aspire.Dashboard", StringComparison.Ordinal) ?? false)
+                    : Directory.GetCreationTimeUtc(folder) < DateTime.UtcNow.AddMinutes(-10);
+                if (gone)
+                {
+                    DeleteScratch(new DirectoryInfo(folder));
+                }
+            }
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+            {
+                // Another user's, or being deleted by its owner right now.
+            }
+        }
     }
 
     private static void DeleteScratch(DirectoryInfo scratch)

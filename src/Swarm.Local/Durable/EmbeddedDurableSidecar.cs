@@ -63,6 +63,8 @@ internal sealed class EmbeddedDurableSidecar(EmbeddedDurableBackend backend, ILo
         services.RemoveAll<IMeterFactory>();
         services.AddSingleton(SilentDiagnostics.MeterFactory);
         services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
+        // Its owner stops it; with the default console lifetime a Ctrl+C stopped the sidecar before the host it serves.
+        services.AddSingleton<IHostLifetime, OwnerStoppedLifetime>();
 
         services.AddSingleton(sp =>
         {

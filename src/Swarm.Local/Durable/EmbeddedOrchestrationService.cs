@@ -32,6 +32,12 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
     private static readonly TimeSpan MaxWaitPoll = TimeSpan.FromSeconds(1);
 
     /// <summary>
+    /// The longest the provider's own stop may take: 10 s. It releases its partition leases in a few hundred
+    /// milliseconds when its storage answers; when the storage is gone it would wait forever.
+    /// </summary>
+    private static readonly TimeSpan ProviderStopTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// The longest a raised event waits for its instance to leave Pending (<see cref="SendOnceStartedAsync"/>) before it
     /// is sent anyway: a start runs within milliseconds on a live host, so this only bounds an instance nobody runs.
     /// </summary>
@@ -341,7 +347,16 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
 
             // Forced: the worker has already gone, so a graceful stop would wait for work items that can no longer
             // complete; the backend re-delivers them to the next host (at-least-once, which the agents tolerate).
-            await ((IOrchestrationService)inner).StopAsync(isForced: true);
+            // Bounded: with its storage gone (Azurite killed with the terminal's process group), the Azure Storage
+            // provider's partition manager waits forever to release its leases; they then lapse on their own.
+            try
+            {
+                await ((IOrchestrationService)inner).StopAsync(isForced: true).WaitAsync(ProviderStopTimeout);
+            }
+            catch (TimeoutException)
+            {
+                LogStopTimedOut(logger, ProviderStopTimeout.TotalSeconds);
+            }
         }
         finally
         {
@@ -589,4 +604,9 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
     [LoggerMessage(EventId = 2, EventName = "EmbeddedDurableStartFailed", Level = LogLevel.Error,
         Message = "The Durable backend's orchestration service failed to start.")]
     private static partial void LogStartFailed(ILogger logger, Exception error);
+
+    [LoggerMessage(EventId = 3, EventName = "EmbeddedDurableStopTimedOut", Level = LogLevel.Warning,
+        Message = "The Durable backend's orchestration service did not stop within {Seconds} s (is its storage reachable?); " +
+                  "its partition leases lapse on their own (30 s on Azure Storage) and a restarted host takes them back.")]
+    private static partial void LogStopTimedOut(ILogger logger, double seconds);
 }

@@ -9,12 +9,25 @@ namespace Swarm.Local.Servers;
 /// output kept (the last 200 lines), ready when a probe says so, watched (<see cref="Exited"/>), and stopped with
 /// SIGTERM, then SIGKILL of its whole tree after <see cref="GracePeriod"/>.
 /// </summary>
+/// <remarks>
+/// Each server runs in a session of its own (started through <c>setsid</c>, util-linux, which execs it in place, so
+/// <see cref="ProcessId"/> is the server's), so a terminal's Ctrl+C, which signals the whole foreground process group,
+/// reaches only its owner: the owner then stops its host while the servers still answer (the Durable backend releases
+/// its partition leases in Azurite), and the servers after it. Without <c>setsid</c> on the path they start as plain
+/// children.
+/// </remarks>
 public sealed class LocalProcess : IAsyncDisposable
 {
     /// <summary>How long a server has to exit after SIGTERM before it and its children are killed: 5 s.</summary>
     public static readonly TimeSpan GracePeriod = TimeSpan.FromSeconds(5);
 
     private const int OutputLines = 200;
+
+    /// <summary>util-linux's <c>setsid</c>, where the system has it.</summary>
+    private static readonly string? Setsid = new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists);
+
+    /// <summary>The servers started and not yet asked to stop, for <see cref="TerminateAllNow"/>.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<LocalProcess, byte> Live = new();
 
     private readonly Queue<string> _output = new();
     private readonly ProcessStartInfo _start;
@@ -68,6 +81,12 @@ public sealed class LocalProcess : IAsyncDisposable
         string name, ProcessStartInfo start, Func<CancellationToken, Task<bool>> ready, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         start.UseShellExecute = false;
+        if (Setsid is not null && string.IsNullOrEmpty(start.Arguments) && start.FileName != Setsid)
+        {
+            start.ArgumentList.Insert(0, start.FileName);
+            start.FileName = Setsid;
+        }
+
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         start.RedirectStandardInput = true;
@@ -95,6 +114,7 @@ public sealed class LocalProcess : IAsyncDisposable
     public async Task RestartAsync(CancellationToken cancellationToken = default)
     {
         Interlocked.Exchange(ref _stopping, 1);
+        Live.TryRemove(this, out _);
         await TerminateAsync(_process);
         _process.Dispose();
         lock (_output)
@@ -132,6 +152,7 @@ public sealed class LocalProcess : IAsyncDisposable
 
         _process = process;
         Interlocked.Exchange(ref _stopping, 0);
+        Live[this] = 0;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         try
@@ -219,7 +240,32 @@ public sealed class LocalProcess : IAsyncDisposable
     public async Task StopAsync()
     {
         Interlocked.Exchange(ref _stopping, 1);
+        Live.TryRemove(this, out _);
         await TerminateAsync(_process);
+    }
+
+    /// <summary>
+    /// Sends SIGTERM to every server this process started and has not stopped, without waiting: for an owner that
+    /// must exit at once (a second Ctrl+C). Each server then shuts down on its own (Azurite saves its data first).
+    /// </summary>
+    public static void TerminateAllNow()
+    {
+        var ids = Live.Keys.Where(server => !server.HasExited).Select(server => server.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Live.Clear();
+        if (ids.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", .. ids]) { UseShellExecute = false, RedirectStandardError = true });
+            kill?.WaitForExit(TimeSpan.FromSeconds(2));
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            // No kill on the path: the servers outlive this process, and the next swarm up stops them as leftovers.
+        }
     }
 
     /// <inheritdoc/>
