@@ -24,6 +24,9 @@ namespace Swarm.Api;
 /// <param name="Outcome">How it ended, as a sentence.</param>
 /// <param name="LeanProjectId">The Lean project it asked for, when it did.</param>
 /// <param name="ApprovalMotionId">The board motion that approves its plan, when the policy asks for one (<c>awaiting-approval</c> while it is open).</param>
+/// <param name="Escalated">True once the remediation was found not effective and escalated (a notice at a higher severity and, for a team, a motion).</param>
+/// <param name="EscalationMotionId">The board's motion on the escalation, for a team's incident.</param>
+/// <param name="EscalationDecision">The board's decision on that motion (its reason), once it came; null while it is undecided.</param>
 public sealed record IncidentSummary(
     string Id,
     string IncidentKey,
@@ -41,7 +44,10 @@ public sealed record IncidentSummary(
     DateTimeOffset? CooldownUntil,
     string? Outcome,
     string? LeanProjectId,
-    string? ApprovalMotionId = null);
+    string? ApprovalMotionId = null,
+    bool Escalated = false,
+    string? EscalationMotionId = null,
+    string? EscalationDecision = null);
 
 /// <summary>The answer of <c>GET /api/remediations</c>: newest incident first.</summary>
 public sealed record IncidentList(int Count, IReadOnlyList<IncidentSummary> Items);
@@ -164,7 +170,10 @@ public static partial class RemediationAudit
         i.CooldownUntil,
         i.Outcome,
         i.LeanProjectId,
-        i.ApprovalMotionId);
+        i.ApprovalMotionId,
+        i.Escalated,
+        i.EscalationMotionId,
+        i.EscalationDecision);
 
     [GeneratedRegex("^(?<desk>[0-9a-f]{16})-(?<n>[1-9][0-9]{0,8})$")]
     private static partial Regex IncidentId();

@@ -183,7 +183,7 @@ public static class SwarmApi
 
             if (!int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var sprint) || sprint < 1)
             {
-                throw new InvalidInputException("number", $"sprint number '{number}' must be a whole number from 1.");
+                throw new InvalidInputException("number", $"sprint number '{number}' must be a whole number, 1 or more.");
             }
 
             return Json(await services.Commands.GetSprintAsync(name, sprint, cancellationToken));

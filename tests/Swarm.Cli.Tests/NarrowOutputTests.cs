@@ -1,6 +1,7 @@
 using Swarm.Api;
 using Swarm.Cli.Output;
 using Swarm.Domain.Remediation;
+using Swarm.Domain.Scrum;
 
 namespace Swarm.Cli.Tests;
 
@@ -117,6 +118,75 @@ public sealed class NarrowOutputTests
         Assert.Contains(lines, line => line.Contains(Motion, StringComparison.Ordinal) && line.Contains("seconded", StringComparison.Ordinal));
         Assert.Contains(lines, line => line.Contains("1 open, 3 passed, 1 failed, 2 withdrawn", StringComparison.Ordinal));
         Assert.All(lines, line => Assert.True(line.TrimEnd().Length <= width, $"{line.TrimEnd().Length} columns: {line}"));
+    }
+
+    /// <summary>
+    /// A team's work: a table when every cell but the title fits whole, else two lines per item; either way no id,
+    /// status or word of the title is broken, and every line fits the width.
+    /// </summary>
+    [Theory]
+    [InlineData(80, false)]
+    [InlineData(120, true)]
+    public void Work_items_keep_ids_statuses_and_words_whole_and_within_the_width(int width, bool table)
+    {
+        const string Title = "A rather long feature title for the narrow output check";
+        WorkItem[] items =
+        [
+            new() { Id = "d3f0374975ce7510", Type = WorkType.Feature, Title = Title, Priority = WorkPriority.High, Team = "alpha", Points = 5, Status = WorkStatus.Completed, Completion = CompletionStatus.Success, Progress = 100, Sprint = 42 },
+            new() { Id = "a6b29abe35885680", Type = WorkType.Bug, Title = "Fix login timeout", Priority = WorkPriority.Medium, Team = "alpha", Points = 1, Status = WorkStatus.Completed, Completion = CompletionStatus.Failed, Progress = 50, Sprint = 42 },
+        ];
+
+        var lines = Rendered(Render.Work(items, width), width);
+
+        Assert.Equal(table, lines.Any(line => line.Contains('│', StringComparison.Ordinal)));
+        foreach (var whole in new[] { "d3f0374975ce7510", "a6b29abe35885680", "completed (success)", "completed (failed)", "feature", "medium" })
+        {
+            Assert.Contains(lines, line => line.Contains(whole, StringComparison.Ordinal));
+        }
+
+        var words = string.Join(' ', lines.Select(line => line.Trim('│', ' '))).Split([' ', '│'], StringSplitOptions.RemoveEmptyEntries);
+        Assert.All(Title.Split(' '), word => Assert.Contains(word, words));
+        Assert.All(lines, line => Assert.True(line.TrimEnd().Length <= width, $"{line.TrimEnd().Length} columns: {line}"));
+        if (!table)
+        {
+            Assert.Contains(lines, line => line.Contains("1 point ·", StringComparison.Ordinal));
+        }
+    }
+
+    [Theory]
+    [InlineData(80)]
+    [InlineData(240)]
+    public void An_escalated_incident_says_so_in_the_list_and_in_its_timeline(int width)
+    {
+        const string Motion = "escalate-remediation-5943e2a285420ce8-2";
+        var list = new IncidentList(1,
+        [
+            new IncidentSummary(
+                "5943e2a285420ce8-1", "lean-project/team=alpha", RemediationKind.LeanProject, "HighDefectRate", "alpha", null,
+                RemediationState.Monitoring, ["alertmanager:e90cabf7a6dfd213"], 1, 2, 0,
+                DateTimeOffset.Parse("2026-11-30T15:50:51Z", System.Globalization.CultureInfo.InvariantCulture), null, null, null, "alert-10576b52",
+                Escalated: true, EscalationMotionId: Motion),
+        ]);
+        var incident = new AlertRemediation
+        {
+            Id = "5943e2a285420ce8-1",
+            DeskKey = "5943e2a285420ce8",
+            IncidentKey = "lean-project/team=alpha",
+            Kind = RemediationKind.LeanProject,
+            Alert = new AlertNotification { Source = "alertmanager", Id = "e90cabf7a6dfd213", Name = "HighDefectRate", Status = AlertStatus.Firing },
+            Escalated = true,
+            EscalationMotionId = Motion,
+            EscalationDecision = "adopted by a vote of 3-0",
+        };
+
+        // Sentences may wrap at a space; ids never break.
+        var listed = System.Text.RegularExpressions.Regex.Replace(string.Join('\n', Rendered(Render.Incidents(list, width), width)), @"[\s│]+", " ");
+        var shown = System.Text.RegularExpressions.Regex.Replace(string.Join('\n', Rendered(Render.Incident(incident, width), width)), @"[\s│]+", " ");
+
+        Assert.Contains(Motion, listed, StringComparison.Ordinal);
+        Assert.Contains("awaiting its decision", listed, StringComparison.Ordinal);
+        Assert.Contains(Motion, shown, StringComparison.Ordinal);
+        Assert.Contains("decided: adopted by a vote of 3-0", shown, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -127,6 +127,23 @@ public sealed class MotionTests
         Assert.Equal("voter", error.Field);
     }
 
+    /// <summary>Who may act is checked before the state: a stranger voting too early hears that they are not on the board.</summary>
+    [Fact]
+    public void A_non_member_hears_so_before_that_the_motion_is_not_voting()
+    {
+        var seconded = NewMotion().Open(T0).SecondBy("bob");
+
+        var vote = Assert.Throws<InvalidInputException>(() => seconded.CastVote("nobody", VoteChoice.Yes));
+        var objection = Assert.Throws<InvalidInputException>(() => seconded.ObjectBy("nobody"));
+        var second = Assert.Throws<InvalidInputException>(() => seconded.SecondBy("nobody"));
+
+        Assert.All(new[] { vote, objection, second }, error =>
+        {
+            Assert.Equal("voter", error.Field);
+            Assert.Contains("'nobody' is not on team", error.Message, StringComparison.Ordinal);
+        });
+    }
+
     [Theory]
     [InlineData(VoteChoice.Object)]
     [InlineData(VoteChoice.Second)]

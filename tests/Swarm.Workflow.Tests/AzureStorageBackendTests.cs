@@ -74,7 +74,7 @@ public sealed class VolumeOnAzureStorage(AzuriteFixture azurite)
         // with all 500 in its backlog, and its next generation plans sprint 2.
         var next = await SwarmTestHost.EventuallyAsync(
             () => swarm.Client.GetInstanceAsync(InstanceIds.ScrumTeam(team), getInputsAndOutputs: true),
-            i => i.SerializedCustomStatus is not null && i.ReadCustomStatusAs<ScrumTeamStatus>()!.NextSprint >= 2,
+            i => i.SerializedCustomStatus is not null && i.ReadInputAs<ScrumTeamState>()!.NextSprint >= 2,
             TimeSpan.FromSeconds(60),
             "the team's second generation");
         Assert.Equal(OrchestrationRuntimeStatus.Running, next.RuntimeStatus);

@@ -189,6 +189,13 @@ public static class DemoCommand
             io.Fail($"swarm: the scenario did not finish within {timeout.TotalSeconds:0} s; it was waiting for: {step}");
             if (remote)
             {
+                if (step.Contains(" in review", StringComparison.Ordinal))
+                {
+                    // The usual cause on a demo-timers host: the team's sprint also holds an item someone else claimed.
+                    io.Hint($"A sprint ends early only once every item in it is done: an item in it that the demo did not claim (swarm work list --team {team}) " +
+                            "keeps it open to the end of its window (swarm agents shows when). Complete that item, run the demo for another team (--team), or allow more time (--timeout).");
+                }
+
                 io.Hint("A host running production windows (days) cannot finish it: start it with `swarm up --demo-timers`, or run `swarm demo` with no host up.");
             }
 
@@ -220,14 +227,15 @@ public static class DemoCommand
         var sprint = report.Sprint;
         table.AddRow("scrum", Markup.Escape(string.Create(
             CultureInfo.InvariantCulture,
-            $"sprint {sprint.Number}: velocity {sprint.Velocity} points, defect rate {sprint.DefectRate:P1} ({sprint.Failed}/{sprint.Completed})")));
+            $"sprint {sprint.Number}: velocity {Render.Points(sprint.Velocity)}, defect rate {sprint.DefectRate:P1} ({sprint.Failed}/{sprint.Completed})")));
         table.AddRow("lean", Markup.Escape($"{report.Project.Id}: {Naming.Kebab(report.Project.Phase)}"));
         table.AddRow("roberts (process change)", Markup.Escape($"{report.ProcessChangeMotionId}: {string.Join(", ", report.Ballots)}\n{report.Project.Outcome}"));
         if (report.Remediation is { } incident)
         {
             table.AddRow("remediation", Markup.Escape(
                 $"{incident.Id}: {incident.Alert} → {Naming.Kebab(incident.Policy)}, {Naming.Kebab(incident.State)}" +
-                (incident.LeanProjectId is { } project ? $"\nLean project {project}" : string.Empty)));
+                (incident.LeanProjectId is { } project ? $"\nLean project {project}" : string.Empty) +
+                (Render.Escalation(incident.Escalated, incident.EscalationMotionId, incident.EscalationDecision) is { } escalation ? $"\n{escalation}" : string.Empty)));
         }
 
         io.Out.Write(table);

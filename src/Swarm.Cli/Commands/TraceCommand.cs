@@ -51,7 +51,7 @@ public static class TraceCommand
                 if (found.Count == 0)
                 {
                     call.Io.Fail($"swarm: no span of work item {id} reached the dashboard at {target} within {seconds} s.");
-                    call.Io.Hint("Spans carry swarm.work.id once the swarm works on the item; check the id (swarm work list) and that the host exports to this dashboard.");
+                    call.Io.Hint("Spans carry swarm.work.id once the swarm works on the item (the CLI's own requests for it do not count); check the id (swarm work list) and that the host exports to this dashboard.");
                     return ExitCodes.Failure;
                 }
 
@@ -63,7 +63,8 @@ public static class TraceCommand
 
                 foreach (var trace in found)
                 {
-                    call.Io.Out.Write(TraceTree.Draw(trace.TraceId, trace.Spans, id));
+                    // Each span on one line, whole however deep (an id split across lines cannot be searched or copied).
+                    call.Io.Out.Write(new Unwrapped(TraceTree.Draw(trace.TraceId, trace.Spans, id)));
                     call.Io.Out.MarkupLineInterpolated($"[grey]in the dashboard:[/] [link]{new Uri(target, $"traces/detail/{trace.TraceId}")}[/]");
                 }
 
@@ -88,7 +89,10 @@ public static class TraceCommand
         while (true)
         {
             var recent = TraceTree.Parse((await Telemetry(api, $"telemetry/traces?limit={SearchedTraces.ToString(CultureInfo.InvariantCulture)}", cancellationToken)).Body);
-            var traceIds = recent.Where(s => s[SwarmAttributes.WorkId] == workId).Select(s => s.TraceId).Distinct(StringComparer.Ordinal).ToList();
+            // A span of the swarm's, not only the CLI's own: `swarm work show nope` tags its request with the id it
+            // asked for, and a trace of nothing but requests that found nothing is not the work item's.
+            var traceIds = recent.Where(s => s[SwarmAttributes.WorkId] == workId && s.Service != CliTelemetry.ServiceName)
+                .Select(s => s.TraceId).Distinct(StringComparer.Ordinal).ToList();
             var found = new List<FoundTrace>();
             foreach (var traceId in traceIds)
             {

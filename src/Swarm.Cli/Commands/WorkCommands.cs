@@ -58,7 +58,7 @@ public static class WorkCommands
 
                     var item = accepted.WorkItem;
                     call.Io.Out.MarkupLineInterpolated(
-                        $"[green]claimed[/] {Naming.Kebab(item.Type)} [bold]{item.Title}[/] as work item [bold]{item.Id}[/] ({Naming.Kebab(item.Priority)}, team {item.Team}, {item.Points} points)");
+                        $"[green]claimed[/] {Naming.Kebab(item.Type)} [bold]{item.Title}[/] as work item [bold]{item.Id}[/] ({Naming.Kebab(item.Priority)}, team {item.Team}, {Render.Points(item.Points)})");
                     var next = item.NeedsGovernance ? "Roberts opens a work-approval motion" : "it goes straight to the team's backlog";
                     // swarm trace reads a dashboard: not suggested against a local swarm up started without one.
                     call.Io.Out.MarkupLineInterpolated(call.Stack is { Dashboard: null }
@@ -117,7 +117,7 @@ public static class WorkCommands
                     return ExitCodes.Ok;
                 }
 
-                call.Io.Out.Write(Render.WorkTable(list.Items));
+                call.Io.Out.Write(Render.Work(list.Items, call.Io.Out.Profile.Width));
                 call.Io.Out.MarkupLineInterpolated($"[grey]{list.Count} work item{(list.Count == 1 ? string.Empty : "s")}[/]");
                 return ExitCodes.Ok;
             }, ct);

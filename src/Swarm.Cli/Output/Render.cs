@@ -9,12 +9,64 @@ namespace Swarm.Cli.Output;
 /// <summary>How the swarm's records look in a terminal.</summary>
 public static class Render
 {
+    /// <summary>Room the work table's title column gets at the least, in columns: 16 (it wraps).</summary>
+    private const int WorkTitleWidth = 16;
+
+    /// <summary>
+    /// Work items: a table when every cell but the title fits whole in <paramref name="width"/> columns
+    /// (<see cref="WorkTableNeeds"/>: about 120 for a team's items), else two lines per item — id, status, progress and
+    /// sprint; then type, priority, team, points and title — so no id, status or word is broken on an 80-column
+    /// terminal or pipe.
+    /// </summary>
+    public static IRenderable Work(IReadOnlyList<WorkItem> items, int width)
+    {
+        if (width >= WorkTableNeeds(items))
+        {
+            return WorkTable(items);
+        }
+
+        var rows = new List<IRenderable>();
+        foreach (var item in items)
+        {
+            var sprint = item.Sprint is { } number ? $"  sprint {number.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : string.Empty;
+            rows.Add(new Markup(
+                $"[bold]{Markup.Escape(item.Id)}[/]  {Status(item)}  {item.Progress} %{sprint}\n" +
+                $"  {Naming.Kebab(item.Type)} · {Priority(item.Priority)} · {Markup.Escape(item.Team)} · {Points(item.Points)} · {Markup.Escape(item.Title)}\n"));
+        }
+
+        return new Rows(rows);
+    }
+
+    /// <summary>
+    /// Columns the work table takes with every cell but the title whole: the widest cell (or header) of each column,
+    /// <see cref="WorkTitleWidth"/> for the title, and 3 a column for padding and rules (plus the closing rule).
+    /// </summary>
+    public static int WorkTableNeeds(IReadOnlyList<WorkItem> items)
+    {
+        int Widest(string header, Func<WorkItem, string> cell) => items.Select(i => cell(i).Length).Append(header.Length).Max();
+        int[] columns =
+        [
+            Widest("id", i => i.Id),
+            Widest("type", i => Naming.Kebab(i.Type)),
+            WorkTitleWidth,
+            Widest("priority", i => Naming.Kebab(i.Priority)),
+            Widest("team", i => i.Team),
+            Widest("points", i => i.Points.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            Widest("status", i => Markup.Remove(Status(i))),
+            Widest("progress", i => $"{i.Progress} %"),
+            Widest("sprint", i => i.Sprint?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"),
+        ];
+        return columns.Sum() + (3 * columns.Length) + 1;
+    }
+
     public static Table WorkTable(IEnumerable<WorkItem> items)
     {
         var table = new Table().Border(TableBorder.Rounded)
-            .AddColumn(new TableColumn("id").NoWrap()).AddColumn("type").AddColumn("title").AddColumn("priority").AddColumn("team")
-            .AddColumn(new TableColumn("points").RightAligned()).AddColumn("status").AddColumn(new TableColumn("progress").RightAligned())
-            .AddColumn(new TableColumn("sprint").RightAligned());
+            .AddColumn(new TableColumn("id").NoWrap()).AddColumn(new TableColumn("type").NoWrap()).AddColumn("title")
+            .AddColumn(new TableColumn("priority").NoWrap()).AddColumn(new TableColumn("team").NoWrap())
+            .AddColumn(new TableColumn("points").RightAligned().NoWrap()).AddColumn(new TableColumn("status").NoWrap())
+            .AddColumn(new TableColumn("progress").RightAligned().NoWrap())
+            .AddColumn(new TableColumn("sprint").RightAligned().NoWrap());
         foreach (var item in items)
         {
             table.AddRow(
@@ -218,7 +270,16 @@ public static class Render
         }
 
         var ledger = bus.Ledger;
-        Row(grid, "last run", ledger.LastRun is { } run ? Markup.Escape(RunText(run)) : "[grey]none recorded[/]");
+        // The in-process bus routes inside the publishing call: it has no consumer runs, only totals.
+        if (ledger.LastRun is { } run)
+        {
+            Row(grid, "last run", Markup.Escape(RunText(run)));
+        }
+        else if (bus.Namespace is not null)
+        {
+            Row(grid, "last run", "[grey]none recorded[/]");
+        }
+
         if (ledger.LastActiveRun is { } active && active != ledger.LastRun)
         {
             Row(grid, "last busy run", Markup.Escape(RunText(active)));
@@ -284,7 +345,7 @@ public static class Render
                 $"[bold]{Markup.Escape(incident.Id)}[/]  {StateOf(incident.State)}  {Markup.Escape(incident.Alert)}  [grey]opened {opened}[/]\n" +
                 $"  {Markup.Escape(incident.IncidentKey)} · firing {Number(incident.StillFiring)}/{Number(incident.Sources.Count)} · " +
                 $"{Number(incident.Deliveries)} {(incident.Deliveries == 1 ? "delivery" : "deliveries")} · {Number(incident.Suppressed)} suppressed\n" +
-                (incident.Outcome is { } outcome ? $"  [grey]{Markup.Escape(outcome)}[/]\n" : string.Empty)));
+                (OutcomeOf(incident) is { } outcome ? $"  [grey]{Markup.Escape(outcome)}[/]\n" : string.Empty)));
         }
 
         rows.Add(new Markup($"[grey]{list.Count} incident{(list.Count == 1 ? string.Empty : "s")}; swarm remediations show <incident> for its timeline[/]\n"));
@@ -328,7 +389,7 @@ public static class Render
                 Markup.Escape(incident.Id), Markup.Escape(incident.IncidentKey), Markup.Escape(incident.Alert),
                 StateOf(incident.State),
                 $"{Number(incident.StillFiring)}/{Number(incident.Sources.Count)}", Number(incident.Deliveries), Number(incident.Suppressed),
-                incident.OpenedAt?.ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? "-", Markup.Escape(incident.Outcome ?? "-"));
+                incident.OpenedAt?.ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? "-", Markup.Escape(OutcomeOf(incident) ?? "-"));
         }
 
         table.Caption(list.Count == 0 ? "no incidents" : $"{list.Count} incident{(list.Count == 1 ? string.Empty : "s")}; sources = still firing/all; swarm remediations show <incident> for its timeline");
@@ -351,6 +412,11 @@ public static class Render
         Row(grid, "state", $"[yellow]{Naming.Kebab(incident.State)}[/]");
         Row(grid, "sources", Markup.Escape($"{incident.Sources.Count(s => s.Firing)} of {incident.Sources.Count} firing"));
         Row(grid, "outcome", Markup.Escape(incident.Outcome ?? "-"));
+        if (Escalation(incident.Escalated, incident.EscalationMotionId, incident.EscalationDecision) is { } escalation)
+        {
+            Row(grid, "escalation", Markup.Escape(escalation));
+        }
+
         if (incident.CooldownUntil is { } until)
         {
             Row(grid, "cooldown", Markup.Escape($"until {until.ToString("u", System.Globalization.CultureInfo.InvariantCulture)}; {incident.Suppressed} firings suppressed"));
@@ -405,6 +471,25 @@ public static class Render
         state == Swarm.Domain.Remediation.RemediationState.Resolved ? "[green]resolved[/]" : $"[yellow]{Naming.Kebab(state)}[/]";
 
     private static string Number(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>How an incident ended and whether it escalated, as one sentence; null while neither is known.</summary>
+    private static string? OutcomeOf(IncidentSummary incident) =>
+        string.Join("; ", new[] { incident.Outcome, Escalation(incident.Escalated, incident.EscalationMotionId, incident.EscalationDecision) }.OfType<string>()) is { Length: > 0 } text
+            ? text
+            : null;
+
+    /// <summary>
+    /// An incident's escalation as a phrase, or null when it did not escalate: <c>escalated to the board: motion {id},
+    /// awaiting its decision</c>, <c>… decided: {reason}</c>, or <c>escalated as a notice at a higher severity</c>
+    /// (an incident without a team has no board).
+    /// </summary>
+    public static string? Escalation(bool escalated, string? motionId, string? decision) =>
+        !escalated ? null
+        : motionId is null ? "escalated as a notice at a higher severity"
+        : $"escalated to the board: motion {motionId}, {(decision is null ? "awaiting its decision" : $"decided: {decision}")}";
+
+    /// <summary>A size in story points, singular or plural: <c>1 point</c>, <c>5 points</c>.</summary>
+    public static string Points(int points) => $"{Number(points)} point{(points == 1 ? string.Empty : "s")}";
 
     /// <summary><paramref name="value"/> and <paramref name="noun"/>, with an s unless it is one ("1 vote", "0 objections").</summary>
     private static string Count(int value, string noun) => $"{Number(value)} {noun}{(value == 1 ? string.Empty : "s")}";

@@ -139,14 +139,15 @@ public sealed record Motion
 
     public Motion SecondBy(string member)
     {
-        var state = Next(MotionCommandKind.Second);
         if (!FromCommittee)
         {
-            RequireMember(member);
-            if (string.Equals(member, MovedBy, StringComparison.OrdinalIgnoreCase))
-            {
-                throw new InvalidInputException("voter", $"'{member}' moved the motion and cannot second it.");
-            }
+            RequireMemberUnlessClosed(member);
+        }
+
+        var state = Next(MotionCommandKind.Second);
+        if (!FromCommittee && string.Equals(member, MovedBy, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidInputException("voter", $"'{member}' moved the motion and cannot second it.");
         }
 
         return this with { State = state, SecondedBy = member };
@@ -173,15 +174,15 @@ public sealed record Motion
 
     public Motion ObjectBy(string member)
     {
+        RequireMemberUnlessClosed(member);
         var state = Next(MotionCommandKind.Object);
-        RequireMember(member);
         return this with { State = state, Objections = [.. Objections, member] };
     }
 
     public Motion CastVote(string member, VoteChoice choice)
     {
+        RequireMemberUnlessClosed(member);
         var state = Next(MotionCommandKind.Vote);
-        RequireMember(member);
         if (choice is not (VoteChoice.Yes or VoteChoice.No or VoteChoice.Abstain))
         {
             throw new InvalidInputException("choice", $"'{Naming.Kebab(choice)}' is not a vote; while voting, choose yes, no or abstain.");
@@ -233,6 +234,19 @@ public sealed record Motion
     }
 
     public bool IsMember(string member) => Board.Contains(member, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Who may act is checked before whether the motion's state allows the command — a stranger voting too early hears
+    /// that they are not on the board, not to come back later — except on a closed motion, where nobody may act and the
+    /// state says so (<see cref="IllegalTransitionException"/>).
+    /// </summary>
+    private void RequireMemberUnlessClosed(string member)
+    {
+        if (State != MotionState.Closed)
+        {
+            RequireMember(member);
+        }
+    }
 
     private void RequireMember(string member)
     {

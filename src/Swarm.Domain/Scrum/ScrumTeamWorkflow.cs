@@ -28,8 +28,9 @@ public static class ScrumTeamWorkflow
             return true;
         }
 
+        // The next sprint is the one after the sprint being planned or run, else the one the team will plan.
         void Report(string what, int? current) =>
-            context.SetCustomStatus(new ScrumTeamStatus(state.Team, what, current, state.NextSprint, backlog.Count));
+            context.SetCustomStatus(new ScrumTeamStatus(state.Team, what, current, current is { } number ? number + 1 : state.NextSprint, backlog.Count));
 
         Report("waiting-for-work", null);
         while (backlog.Count == 0)

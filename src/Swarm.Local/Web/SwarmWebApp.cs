@@ -80,6 +80,8 @@ public static class SwarmWebApp
         app.MapSwarmApi();
         app.MapSwarmMetrics();
         app.MapSwarmBoard();
+        // A browser pointed at the host's address gets the board rather than an empty 404.
+        app.MapGet("/", () => Results.Redirect(BoardHosting.Path)).ExcludeFromDescription();
         return app;
     }
 }
