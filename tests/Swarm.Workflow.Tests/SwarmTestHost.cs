@@ -30,6 +30,15 @@ public sealed class SwarmTestHost : IAsyncDisposable
     private readonly ConcurrentQueue<Activity> _spans = new();
     private readonly ConcurrentQueue<AgentEvent> _delivered = new();
 
+    /// <summary>
+    /// The host whose start a piece of work descends from: set while a host starts, so the loops it starts then (the
+    /// Durable worker and sidecar, their timers and dispatchers) carry it in their execution context. Span listeners
+    /// are process-wide; with it a host records its own orchestrations' and activities' spans and not those of
+    /// another host running the same test alongside (same team, same ids) — only spans of no host in particular (the
+    /// test's own calls) are seen by every host, as before.
+    /// </summary>
+    private static readonly AsyncLocal<SwarmTestHost?> Owner = new();
+
     private SwarmTestHost(WebApplication host, ActivityListener listener)
     {
         _host = host;
@@ -94,8 +103,15 @@ public sealed class SwarmTestHost : IAsyncDisposable
         var host = builder.Build();
         host.MapSwarmApi();
         var testHost = new SwarmTestHost(host, listener);
-        listener.ActivityStopped = testHost._spans.Enqueue;
+        listener.ActivityStopped = span =>
+        {
+            if (Owner.Value is null || Owner.Value == testHost)
+            {
+                testHost._spans.Enqueue(span);
+            }
+        };
         ActivitySource.AddActivityListener(listener);
+        Owner.Value = testHost;
         await host.StartAsync();
         testHost.Api = new SwarmApiClient(new Uri(host.Urls.First()), null);
         return testHost;

@@ -19,9 +19,10 @@ public sealed class AlertLoopWatch
 
     private readonly SwarmApiClient _api;
     private readonly string _team;
-    private readonly Dictionary<string, int> _seen;
+    /// <summary>Each incident's deliveries and suppressed firings when the watch started.</summary>
+    private readonly Dictionary<string, (int Deliveries, int Suppressed)> _seen;
 
-    private AlertLoopWatch(SwarmApiClient api, string team, Dictionary<string, int> seen)
+    private AlertLoopWatch(SwarmApiClient api, string team, Dictionary<string, (int Deliveries, int Suppressed)> seen)
     {
         _api = api;
         _team = team;
@@ -40,7 +41,7 @@ public sealed class AlertLoopWatch
             return null;
         }
 
-        var seen = (await ListAsync(api, team, cancellationToken)).ToDictionary(i => i.Id, Arrivals, StringComparer.Ordinal);
+        var seen = (await ListAsync(api, team, cancellationToken)).ToDictionary(i => i.Id, i => (i.Deliveries, i.Suppressed), StringComparer.Ordinal);
         return new AlertLoopWatch(api, team, seen);
     }
 
@@ -76,11 +77,12 @@ public sealed class AlertLoopWatch
                         return incident;
                     }
                 }
-                else if (Arrivals(incident) > before)
+                else if (incident.Deliveries + incident.Suppressed > before.Deliveries + before.Suppressed)
                 {
+                    // What this delivery did, not what the incident did before: a firing in the cooldown is suppressed.
                     progress(string.Create(
                         CultureInfo.InvariantCulture,
-                        $"prometheus: {Alert} fires for team {_team}; alertmanager delivers it to incident {incident.Id}, {Naming.Kebab(incident.State)} since an earlier run ({(incident.Suppressed > 0 ? "suppressed by its cooldown" : "joined")})"));
+                        $"prometheus: {Alert} fires for team {_team}; alertmanager delivers it to incident {incident.Id}, {Naming.Kebab(incident.State)} since an earlier run ({(incident.Suppressed > before.Suppressed ? "suppressed by its cooldown" : "joined")})"));
                     return incident;
                 }
             }
@@ -88,8 +90,6 @@ public sealed class AlertLoopWatch
             await Task.Delay(Poll, cancellationToken);
         }
     }
-
-    private static int Arrivals(IncidentSummary incident) => incident.Deliveries + incident.Suppressed;
 
     private static async Task<IReadOnlyList<IncidentSummary>> ListAsync(SwarmApiClient api, string team, CancellationToken cancellationToken) =>
         (await api.GetAsync($"remediations?policy={Alert}&team={Uri.EscapeDataString(team)}", cancellationToken)).Read<IncidentList>().Items;

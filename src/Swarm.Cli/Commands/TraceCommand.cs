@@ -47,7 +47,14 @@ public static class TraceCommand
                     ? await FindAsync(telemetryApi, id, TimeSpan.FromSeconds(seconds), _ => { }, token)
                     : await call.Io.Out.Status().StartAsync(
                         $"looking for work item {Markup.Escape(id)} in the dashboard at {target}…",
-                        status => FindAsync(telemetryApi, id, TimeSpan.FromSeconds(seconds), text => status.Status(Markup.Escape(text)), token));
+                        // Where there is no spinner (a pipe), each update would be a line of its own: the first one says enough.
+                        status => FindAsync(telemetryApi, id, TimeSpan.FromSeconds(seconds), text =>
+                        {
+                            if (call.Io.Out.Profile.Capabilities.Interactive)
+                            {
+                                status.Status(Markup.Escape(text));
+                            }
+                        }, token));
                 if (found.Count == 0)
                 {
                     call.Io.Fail($"swarm: no span of work item {id} reached the dashboard at {target} within {seconds} s.");

@@ -60,10 +60,12 @@ public static class WorkCommands
                     call.Io.Out.MarkupLineInterpolated(
                         $"[green]claimed[/] {Naming.Kebab(item.Type)} [bold]{item.Title}[/] as work item [bold]{item.Id}[/] ({Naming.Kebab(item.Priority)}, team {item.Team}, {Render.Points(item.Points)})");
                     var next = item.NeedsGovernance ? "Roberts opens a work-approval motion" : "it goes straight to the team's backlog";
-                    // swarm trace reads a dashboard: not suggested against a local swarm up started without one.
-                    call.Io.Out.MarkupLineInterpolated(call.Stack is { Dashboard: null }
-                        ? (FormattableString)$"[grey]{next}; follow it with[/] swarm work show {item.Id}"
-                        : $"[grey]{next}; follow it with[/] swarm work show {item.Id} [grey]and[/] swarm trace {item.Id}");
+                    // swarm trace reads a dashboard: not suggested against a local swarm up started without one. One line,
+                    // never wrapped, so the commands can be copied whole.
+                    var id = Markup.Escape(item.Id);
+                    call.Io.Out.Write(Unwrapped.Line(call.Stack is { Dashboard: null }
+                        ? $"[grey]{next}; follow it with[/] swarm work show {id}"
+                        : $"[grey]{next}; follow it with[/] swarm work show {id} [grey]and[/] swarm trace {id}"));
                     WriteTrace(call);
                     return ExitCodes.Ok;
                 },

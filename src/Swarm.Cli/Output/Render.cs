@@ -419,7 +419,7 @@ public static class Render
 
         if (incident.CooldownUntil is { } until)
         {
-            Row(grid, "cooldown", Markup.Escape($"until {until.ToString("u", System.Globalization.CultureInfo.InvariantCulture)}; {incident.Suppressed} firings suppressed"));
+            Row(grid, "cooldown", Markup.Escape($"until {until.ToString("u", System.Globalization.CultureInfo.InvariantCulture)}; {incident.Suppressed} firing{(incident.Suppressed == 1 ? string.Empty : "s")} suppressed"));
         }
 
         // A source's id (an Azure Monitor alert id is a resource path) is one unbroken line, however long: the terminal

@@ -54,7 +54,7 @@ public sealed class TransitionNarrator : BaseProcessor<Activity>
         {
             line.GetStringBuilder().Clear();
             lineConsole.MarkupLineInterpolated(
-                $"  [grey]{time}{agent,-14}[/] {data.DisplayName,-28} [yellow]{from} → {to}[/] [grey]{subject}[/]");
+                $"  [grey]{time}{agent,-18}[/] {data.DisplayName,-28} [yellow]{from} → {to}[/] [grey]{subject}[/]");
             console.Profile.Out.Writer.Write(line.ToString());
         }
     }

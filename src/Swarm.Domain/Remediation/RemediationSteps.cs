@@ -244,7 +244,7 @@ public sealed class RemediationSteps(
     {
         var alert = signal?.Alert ?? remediation.Alert;
         var reason = $"suppressed: {alert.Name} ({alert.Source}) fired during the cooldown of {remediation.IncidentKey} " +
-                     $"until {remediation.CooldownUntil:O}, after incident {remediation.Id} closed ({remediation.Outcome})";
+                     $"until {remediation.CooldownUntil?.ToString("u", System.Globalization.CultureInfo.InvariantCulture)}, after incident {remediation.Id} closed ({remediation.Outcome})";
         var notified = await NotifyAsync(remediation, $"{alert.Name} suppressed", reason, cancellationToken);
         return remediation.Suppress(signal, reason, [notified], now, traceId);
     }
