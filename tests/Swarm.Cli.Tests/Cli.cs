@@ -36,12 +36,13 @@ public static class Cli
         return environment;
     }
 
-    public static async Task<CliResult> RunAsync(string[] args, Dictionary<string, string?>? environment = null, TimeSpan? timeout = null)
+    /// <summary>Runs the CLI in process; <paramref name="width"/> is the console's width in columns (a pipe's is 80).</summary>
+    public static async Task<CliResult> RunAsync(string[] args, Dictionary<string, string?>? environment = null, TimeSpan? timeout = null, int width = 200)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
         using var limit = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
-        var code = await SwarmCli.RunAsync(args, CliIo.Capture(output, error), new CliEnvironment(Environment(environment)), limit.Token);
+        var code = await SwarmCli.RunAsync(args, CliIo.Capture(output, error, width), new CliEnvironment(Environment(environment)), limit.Token);
         return new CliResult(code, output.ToString(), error.ToString());
     }
 

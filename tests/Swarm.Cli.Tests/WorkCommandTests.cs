@@ -26,6 +26,17 @@ public sealed class WorkCommandTests(EmbeddedHost host)
         Assert.Empty(result.Err);
     }
 
+    /// <summary>At 80 columns (a pipe) the commands to follow the item and the trace link stay whole lines.</summary>
+    [Fact]
+    public async Task Claim_at_80_columns_keeps_the_commands_to_follow_it_on_one_line()
+    {
+        var result = await Cli.RunAsync(["work", "claim", "feature", "Sprint 42", "high", "--team", "t-claim-80", "--url", host.Url], width: 80);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains(result.Out.Split('\n'), line => System.Text.RegularExpressions.Regex.IsMatch(line, @"follow it with swarm work show [0-9a-f]{16} and swarm trace [0-9a-f]{16}$"));
+        Assert.Contains(result.Out.Split('\n'), line => System.Text.RegularExpressions.Regex.IsMatch(line, @"^trace [0-9a-f]{32}"));
+    }
+
     [Fact]
     public async Task Claim_with_json_prints_the_servers_answer_and_defaults_priority_and_team()
     {

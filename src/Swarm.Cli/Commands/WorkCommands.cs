@@ -242,9 +242,10 @@ public static class WorkCommands
             return;
         }
 
-        call.Io.Out.MarkupLineInterpolated(call.TraceLink is { } link
-            ? (FormattableString)$"[grey]trace[/] {span.TraceId} [grey]→[/] [link]{link}[/]"
-            : $"[grey]trace[/] {span.TraceId}");
+        // One line, never wrapped: a link broken over two lines can be neither clicked nor copied.
+        call.Io.Out.Write(Unwrapped.Line(call.TraceLink is { } link
+            ? $"[grey]trace[/] {span.TraceId} [grey]→[/] [link]{Markup.Escape(link.ToString())}[/]"
+            : $"[grey]trace[/] {span.TraceId}"));
     }
 
     private static KeyValuePair<string, object?>[] WorkTags(string workId) => [new(SwarmAttributes.WorkId, workId)];
