@@ -169,6 +169,9 @@ public static class SwarmCli
                 ArgumentResult argument => $"<{argument.Argument.Name}>: {error.Message}",
                 OptionResult option when WholeNumber(option.Option.ValueType) && option.Tokens.Count > 0 =>
                     $"{option.Option.Name}: '{option.Tokens[^1].Value}' is not a whole number",
+                // A required option left out: said once, with what it is for (not "--voter: Option '--voter' is required.").
+                OptionResult option when option.Option.Required && option.Tokens.Count == 0 && option.IdentifierToken is null =>
+                    $"{option.Option.Name} is required ({option.Option.Description})",
                 OptionResult option => $"{option.Option.Name}: {error.Message}",
                 CommandResult group when group.Command.Subcommands.Count > 0 && parse.UnmatchedTokens.Count == 0 =>
                     $"'{group.Command.Name}' needs one of its commands: {string.Join(", ", group.Command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name))}",

@@ -679,6 +679,27 @@ public class RemediationWorkflowTests : IAsyncLifetime
         Assert.Equal("alertmanager sent no summary (severity unknown)", notice.Text);
     }
 
+    /// <summary>A suppression's notice: the title says "suppressed", the text says why without saying it again.</summary>
+    [Fact]
+    public async Task A_suppression_notice_says_suppressed_once()
+    {
+        var notices = new System.Collections.Concurrent.ConcurrentQueue<RemediationNotice>();
+        await using var swarm = await SwarmTestHost.StartAsync(services: s => s.AddSingleton<IRemediationNotifier>(new RecordingNotifier(notices)));
+        var intake = swarm.Services.GetRequiredService<AlertIntake>();
+        var alert = Alert("QueueBacklog", ("team", "cool-notice"));
+        var remediationId = (await intake.ReceiveAsync([alert])).Single().RemediationId;
+        await IncidentAsync(swarm, remediationId, r => r.State == RemediationState.Monitoring, what: "monitoring");
+        await intake.ReceiveAsync([alert with { Status = AlertStatus.Resolved }]);
+        await IncidentAsync(swarm, remediationId, r => r.State == RemediationState.Resolved, what: "resolved");
+
+        await intake.ReceiveAsync([alert with { StartsAt = alert.StartsAt.AddMinutes(1) }]);
+
+        var notice = await SwarmTestHost.EventuallyAsync(
+            () => Task.FromResult(notices.FirstOrDefault(n => n.Title == "QueueBacklog suppressed")), _ => true, what: "the suppression notice");
+        Assert.StartsWith("QueueBacklog (alertmanager) fired during the cooldown of notify-only/QueueBacklog/team=cool-notice until ", notice!.Text, StringComparison.Ordinal);
+        Assert.Matches(@"until \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z, after incident", notice.Text);
+    }
+
     private sealed class RecordingNotifier(System.Collections.Concurrent.ConcurrentQueue<RemediationNotice> notices) : IRemediationNotifier
     {
         public Task<string> NotifyAsync(RemediationNotice notice, CancellationToken cancellationToken = default)

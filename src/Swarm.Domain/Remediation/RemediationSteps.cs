@@ -107,7 +107,7 @@ public sealed class RemediationSteps(
         if (!limiter.TryStart(perMinute))
         {
             var reason = $"suppressed: the storm limit of {perMinute} remediations per minute is reached; nothing done for {remediation.IncidentKey}";
-            var notified = await NotifyAsync(remediation, $"{remediation.Alert.Name} suppressed", reason, cancellationToken);
+            var notified = await NotifyAsync(remediation, $"{remediation.Alert.Name} suppressed", WithoutVerdict(reason), cancellationToken);
             return (remediation.Suppress(null, reason, [notified], now, traceId), "suppressed");
         }
 
@@ -240,12 +240,16 @@ public sealed class RemediationSteps(
         _ => $"notify about {remediation.Alert.Name}",
     };
 
+    /// <summary>A suppression's reason without its leading "suppressed: ", for a notice whose title already says so.</summary>
+    private static string WithoutVerdict(string reason) =>
+        reason.StartsWith("suppressed: ", StringComparison.Ordinal) ? reason["suppressed: ".Length..] : reason;
+
     private async Task<AlertRemediation> SuppressAsync(AlertRemediation remediation, RemediationSignal? signal, DateTimeOffset now, string? traceId, CancellationToken cancellationToken)
     {
         var alert = signal?.Alert ?? remediation.Alert;
         var reason = $"suppressed: {alert.Name} ({alert.Source}) fired during the cooldown of {remediation.IncidentKey} " +
                      $"until {remediation.CooldownUntil?.ToString("u", System.Globalization.CultureInfo.InvariantCulture)}, after incident {remediation.Id} closed ({remediation.Outcome})";
-        var notified = await NotifyAsync(remediation, $"{alert.Name} suppressed", reason, cancellationToken);
+        var notified = await NotifyAsync(remediation, $"{alert.Name} suppressed", WithoutVerdict(reason), cancellationToken);
         return remediation.Suppress(signal, reason, [notified], now, traceId);
     }
 
