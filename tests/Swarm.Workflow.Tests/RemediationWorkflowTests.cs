@@ -544,10 +544,7 @@ public class RemediationWorkflowTests : IAsyncLifetime
     public async Task A_firing_during_the_cooldown_is_suppressed_recorded_and_notified_and_nothing_is_started()
     {
         var alert = Alert("QueueBacklog", ("team", "cool"));
-        var remediationId = (await Intake.ReceiveAsync([alert])).Single().RemediationId;
-        await StatusAsync(remediationId, r => r.State == RemediationState.Monitoring);
-        await Intake.ReceiveAsync([alert with { Status = AlertStatus.Resolved }]);
-        var closed = await StatusAsync(remediationId, r => r.State == RemediationState.Resolved);
+        var (remediationId, closed) = await OpenAndCloseAsync(_swarm, alert);
 
         await Intake.ReceiveAsync([alert with { StartsAt = alert.StartsAt.AddMinutes(1) }]);
         var suppressed = await StatusAsync(remediationId, r => r.Suppressed == 1);
@@ -623,10 +620,7 @@ public class RemediationWorkflowTests : IAsyncLifetime
         await using var quick = await StartHostAsync(o => o.Remediation = new RemediationOptions { NotifyCooldown = TimeSpan.Zero });
         var intake = quick.Services.GetRequiredService<AlertIntake>();
         var alert = Alert("QueueBacklog", ("team", "rec"));
-        var remediationId = (await intake.ReceiveAsync([alert])).Single().RemediationId;
-        await IncidentAsync(quick, remediationId, r => r.State == RemediationState.Monitoring, what: "first open");
-        await intake.ReceiveAsync([alert with { Status = AlertStatus.Resolved }]);
-        await IncidentAsync(quick, remediationId, r => r.State == RemediationState.Resolved, what: "first closed");
+        var (remediationId, _) = await OpenAndCloseAsync(quick, alert);
 
         await intake.ReceiveAsync([alert with { StartsAt = alert.StartsAt.AddHours(1) }]);
         var second = await IncidentAsync(quick, remediationId, r => r is { Sequence: 2, State: RemediationState.Monitoring }, what: "second open");
@@ -685,19 +679,25 @@ public class RemediationWorkflowTests : IAsyncLifetime
     {
         var notices = new System.Collections.Concurrent.ConcurrentQueue<RemediationNotice>();
         await using var swarm = await SwarmTestHost.StartAsync(services: s => s.AddSingleton<IRemediationNotifier>(new RecordingNotifier(notices)));
-        var intake = swarm.Services.GetRequiredService<AlertIntake>();
         var alert = Alert("QueueBacklog", ("team", "cool-notice"));
-        var remediationId = (await intake.ReceiveAsync([alert])).Single().RemediationId;
-        await IncidentAsync(swarm, remediationId, r => r.State == RemediationState.Monitoring, what: "monitoring");
-        await intake.ReceiveAsync([alert with { Status = AlertStatus.Resolved }]);
-        await IncidentAsync(swarm, remediationId, r => r.State == RemediationState.Resolved, what: "resolved");
+        await OpenAndCloseAsync(swarm, alert);
 
-        await intake.ReceiveAsync([alert with { StartsAt = alert.StartsAt.AddMinutes(1) }]);
+        await swarm.Services.GetRequiredService<AlertIntake>().ReceiveAsync([alert with { StartsAt = alert.StartsAt.AddMinutes(1) }]);
 
         var notice = await SwarmTestHost.EventuallyAsync(
             () => Task.FromResult(notices.FirstOrDefault(n => n.Title == "QueueBacklog suppressed")), _ => true, what: "the suppression notice");
         Assert.StartsWith("QueueBacklog (alertmanager) fired during the cooldown of notify-only/QueueBacklog/team=cool-notice until ", notice!.Text, StringComparison.Ordinal);
         Assert.Matches(@"until \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z, after incident", notice.Text);
+    }
+
+    /// <summary>Fires <paramref name="alert"/> on <paramref name="host"/> until its incident monitors, then resolves it until it closes: the incident's remediation id and the closed incident.</summary>
+    private static async Task<(string RemediationId, AlertRemediation Closed)> OpenAndCloseAsync(SwarmTestHost host, AlertNotification alert)
+    {
+        var intake = host.Services.GetRequiredService<AlertIntake>();
+        var remediationId = (await intake.ReceiveAsync([alert])).Single().RemediationId;
+        await IncidentAsync(host, remediationId, r => r.State == RemediationState.Monitoring, what: "open");
+        await intake.ReceiveAsync([alert with { Status = AlertStatus.Resolved }]);
+        return (remediationId, await IncidentAsync(host, remediationId, r => r.State == RemediationState.Resolved, what: "closed"));
     }
 
     private sealed class RecordingNotifier(System.Collections.Concurrent.ConcurrentQueue<RemediationNotice> notices) : IRemediationNotifier

@@ -235,7 +235,7 @@ public static class DemoCommand
             table.AddRow("remediation", Markup.Escape(
                 $"{incident.Id}: {incident.Alert} → {Naming.Kebab(incident.Policy)}, {Naming.Kebab(incident.State)}" +
                 (incident.LeanProjectId is { } project ? $"\nLean project {project}" : string.Empty) +
-                (Render.Escalation(incident.Escalated, incident.EscalationMotionId, incident.EscalationDecision) is { } escalation ? $"\n{escalation}" : string.Empty)));
+                (Render.Escalation(incident) is { } escalation ? $"\n{escalation}" : string.Empty)));
         }
 
         io.Out.Write(table);

@@ -28,7 +28,7 @@ public static class Render
         var rows = new List<IRenderable>();
         foreach (var item in items)
         {
-            var sprint = item.Sprint is { } number ? $"  sprint {number.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : string.Empty;
+            var sprint = item.Sprint is { } number ? $"  sprint {Number(number)}" : string.Empty;
             rows.Add(new Markup(
                 $"[bold]{Markup.Escape(item.Id)}[/]  {Status(item)}  {item.Progress} %{sprint}\n" +
                 $"  {Naming.Kebab(item.Type)} · {Priority(item.Priority)} · {Markup.Escape(item.Team)} · {Points(item.Points)} · {Markup.Escape(item.Title)}\n"));
@@ -51,10 +51,10 @@ public static class Render
             WorkTitleWidth,
             Widest("priority", i => Naming.Kebab(i.Priority)),
             Widest("team", i => i.Team),
-            Widest("points", i => i.Points.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            Widest("points", i => Number(i.Points)),
             Widest("status", i => Markup.Remove(Status(i))),
             Widest("progress", i => $"{i.Progress} %"),
-            Widest("sprint", i => i.Sprint?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"),
+            Widest("sprint", i => i.Sprint is { } sprint ? Number(sprint) : "-"),
         ];
         return columns.Sum() + (3 * columns.Length) + 1;
     }
@@ -419,7 +419,7 @@ public static class Render
 
         if (incident.CooldownUntil is { } until)
         {
-            Row(grid, "cooldown", Markup.Escape($"until {until.ToString("u", System.Globalization.CultureInfo.InvariantCulture)}; {incident.Suppressed} firing{(incident.Suppressed == 1 ? string.Empty : "s")} suppressed"));
+            Row(grid, "cooldown", Markup.Escape($"until {until.ToString("u", System.Globalization.CultureInfo.InvariantCulture)}; {Count(incident.Suppressed, "firing")} suppressed"));
         }
 
         // A source's id (an Azure Monitor alert id is a resource path) is one unbroken line, however long: the terminal
@@ -474,7 +474,7 @@ public static class Render
 
     /// <summary>How an incident ended and whether it escalated, as one sentence; null while neither is known.</summary>
     private static string? OutcomeOf(IncidentSummary incident) =>
-        string.Join("; ", new[] { incident.Outcome, Escalation(incident.Escalated, incident.EscalationMotionId, incident.EscalationDecision) }.OfType<string>()) is { Length: > 0 } text
+        string.Join("; ", new[] { incident.Outcome, Escalation(incident) }.OfType<string>()) is { Length: > 0 } text
             ? text
             : null;
 
@@ -488,8 +488,12 @@ public static class Render
         : motionId is null ? "escalated as a notice at a higher severity"
         : $"escalated to the board: motion {motionId}, {(decision is null ? "awaiting its decision" : $"decided: {decision}")}";
 
+    /// <summary>The escalation of a listed incident, as <see cref="Escalation(bool, string?, string?)"/> says it.</summary>
+    public static string? Escalation(IncidentSummary incident) =>
+        Escalation(incident.Escalated, incident.EscalationMotionId, incident.EscalationDecision);
+
     /// <summary>A size in story points, singular or plural: <c>1 point</c>, <c>5 points</c>.</summary>
-    public static string Points(int points) => $"{Number(points)} point{(points == 1 ? string.Empty : "s")}";
+    public static string Points(int points) => Count(points, "point");
 
     /// <summary><paramref name="value"/> and <paramref name="noun"/>, with an s unless it is one ("1 vote", "0 objections").</summary>
     private static string Count(int value, string noun) => $"{Number(value)} {noun}{(value == 1 ? string.Empty : "s")}";

@@ -106,9 +106,9 @@ public sealed class RemediationSteps(
         var perMinute = options.Value.Remediation.MaxStartsPerMinute;
         if (!limiter.TryStart(perMinute))
         {
-            var reason = $"suppressed: the storm limit of {perMinute} remediations per minute is reached; nothing done for {remediation.IncidentKey}";
-            var notified = await NotifyAsync(remediation, $"{remediation.Alert.Name} suppressed", WithoutVerdict(reason), cancellationToken);
-            return (remediation.Suppress(null, reason, [notified], now, traceId), "suppressed");
+            var why = $"the storm limit of {perMinute} remediations per minute is reached; nothing done for {remediation.IncidentKey}";
+            var notified = await NotifyAsync(remediation, $"{remediation.Alert.Name} suppressed", why, cancellationToken);
+            return (remediation.Suppress(null, Suppressed(why), [notified], now, traceId), "suppressed");
         }
 
         var alert = remediation.Alert;
@@ -240,17 +240,16 @@ public sealed class RemediationSteps(
         _ => $"notify about {remediation.Alert.Name}",
     };
 
-    /// <summary>A suppression's reason without its leading "suppressed: ", for a notice whose title already says so.</summary>
-    private static string WithoutVerdict(string reason) =>
-        reason.StartsWith("suppressed: ", StringComparison.Ordinal) ? reason["suppressed: ".Length..] : reason;
+    /// <summary>A suppression's recorded reason (its outcome and step detail): <c>suppressed: {why}</c>. Its notice's title already says "suppressed", so the notice carries the why alone.</summary>
+    private static string Suppressed(string why) => $"suppressed: {why}";
 
     private async Task<AlertRemediation> SuppressAsync(AlertRemediation remediation, RemediationSignal? signal, DateTimeOffset now, string? traceId, CancellationToken cancellationToken)
     {
         var alert = signal?.Alert ?? remediation.Alert;
-        var reason = $"suppressed: {alert.Name} ({alert.Source}) fired during the cooldown of {remediation.IncidentKey} " +
-                     $"until {remediation.CooldownUntil?.ToString("u", System.Globalization.CultureInfo.InvariantCulture)}, after incident {remediation.Id} closed ({remediation.Outcome})";
-        var notified = await NotifyAsync(remediation, $"{alert.Name} suppressed", WithoutVerdict(reason), cancellationToken);
-        return remediation.Suppress(signal, reason, [notified], now, traceId);
+        var why = $"{alert.Name} ({alert.Source}) fired during the cooldown of {remediation.IncidentKey} " +
+                  $"until {remediation.CooldownUntil?.ToString("u", System.Globalization.CultureInfo.InvariantCulture)}, after incident {remediation.Id} closed ({remediation.Outcome})";
+        var notified = await NotifyAsync(remediation, $"{alert.Name} suppressed", why, cancellationToken);
+        return remediation.Suppress(signal, Suppressed(why), [notified], now, traceId);
     }
 
     private async Task<AlertRemediation> ResolveAsync(AlertRemediation remediation, string reason, DateTimeOffset now, string? traceId, CancellationToken cancellationToken)
