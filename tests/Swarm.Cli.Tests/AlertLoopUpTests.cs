@@ -76,12 +76,32 @@ public sealed class AlertLoopUpTests
         using var ready = await http.GetAsync(new Uri(prometheus, "/-/ready"));
         Assert.True(ready.IsSuccessStatusCode, $"Prometheus at {prometheus} answers {(int)ready.StatusCode} after its restart");
         Assert.Contains("prometheus stopped answering; restarting it once", stack.Output, StringComparison.Ordinal);
+        // The state file names the new process, so that a run after a crash of this one stops the restarted Prometheus.
+        var rewritten = await Cli.EventuallyAsync(
+            async () => JsonDocument.Parse(await File.ReadAllTextAsync(stack.StatePath)).RootElement.GetProperty("prometheusProcessId").GetInt32(),
+            id => id != pid,
+            TimeSpan.FromSeconds(10));
+        Assert.NotEqual(pid, rewritten);
+        Assert.True(IsRunning(rewritten), $"the state file names Prometheus as pid {rewritten}, which is not running");
 
         // This swarm up has no dashboard, so a claim does not suggest swarm trace (which reads one).
         var claim = await Cli.RunProcessAsync(["work", "claim", "task", "No dashboard here", "--team", "loop-hint", "--url", stack.Api], stack.Environment, TimeSpan.FromSeconds(60));
         Assert.True(claim.ExitCode == 0, claim.ToString());
         Assert.Contains("follow it with swarm work show", claim.Out, StringComparison.Ordinal);
         Assert.DoesNotContain("swarm trace", claim.Out, StringComparison.Ordinal);
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     private static JsonElement Server(JsonElement health, string name) =>

@@ -8,7 +8,8 @@ namespace Swarm.Cli.Tests;
 /// <summary>
 /// <c>swarm up</c> on the Azure Storage backend (Azurite) killed with SIGKILL in the middle of the seed scenario, then
 /// started again on the same data: every orchestration resumes and the scenario, whose client waits through the
-/// restart, finishes with the same outcome as an uninterrupted run, each transition applied once.
+/// restart, finishes with the same outcome as an uninterrupted run, each transition applied once; restarted with
+/// Prometheus and Alertmanager, the resumed work waits for Prometheus' first scrape and its failure fires HighDefectRate.
 /// </summary>
 [Collection(UpCollection.Name)]
 public sealed class CrashRecoveryTests
@@ -31,7 +32,7 @@ public sealed class CrashRecoveryTests
         var port = Cli.FreePort();
         try
         {
-            using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+            using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(4));
             using var api = new SwarmApiClient(new Uri($"http://127.0.0.1:{port}"), null) { RetryUnreachableFor = TimeSpan.FromMinutes(2) };
             var progress = new System.Collections.Concurrent.ConcurrentQueue<string>();
             Task<DemoReport> scenario;
@@ -57,8 +58,10 @@ public sealed class CrashRecoveryTests
                 await first.DisposeAsync();
             }
 
-            // The killed run's Azurite is still running with the data: the next run finds it in SWARM_HOME.
-            await using var second = await UpStack.StartAsync(home, port, ownsHome: false, "--no-dashboard", "--no-alerting");
+            // The killed run's Azurite is still running with the data: the next run finds it in SWARM_HOME. This one also
+            // starts Prometheus and Alertmanager, after the host: resumed work waits for Prometheus' first scrape.
+            var restarting = DateTimeOffset.UtcNow;
+            await using var second = await UpStack.StartAsync(home, port, ownsHome: false, "--no-dashboard");
             Assert.Contains("reused", second.Output, StringComparison.Ordinal);
 
             var report = await scenario;
@@ -80,6 +83,26 @@ public sealed class CrashRecoveryTests
             var agents = (await api.GetAsync("agents", deadline.Token)).Read<AgentStates>();
             Assert.Single(agents.Lean.Projects, p => p.Team == team);
             Assert.DoesNotContain(agents.Roberts.OpenMotions, m => m.Team == team);
+
+            // Every item completed after the restart, the failed one too, under a Prometheus that did not exist before it:
+            // it saw the failure counter at 0 first, so HighDefectRate fired and Alertmanager delivered it.
+            var incidents = await Cli.EventuallyAsync(
+                async () => (await api.GetAsync($"remediations?team={team}", deadline.Token)).Read<IncidentList>(),
+                list => list.Items.Any(i => i.Alert == "HighDefectRate"),
+                TimeSpan.FromSeconds(60));
+            Assert.Contains(incidents.Items, i => i.Alert == "HighDefectRate");
+
+            // The hold that makes that so: no transition of the resumed work ran before Prometheus' first scrape of this host
+            // (the scenario's client retries every 500 ms through the restart, so without it the next command ran at once).
+            using var prometheus = new HttpClient { BaseAddress = new Uri(second.State.GetProperty("prometheus").GetString()!), Timeout = TimeSpan.FromSeconds(10) };
+            using var up = JsonDocument.Parse(await prometheus.GetStringAsync(new Uri("/api/v1/query?query=" + Uri.EscapeDataString("up{job=\"swarm-agents\"}[10m]"), UriKind.Relative)));
+            var firstScrape = up.RootElement.GetProperty("data").GetProperty("result").EnumerateArray()
+                .SelectMany(series => series.GetProperty("values").EnumerateArray())
+                .Select(sample => DateTimeOffset.FromUnixTimeMilliseconds((long)(sample[0].GetDouble() * 1000)))
+                .Where(at => at >= restarting)
+                .Min();
+            var firstResumed = all.Items.SelectMany(w => w.Transitions).Where(t => t.At >= restarting).Min(t => t.At);
+            Assert.True(firstResumed >= firstScrape, $"a transition ran at {firstResumed:O}, before Prometheus' first scrape at {firstScrape:O}");
         }
         finally
         {

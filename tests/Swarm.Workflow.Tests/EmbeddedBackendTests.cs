@@ -31,6 +31,32 @@ public sealed class EmbeddedBackendTests
     }
 
     [Fact]
+    public async Task While_dispatch_is_held_instances_start_but_nothing_runs_and_on_release_everything_completes()
+    {
+        await using var host = await EmbeddedTestHost.StartAsync(
+            beforeStart: services => services.GetRequiredService<EmbeddedDurableBackend>().Dispatch.Hold("a test"));
+        using var cts = new CancellationTokenSource(TestTimeout);
+        var dispatch = host.Services.GetRequiredService<EmbeddedDurableBackend>().Dispatch;
+
+        var ids = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => host.Client.ScheduleNewOrchestrationInstanceAsync(TestTasks.Chain, i, cts.Token)));
+        await Task.Delay(TimeSpan.FromSeconds(1.5), cts.Token);
+        foreach (var id in ids)
+        {
+            var held = await host.Client.GetInstanceAsync(id, cts.Token);
+            Assert.Equal(OrchestrationRuntimeStatus.Pending, held!.RuntimeStatus);
+        }
+
+        Assert.True(dispatch.IsHeld);
+        dispatch.Release();
+        dispatch.Release();
+
+        var results = await Task.WhenAll(ids.Select(id => host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, cts.Token)));
+        Assert.All(results, r => Assert.Equal(OrchestrationRuntimeStatus.Completed, r.RuntimeStatus));
+        Assert.Equal(Enumerable.Range(5, 3), results.Select(r => r.ReadOutputAs<int>()).Order());
+        Assert.False(dispatch.IsHeld);
+    }
+
+    [Fact]
     public async Task Two_hundred_orchestrations_scheduled_at_once_all_complete()
     {
         await using var host = await EmbeddedTestHost.StartAsync();
@@ -633,10 +659,13 @@ file sealed class EmbeddedTestHost : IAsyncDisposable
 
     public DurableTaskClient Client => host.Services.GetRequiredService<DurableTaskClient>();
 
+    public IServiceProvider Services => host.Services;
+
     public ConcurrentQueue<LogEntry> Logs { get; }
 
     /// <summary>A host on the in-memory backend, or as <paramref name="configure"/> sets it; captures records from <paramref name="capture"/> up.</summary>
-    public static async Task<EmbeddedTestHost> StartAsync(Action<EmbeddedDurableOptions>? configure = null, LogLevel capture = LogLevel.Warning)
+    public static async Task<EmbeddedTestHost> StartAsync(
+        Action<EmbeddedDurableOptions>? configure = null, LogLevel capture = LogLevel.Warning, Action<IServiceProvider>? beforeStart = null)
     {
         var logs = new ConcurrentQueue<LogEntry>();
         var builder = Host.CreateApplicationBuilder();
@@ -645,6 +674,7 @@ file sealed class EmbeddedTestHost : IAsyncDisposable
         builder.Logging.AddProvider(new CapturingLoggerProvider(logs, capture));
         builder.Services.AddEmbeddedDurableTask(TestTasks.Register, configure);
         var host = builder.Build();
+        beforeStart?.Invoke(host.Services);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await host.StartAsync(timeout.Token);
         return new EmbeddedTestHost(host, logs);

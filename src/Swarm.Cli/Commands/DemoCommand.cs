@@ -196,7 +196,17 @@ public static class DemoCommand
                             "keeps it open to the end of its window (swarm agents shows when). Complete that item, run the demo for another team (--team), or allow more time (--timeout).");
                 }
 
-                io.Hint("A host running production windows (days) cannot finish it: start it with `swarm up --demo-timers`, or run `swarm demo` with no host up.");
+                if (step.StartsWith("prometheus:", StringComparison.Ordinal))
+                {
+                    // The scenario itself finished, so the host's windows are not the cause: the alert did not arrive.
+                    io.Hint($"The scenario finished; the alert did not arrive. Prometheus's alerts page (its address is in swarm up's table) shows whether " +
+                            $"{AlertLoopWatch.Alert} of team {team} fired, and `swarm remediations --team {team}` whether a delivery reached the swarm. " +
+                            "A failure Prometheus never saw as an increase fires nothing; `swarm demo` again fails another item.");
+                }
+                else
+                {
+                    io.Hint("A host running production windows (days) cannot finish it: start it with `swarm up --demo-timers`, or run `swarm demo` with no host up.");
+                }
             }
 
             return ExitCodes.Failure;

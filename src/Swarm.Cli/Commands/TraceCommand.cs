@@ -43,18 +43,23 @@ public static class TraceCommand
             {
                 var target = dashboardUrl ?? call.Stack?.Dashboard ?? DefaultDashboard;
                 using var telemetryApi = new SwarmApiClient(target, null, TimeSpan.FromSeconds(15));
-                var found = call.Json
-                    ? await FindAsync(telemetryApi, id, TimeSpan.FromSeconds(seconds), _ => { }, token)
-                    : await call.Io.Out.Status().StartAsync(
-                        $"looking for work item {Markup.Escape(id)} in the dashboard at {target}…",
-                        // Where there is no spinner (a pipe), each update would be a line of its own: the first one says enough.
-                        status => FindAsync(telemetryApi, id, TimeSpan.FromSeconds(seconds), text =>
-                        {
-                            if (call.Io.Out.Profile.Capabilities.Interactive)
-                            {
-                                status.Status(Markup.Escape(text));
-                            }
-                        }, token));
+                var looking = $"looking for work item {Markup.Escape(id)} in the dashboard at {target}…";
+                IReadOnlyList<FoundTrace> found;
+                if (call.Json)
+                {
+                    found = await FindAsync(telemetryApi, id, TimeSpan.FromSeconds(seconds), _ => { }, token);
+                }
+                else if (call.Io.Out.Profile.Capabilities.Interactive)
+                {
+                    found = await call.Io.Out.Status().StartAsync(
+                        looking, status => FindAsync(telemetryApi, id, TimeSpan.FromSeconds(seconds), text => status.Status(Markup.Escape(text)), token));
+                }
+                else
+                {
+                    // No spinner in a pipe or log: one whole line (its link unbroken) says enough; the updates would each be a line.
+                    call.Io.Out.Write(Unwrapped.Line(looking));
+                    found = await FindAsync(telemetryApi, id, TimeSpan.FromSeconds(seconds), _ => { }, token);
+                }
                 if (found.Count == 0)
                 {
                     call.Io.Fail($"swarm: no span of work item {id} reached the dashboard at {target} within {seconds} s.");

@@ -101,6 +101,7 @@ public static class UpCommand
         Azurite? azurite = null;
         WebApplication? app = null;
         LocalStack? stack = null;
+        var stateRemoved = false;
         string? lost = null;
         using var lostSignal = new CancellationTokenSource();
         try
@@ -147,6 +148,12 @@ public static class UpCommand
                 try
                 {
                     app = BuildHost(cli, settings, otlp, storage, ServerNames(settings, azurite is not null));
+                    if (settings.Alerting)
+                    {
+                        // Nothing runs until Prometheus has seen the completion counters of open work at 0 (DispatchHold).
+                        app.Services.GetRequiredService<EmbeddedDurableBackend>().Dispatch.Hold("until Prometheus has scraped the host once");
+                    }
+
                     await app.StartAsync(cancellationToken);
                 }
                 catch (IOException error)
@@ -201,6 +208,8 @@ public static class UpCommand
                     var servers = alerting;
                     supervisor.Watch("prometheus", servers.Prometheus.IsReadyAsync, servers.Prometheus.RestartAsync, essential: false);
                     supervisor.Watch("alertmanager", servers.Alertmanager.IsReadyAsync, servers.Alertmanager.RestartAsync, essential: false);
+                    status.Status("waiting for Prometheus to scrape the host…");
+                    await ReleaseDispatchAfterFirstScrapeAsync(io, app, alerting, cancellationToken);
                 }
 
                 return null;
@@ -221,6 +230,27 @@ public static class UpCommand
                 Backend = app.Services.GetRequiredService<EmbeddedDurableBackend>().Kind,
             };
             var statePath = stack.Write(home);
+            // A restarted server has a new process id: the state file names it, so a run after a crash stops that one.
+            app.Services.GetRequiredService<LocalServerSupervisor>().Restarted += _ =>
+            {
+                if (stack is { } written && !stateRemoved)
+                {
+                    stack = written with
+                    {
+                        DashboardProcessId = dashboard?.ProcessId,
+                        PrometheusProcessId = alerting?.Prometheus.ProcessId,
+                        AlertmanagerProcessId = alerting?.Alertmanager.ProcessId,
+                    };
+                    try
+                    {
+                        stack.Write(home);
+                    }
+                    catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+                    {
+                        io.Fail($"swarm: could not rewrite the state file after a restart: {error.Message}");
+                    }
+                }
+            };
             Announce(cli, settings, stack, app, azurite, statePath, Stopwatch.GetElapsedTime(started));
 
             using var stopOrLost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lostSignal.Token);
@@ -240,6 +270,7 @@ public static class UpCommand
                 io.Out.MarkupLine("[grey]stopping…[/]");
             }
 
+            stateRemoved = true;
             stack?.Remove(home);
             if (app is not null)
             {
@@ -510,6 +541,41 @@ public static class UpCommand
             (usual ? string.Empty : $" [grey](or export {CliEnvironment.UrlVariable}={Markup.Escape(authority)})[/]")));
         io.Out.MarkupLine("[grey]Ctrl+C stops everything[/]");
     }
+
+    /// <summary>
+    /// Lets the held backend run work once Prometheus can see every completion counter that resumed work may move: at
+    /// once when the task hub has no open work, else after Prometheus' first successful scrape that began after the
+    /// counters of open work were set to 0 — at most <see cref="FirstScrapeWait"/>, then it goes on regardless (a
+    /// warning says so). Work resumed after a crash would otherwise complete before Prometheus' first sample, and its
+    /// increment would never reach <c>increase()</c>.
+    /// </summary>
+    private static async Task ReleaseDispatchAfterFirstScrapeAsync(Output.CliIo io, WebApplication app, AlertingServers alerting, CancellationToken cancellationToken)
+    {
+        var dispatch = app.Services.GetRequiredService<EmbeddedDurableBackend>().Dispatch;
+        try
+        {
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            wait.CancelAfter(FirstScrapeWait);
+            var openPairs = await app.Services.GetRequiredService<WorkCounterBaselineService>().Started.WaitAsync(wait.Token);
+            var counted = DateTimeOffset.UtcNow;
+            while (openPairs > 0 && !(await alerting.LastScrapeAsync(wait.Token) > counted))
+            {
+                await Task.Delay(100, wait.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            io.Out.MarkupLineInterpolated(
+                $"[yellow]Prometheus had not scraped {app.Urls.First()}/metrics within {FirstScrapeWait.TotalSeconds:0} s: work resumes without it, and an alert on work that completes before its first scrape may not fire[/]");
+        }
+        finally
+        {
+            dispatch.Release();
+        }
+    }
+
+    /// <summary>The longest <c>swarm up</c> holds resumed work for Prometheus' first scrape: 20 s (its demo scrape interval is 1 s, its production one 15 s).</summary>
+    private static readonly TimeSpan FirstScrapeWait = TimeSpan.FromSeconds(20);
 
     private static async Task WaitForStopAsync(WebApplication app, CancellationToken cancellationToken)
     {

@@ -343,7 +343,8 @@ public static class Render
             var opened = incident.OpenedAt?.ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? "-";
             rows.Add(new Markup(
                 $"[bold]{Markup.Escape(incident.Id)}[/]  {StateOf(incident.State)}  {Markup.Escape(incident.Alert)}  [grey]opened {opened}[/]\n" +
-                $"  {Markup.Escape(incident.IncidentKey)} · firing {Number(incident.StillFiring)}/{Number(incident.Sources.Count)} · " +
+                $"  {Markup.Escape(incident.IncidentKey)}\n" +
+                $"  firing {Number(incident.StillFiring)}/{Number(incident.Sources.Count)} · " +
                 $"{Number(incident.Deliveries)} {(incident.Deliveries == 1 ? "delivery" : "deliveries")} · {Number(incident.Suppressed)} suppressed\n" +
                 (OutcomeOf(incident) is { } outcome ? $"  [grey]{Markup.Escape(outcome)}[/]\n" : string.Empty)));
         }

@@ -30,6 +30,9 @@ public sealed class EmbeddedDurableBackend
     /// <summary><c>azure-storage</c> (state survives the process) or <c>in-memory</c> (state ends with it).</summary>
     public string Kind => Storage is null ? "in-memory" : "azure-storage";
 
+    /// <summary>Holds the dispatch of work items while the host starts (<c>swarm up</c> until Prometheus' first scrape); open unless held.</summary>
+    public DispatchHold Dispatch { get; } = new();
+
     /// <summary>Whether orchestration state survives a restart of the process.</summary>
     public bool IsDurable => Storage is not null;
 }

@@ -74,10 +74,10 @@ internal sealed class EmbeddedDurableSidecar(EmbeddedDurableBackend backend, ILo
                 ? EmbeddedOrchestrationService.Create(
                     new AzureStorageOrchestrationService(AzureStorageBackend.Settings(backend, storage, loggerFactory)),
                     backend.MaxConcurrentWorkItems, dropsMessagesToMissingInstances: false, polls: true, logger,
-                    maxExtendedSessions: storage.ExtendedSessions ? Math.Max(1, backend.MaxConcurrentWorkItems / 2) : 0)
+                    maxExtendedSessions: storage.ExtendedSessions ? Math.Max(1, backend.MaxConcurrentWorkItems / 2) : 0, hold: backend.Dispatch)
                 : EmbeddedOrchestrationService.Create(
                     new InMemoryOrchestrationService(loggerFactory),
-                    backend.MaxConcurrentWorkItems, dropsMessagesToMissingInstances: true, polls: false, logger, recordsHistory: true, pagesByOffset: true);
+                    backend.MaxConcurrentWorkItems, dropsMessagesToMissingInstances: true, polls: false, logger, recordsHistory: true, pagesByOffset: true, hold: backend.Dispatch);
         });
         services.AddSingleton<IOrchestrationService>(sp => sp.GetRequiredService<IEmbeddedOrchestrationService>());
         services.AddSingleton<IOrchestrationServiceClient>(sp => sp.GetRequiredService<IEmbeddedOrchestrationService>());

@@ -58,6 +58,7 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
     private bool pagesByOffset;
     // Extended sessions for the Azure Storage provider (null when off, and for the in-memory service).
     private ExtendedSessions? sessions;
+    private DispatchHold? hold;
     // Instances that finished in this process since a waiter last looked: a waiter wakes at once instead of at its next poll.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> finishedHere = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string? ExecutionId, HistoryEvent[] Events)> histories = new(StringComparer.Ordinal);
@@ -86,11 +87,12 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
     /// proxy pages in instance-id order instead, as the Azure Storage provider does, with the last id as the token.
     /// <paramref name="maxExtendedSessions"/>: above zero, the service hands out sessions (the Azure Storage provider
     /// with <c>ExtendedSessionsEnabled</c>) and the proxy keeps up to this many open between episodes
-    /// (<see cref="ExtendedSessions"/>), which the sidecar's dispatcher does not do itself.
+    /// (<see cref="ExtendedSessions"/>), which the sidecar's dispatcher does not do itself. <paramref name="hold"/>: while
+    /// held, no orchestration or activity work item is handed out (the fetch answers "nothing yet" after its timeout).
     /// </summary>
     public static IEmbeddedOrchestrationService Create(
         object inner, int maxConcurrentWorkItems, bool dropsMessagesToMissingInstances, bool polls, ILogger logger, bool recordsHistory = false,
-        bool pagesByOffset = false, int maxExtendedSessions = 0)
+        bool pagesByOffset = false, int maxExtendedSessions = 0, DispatchHold? hold = null)
     {
         if (inner is not (IOrchestrationService and IOrchestrationServiceClient and IOrchestrationServiceQueryClient and IOrchestrationServicePurgeClient))
         {
@@ -107,6 +109,7 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
         self.pagesByOffset = pagesByOffset;
         self.logger = logger;
         self.sessions = maxExtendedSessions > 0 ? new ExtendedSessions((IOrchestrationService)inner, maxExtendedSessions, logger) : null;
+        self.hold = hold;
         return proxy;
     }
 
@@ -138,6 +141,18 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
         return StopAfterStartAsync(start);
     }
 
+    /// <summary>A fetch made while dispatch is held: waits for the release within the fetch's timeout, then fetches as usual; null (nothing yet) when the time runs out.</summary>
+    private async Task<T?> AfterHoldAsync<T>(DispatchHold held, MethodInfo targetMethod, object?[] args)
+        where T : class
+    {
+        if (!await held.WaitAsync((TimeSpan)args[0]!, (CancellationToken)args[1]!))
+        {
+            return null;
+        }
+
+        return await (Task<T>)Invoke(targetMethod, args)!;
+    }
+
     /// <summary>Disposes the service behind the proxy (the Azure Storage provider holds clients and timers).</summary>
     public void DisposeService() => (inner as IDisposable)?.Dispose();
 
@@ -158,6 +173,17 @@ internal partial class EmbeddedOrchestrationService : DispatchProxy
         {
             // A new execution of this id starts Pending again.
             startedHere.TryRemove(created, out _);
+        }
+
+        if (hold is { IsHeld: true } held)
+        {
+            switch (targetMethod.Name)
+            {
+                case nameof(IOrchestrationService.LockNextTaskOrchestrationWorkItemAsync):
+                    return AfterHoldAsync<TaskOrchestrationWorkItem>(held, targetMethod, args);
+                case nameof(IOrchestrationService.LockNextTaskActivityWorkItem):
+                    return AfterHoldAsync<TaskActivityWorkItem>(held, targetMethod, args);
+            }
         }
 
         switch (targetMethod.Name)

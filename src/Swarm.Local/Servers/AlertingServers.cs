@@ -38,6 +38,37 @@ public sealed partial class AlertingServers : IAsyncDisposable
     /// <summary>Alertmanager's UI and HTTP API.</summary>
     public Uri AlertmanagerUrl { get; }
 
+    /// <summary>
+    /// When Prometheus last scraped the host's <c>/metrics</c> successfully (the <c>lastScrape</c> of its <c>up</c>
+    /// targets in <c>GET /api/v1/targets</c>, UTC), or null before the first success or when Prometheus does not answer.
+    /// </summary>
+    public async Task<DateTimeOffset?> LastScrapeAsync(CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        try
+        {
+            using var targets = System.Text.Json.JsonDocument.Parse(
+                await http.GetStringAsync(new Uri(PrometheusUrl, "/api/v1/targets?state=active"), cancellationToken));
+            DateTimeOffset? last = null;
+            foreach (var target in targets.RootElement.GetProperty("data").GetProperty("activeTargets").EnumerateArray())
+            {
+                if (target.GetProperty("health").GetString() == "up"
+                    && target.GetProperty("lastScrape").TryGetDateTimeOffset(out var scraped)
+                    && (last is null || scraped > last))
+                {
+                    last = scraped;
+                }
+            }
+
+            return last;
+        }
+        catch (Exception error) when (error is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException
+                                       && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
     /// <summary>One of the repository's files under <c>local/</c>, as compiled in (<c>prometheus/rules.yml</c>, …).</summary>
     public static string Repository(string path)
     {

@@ -9,22 +9,36 @@ namespace Swarm.Local.Servers;
 /// <see cref="Interval"/> each is probed; one that stops answering is reported (a warning on the console, and
 /// <c>degraded</c> naming it in <c>/api/health</c>) and restarted once. When it cannot be restarted, or dies again,
 /// it stays <c>unhealthy</c>; if it is essential (the backend's storage) <see cref="Lost"/> is raised so that
-/// <c>swarm up</c> exits non-zero saying why.
+/// <c>swarm up</c> exits non-zero saying why. A restarted server stays <c>degraded</c> (it has used its one restart)
+/// until it has answered for <see cref="RecoveryPeriod"/>; then it is <c>healthy</c> again, its detail still naming the
+/// restart, and a later failure is again restarted once — as a service manager's restart limit per interval does.
 /// </summary>
 /// <remarks>
 /// Watching ends as soon as the application begins to stop (<see cref="IHostApplicationLifetime.ApplicationStopping"/>),
 /// not when this service's turn to stop comes: the servers are stopped right after the host, and a server that stops
 /// answering meanwhile is being shut down, not lost.
 /// </remarks>
-public sealed partial class LocalServerSupervisor(ILogger<LocalServerSupervisor> logger, IHostApplicationLifetime? lifetime = null) : BackgroundService
+public sealed partial class LocalServerSupervisor(
+    ILogger<LocalServerSupervisor> logger, IHostApplicationLifetime? lifetime = null, TimeProvider? time = null) : BackgroundService
 {
     /// <summary>How often each server is probed: 2 s.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long a restarted server must answer before it counts as healthy again and may be restarted once more: 10 min
+    /// (systemd's default <c>StartLimitIntervalSec</c> is 10 s for bursts; this is the slower pace of a local stack).
+    /// </summary>
+    public static readonly TimeSpan RecoveryPeriod = TimeSpan.FromMinutes(10);
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     private readonly List<Watched> _servers = [];
 
     /// <summary>Raised once per essential server that is gone for good, with the reason as a sentence.</summary>
     public event Action<string>? Lost;
+
+    /// <summary>Raised with a server's name after it was restarted and answers again (its process id has changed).</summary>
+    public event Action<string>? Restarted;
 
     /// <summary>
     /// Watches a server: <paramref name="probe"/> says whether it answers; <paramref name="restart"/> starts it again
@@ -78,6 +92,13 @@ public sealed partial class LocalServerSupervisor(ILogger<LocalServerSupervisor>
 
             if (answers)
             {
+                if (server.State is ServerState.Restarted && _time.GetUtcNow() - server.RestartedAt >= RecoveryPeriod)
+                {
+                    server.State = ServerState.Running;
+                    server.Restarts = 0;
+                    server.Detail = $"answers; restarted at {server.RestartedAt:HH:mm:ss} UTC after it stopped answering";
+                }
+
                 continue;
             }
 
@@ -94,20 +115,24 @@ public sealed partial class LocalServerSupervisor(ILogger<LocalServerSupervisor>
             }
 
             server.State = ServerState.Restarting;
-            server.Detail = $"stopped answering at {DateTimeOffset.UtcNow:HH:mm:ss} UTC; restarting it";
+            server.Detail = $"stopped answering at {_time.GetUtcNow():HH:mm:ss} UTC; restarting it";
             LogServerDown(logger, server.Name);
             server.Restarts++;
             try
             {
                 await server.Restart(cancellationToken);
                 server.State = ServerState.Restarted;
-                server.Detail = $"stopped answering and was restarted at {DateTimeOffset.UtcNow:HH:mm:ss} UTC";
+                server.RestartedAt = _time.GetUtcNow();
+                server.Detail = $"stopped answering and was restarted at {server.RestartedAt:HH:mm:ss} UTC; degraded until it has answered for {RecoveryPeriod.TotalMinutes:0} min";
                 LogServerRestarted(logger, server.Name);
             }
             catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 Lose(server, $"{server.Name} stopped answering and could not be restarted: {error.Message.Split('\n')[0]}");
+                continue;
             }
+
+            Restarted?.Invoke(server.Name);
         }
     }
 
@@ -174,14 +199,15 @@ public sealed partial class LocalServerSupervisor(ILogger<LocalServerSupervisor>
         public Func<CancellationToken, Task> Restart { get; } = restart;
         public bool Essential { get; } = essential;
         public int Restarts { get; set; }
+        public DateTimeOffset RestartedAt { get; set; }
         public ServerState State { get; set; }
         public string? Detail { get; set; }
 
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
             Task.FromResult(State switch
             {
-                ServerState.Running => HealthCheckResult.Healthy("answers"),
-                // Restarted once: it answers, but the run has lost it once — reported until swarm up restarts.
+                ServerState.Running => HealthCheckResult.Healthy(Detail ?? "answers"),
+                // Restarted: it answers, but has used its one restart — reported until it has answered for RecoveryPeriod.
                 ServerState.Restarted => HealthCheckResult.Degraded(Detail),
                 ServerState.Restarting => HealthCheckResult.Degraded(Detail),
                 _ => HealthCheckResult.Unhealthy(Detail),
