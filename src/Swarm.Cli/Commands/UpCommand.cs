@@ -552,11 +552,13 @@ public static class UpCommand
     private static async Task ReleaseDispatchAfterFirstScrapeAsync(Output.CliIo io, WebApplication app, AlertingServers alerting, CancellationToken cancellationToken)
     {
         var dispatch = app.Services.GetRequiredService<EmbeddedDurableBackend>().Dispatch;
+        var baselineSet = false;
         try
         {
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             wait.CancelAfter(FirstScrapeWait);
             var openPairs = await app.Services.GetRequiredService<WorkCounterBaselineService>().Started.WaitAsync(wait.Token);
+            baselineSet = true;
             var counted = DateTimeOffset.UtcNow;
             while (openPairs > 0 && !(await alerting.LastScrapeAsync(wait.Token) > counted))
             {
@@ -566,7 +568,7 @@ public static class UpCommand
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             io.Out.MarkupLineInterpolated(
-                $"[yellow]Prometheus had not scraped {app.Urls.First()}/metrics within {FirstScrapeWait.TotalSeconds:0} s: work resumes without it, and an alert on work that completes before its first scrape may not fire[/]");
+                $"[yellow]{(baselineSet ? $"Prometheus had not scraped {app.Urls.First()}/metrics" : "the completion counters of open work were not set")} within {FirstScrapeWait.TotalSeconds:0} s: work resumes anyway, and an alert on work that completes before Prometheus' first scrape may not fire[/]");
         }
         finally
         {
