@@ -118,6 +118,85 @@ public sealed class CrashRecoveryTests
     }
 
     [Fact]
+    public async Task After_kill_9_Prometheus_and_Alertmanager_keep_running_and_logging_and_the_next_swarm_up_replaces_them()
+    {
+        var home = Directory.CreateTempSubdirectory("swarm-crash-servers-test-").FullName;
+        var port = Cli.FreePort();
+        int prometheusPid = 0, alertmanagerPid = 0;
+        try
+        {
+            var first = await UpStack.StartAsync(home, port, ownsHome: false, "--no-dashboard");
+            try
+            {
+                prometheusPid = first.State.GetProperty("prometheusProcessId").GetInt32();
+                alertmanagerPid = first.State.GetProperty("alertmanagerProcessId").GetInt32();
+                var alertmanager = new Uri(first.State.GetProperty("alertmanager").GetString()!);
+                first.Process.Kill(entireProcessTree: false);
+                await first.Process.WaitForExitAsync();
+
+                // An alert for Alertmanager to deliver to the dead host: its failed delivery is logged (an error line), which
+                // ended Alertmanager with SIGPIPE while its output went into a pipe to swarm up.
+                using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+                using var posted = await http.PostAsync(
+                    new Uri(alertmanager, "/api/v2/alerts"),
+                    new StringContent("""[{"labels":{"alertname":"CrashProbe","team":"crash-servers"},"annotations":{"summary":"a probe"}}]""", System.Text.Encoding.UTF8, "application/json"));
+                Assert.True(posted.IsSuccessStatusCode, $"Alertmanager answered {(int)posted.StatusCode}");
+                var log = Path.Combine(home, $"alerting-{port}", "alertmanager.log");
+                var logged = await Cli.EventuallyAsync(
+                    () => Task.FromResult(File.Exists(log) ? File.ReadAllText(log) : string.Empty),
+                    text => text.Contains("level=error", StringComparison.Ordinal) || text.Contains("level=ERROR", StringComparison.Ordinal),
+                    TimeSpan.FromSeconds(30));
+                await Task.Delay(TimeSpan.FromSeconds(2));
+                Assert.True(IsRunning(alertmanagerPid), $"Alertmanager (pid {alertmanagerPid}) died after its owner was killed; its log:\n{logged}");
+                Assert.True(IsRunning(prometheusPid), $"Prometheus (pid {prometheusPid}) died after its owner was killed");
+                Assert.Contains("error", logged, StringComparison.OrdinalIgnoreCase);
+            }
+            finally
+            {
+                await first.DisposeAsync();
+            }
+
+            await using var second = await UpStack.StartAsync(home, port, ownsHome: false, "--no-dashboard");
+            Assert.Contains($"Prometheus (pid {prometheusPid})", second.Output, StringComparison.Ordinal);
+            Assert.Contains($"Alertmanager (pid {alertmanagerPid})", second.Output, StringComparison.Ordinal);
+            Assert.False(IsRunning(prometheusPid) || IsRunning(alertmanagerPid), "the leftover servers were not stopped");
+        }
+        finally
+        {
+            // Whatever a failure above left running: the crashed run's servers and its Azurite.
+            var azurite = Path.Combine(home, "azurite.json");
+            var azuritePid = File.Exists(azurite) ? JsonDocument.Parse(File.ReadAllText(azurite)).RootElement.GetProperty("processId").GetInt32() : 0;
+            foreach (var pid in new[] { prometheusPid, alertmanagerPid, azuritePid }.Where(pid => pid > 0 && IsRunning(pid)))
+            {
+                using var leftover = System.Diagnostics.Process.GetProcessById(pid);
+                leftover.Kill();
+            }
+
+            try
+            {
+                Directory.Delete(home, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left for the temp folder's owner.
+            }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    [Fact]
     public async Task A_joined_host_on_the_same_task_hub_finishes_the_scenario_after_the_first_host_is_killed()
     {
         const string team = "scale";

@@ -85,7 +85,10 @@ public sealed class UpStack : IAsyncDisposable
                     throw new TimeoutException($"swarm up was not ready within 60 s:\n{stack.Output}");
                 }
 
-                if (File.Exists(stack.StatePath) && await AnswersAsync(http, $"{stack.Api}/api/health"))
+                // The state file is written just before the start-up table is printed: wait for the table's last line too,
+                // so that assertions on the output see the whole table.
+                if (File.Exists(stack.StatePath) && stack.Output.Contains("Ctrl+C stops everything", StringComparison.Ordinal)
+                    && await AnswersAsync(http, $"{stack.Api}/api/health"))
                 {
                     stack.ReadyAfter = started.Elapsed;
                     stack.State = JsonDocument.Parse(await File.ReadAllTextAsync(stack.StatePath)).RootElement.Clone();

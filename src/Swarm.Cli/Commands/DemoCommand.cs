@@ -200,8 +200,9 @@ public static class DemoCommand
                 {
                     // The scenario itself finished, so the host's windows are not the cause: the alert did not arrive.
                     io.Hint($"The scenario finished; the alert did not arrive. Prometheus's alerts page (its address is in swarm up's table) shows whether " +
-                            $"{AlertLoopWatch.Alert} of team {team} fired, and `swarm remediations --team {team}` whether a delivery reached the swarm. " +
-                            "A failure Prometheus never saw as an increase fires nothing; `swarm demo` again fails another item.");
+                            $"{AlertLoopWatch.Alert} of team {team} fired, Alertmanager's whether it was sent, and `swarm remediations --team {team}` whether " +
+                            "the swarm received it. A delivery lost while swarm up was down is sent again only while the rule still fires (20 s with demo " +
+                            "timers); `swarm demo` again fails another item.");
                 }
                 else
                 {

@@ -360,24 +360,23 @@ public static class UpCommand
             return;
         }
 
-        var stopped = new List<string>();
-        foreach (var (name, processId, marker) in new (string, int?, string)[]
-                 {
-                     ("dashboard", leftover.DashboardProcessId, "Aspire.Dashboard"),
-                     ("Prometheus", leftover.PrometheusProcessId, "prometheus"),
-                     ("Alertmanager", leftover.AlertmanagerProcessId, "alertmanager"),
-                 })
-        {
-            if (processId is { } pid && await LocalProcess.StopLeftoverAsync(pid, marker))
+        // Side by side: each gets SIGTERM and up to its grace period (Prometheus flushes its samples, so its successor
+        // evaluates the rules on what the crashed run's Prometheus had seen).
+        var stops = new (string Name, int? ProcessId, string Marker)[]
             {
-                stopped.Add($"{name} (pid {pid})");
+                ("dashboard", leftover.DashboardProcessId, "Aspire.Dashboard"),
+                ("Prometheus", leftover.PrometheusProcessId, "prometheus"),
+                ("Alertmanager", leftover.AlertmanagerProcessId, "alertmanager"),
             }
-        }
+            .Select(async server => server.ProcessId is { } pid && await LocalProcess.StopLeftoverAsync(pid, server.Marker)
+                ? $"{server.Name} (pid {pid})"
+                : null);
+        var stopped = (await Task.WhenAll(stops)).OfType<string>().ToList();
 
         File.Delete(LocalStack.PathFor(home, port));
         if (stopped.Count > 0)
         {
-            io.Out.MarkupLineInterpolated($"[grey]stopped what the swarm up of pid {leftover.ProcessId} left running: {string.Join(", ", stopped)}[/]");
+            io.Out.Write(Unwrapped.Line($"[grey]stopped what the swarm up of pid {leftover.ProcessId} left running: {Markup.Escape(string.Join(", ", stopped))}[/]"));
         }
     }
 

@@ -124,6 +124,7 @@ public sealed class AspireDashboard : IAsyncDisposable
                     && await LocalProcess.AcceptsAsync(otlpGrpc.Port, ct)
                     && await LocalProcess.AcceptsAsync(otlpHttp.Port, ct),
                 startTimeout ?? TimeSpan.FromSeconds(60),
+                Path.Combine(scratch.FullName, "dashboard.log"),
                 cancellationToken);
             File.WriteAllText(Path.Combine(scratch.FullName, ScratchOwner), process.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
             return new AspireDashboard(process, scratch, frontend, otlpGrpc, otlpHttp);

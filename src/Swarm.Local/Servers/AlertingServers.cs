@@ -8,7 +8,8 @@ namespace Swarm.Local.Servers;
 /// <c>local/prometheus/rules.yml</c>; Alertmanager routes with <c>local/alertmanager/alertmanager.yml</c> to the host's
 /// <c>/api/alerts</c>, with its function key. The repository's files are compiled into this assembly and rewritten
 /// for the ports in use (and, for demo timers, by <see cref="WithDemoTimers"/>), so there is one copy of each.
-/// Both listen on 127.0.0.1 only and keep their data in <c>{home}/alerting-{api port}</c>.
+/// Both listen on 127.0.0.1 only and keep their data, and their logs (<c>prometheus.log</c>, <c>alertmanager.log</c>),
+/// in <c>{home}/alerting-{api port}</c>.
 /// </summary>
 public sealed partial class AlertingServers : IAsyncDisposable
 {
@@ -153,6 +154,7 @@ public sealed partial class AlertingServers : IAsyncDisposable
             "prometheus-alertmanager",
             [$"--config.file={work}/alertmanager.yml", $"--storage.path={work}/alertmanager-data", $"--web.listen-address=127.0.0.1:{alertmanagerPort}", "--cluster.listen-address="],
             alertmanagerUrl,
+            Path.Combine(work, "alertmanager.log"),
             cancellationToken);
         try
         {
@@ -162,6 +164,7 @@ public sealed partial class AlertingServers : IAsyncDisposable
                 "prometheus",
                 [$"--config.file={work}/prometheus.yml", $"--storage.tsdb.path={work}/prometheus-data", $"--web.listen-address=127.0.0.1:{prometheusPort}", "--enable-feature=exemplar-storage"],
                 prometheusUrl,
+                Path.Combine(work, "prometheus.log"),
                 cancellationToken);
             return new AlertingServers(prometheus, alertmanager, prometheusUrl, alertmanagerUrl);
         }
@@ -179,7 +182,8 @@ public sealed partial class AlertingServers : IAsyncDisposable
         await Alertmanager.DisposeAsync();
     }
 
-    private static async Task<LocalProcess> StartServerAsync(string name, string executable, string[] arguments, Uri url, CancellationToken cancellationToken)
+    private static async Task<LocalProcess> StartServerAsync(
+        string name, string executable, string[] arguments, Uri url, string logFile, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(executable);
         foreach (var argument in arguments)
@@ -190,7 +194,8 @@ public sealed partial class AlertingServers : IAsyncDisposable
         var ready = new Uri(url, "/-/ready");
         try
         {
-            return await LocalProcess.StartAsync(name, start, ct => LocalProcess.AnswersAsync(ready, ct), TimeSpan.FromSeconds(30), cancellationToken);
+            return await LocalProcess.StartAsync(
+                name, start, ct => LocalProcess.AnswersAsync(ready, ct), TimeSpan.FromSeconds(30), logFile, cancellationToken);
         }
         catch (InvalidOperationException error) when (error.InnerException is System.ComponentModel.Win32Exception)
         {

@@ -157,7 +157,8 @@ public sealed class Azurite : IAsyncDisposable
             WorkingDirectory = state.Location,
         };
         var probe = state with { ProcessId = 0 };
-        return await LocalProcess.StartAsync("azurite", start, ct => AnswersAsync(probe, ct), timeout, cancellationToken);
+        return await LocalProcess.StartAsync(
+            "azurite", start, ct => AnswersAsync(probe, ct), timeout, Path.Combine(Path.GetDirectoryName(state.Location)!, "azurite.log"), cancellationToken);
     }
 
     /// <summary>The Azurite process this run started (watchable), or null when it reused one.</summary>

@@ -8,6 +8,13 @@ namespace Swarm.Local.Servers;
 /// A local server run as a child process (Azurite, Prometheus, Alertmanager, the Aspire dashboard): started with its
 /// output kept (the last 200 lines), ready when a probe says so, watched (<see cref="Exited"/>), and stopped with
 /// SIGTERM, then SIGKILL of its whole tree after <see cref="GracePeriod"/>.
+/// <para>
+/// Given a log file, the server writes its output there (appended; set by the shell that execs it, with standard input
+/// from <c>/dev/null</c>) instead of into pipes to its owner, so it outlives an owner that was killed: with pipes,
+/// Prometheus and Alertmanager (Go programs) ended with SIGPIPE at their first log line after a <c>kill -9</c> of
+/// <c>swarm up</c> — Alertmanager's first being the failed delivery to that dead host. <see cref="Output"/> then reads
+/// the file's last lines written since the start.
+/// </para>
 /// </summary>
 /// <remarks>
 /// Each server runs in a session of its own (started through <c>setsid</c>, util-linux, which execs it in place, so
@@ -29,15 +36,21 @@ public sealed class LocalProcess : IAsyncDisposable
     /// <summary>The servers started and not yet asked to stop, for <see cref="TerminateAllNow"/>.</summary>
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<LocalProcess, byte> Live = new();
 
+    /// <summary>A log file past this size (5 MiB) is moved to <c>{file}.1</c> at the next start, so logs do not grow without end.</summary>
+    private const long LogFileLimit = 5 * 1024 * 1024;
+
     private readonly Queue<string> _output = new();
+    private readonly string? _logFile;
+    private long _logStart;
     private readonly ProcessStartInfo _start;
     private readonly Func<CancellationToken, Task<bool>> _ready;
     private readonly TimeSpan _timeout;
     private Process _process = null!;
     private int _stopping;
 
-    private LocalProcess(string name, ProcessStartInfo start, Func<CancellationToken, Task<bool>> ready, TimeSpan timeout)
+    private LocalProcess(string name, ProcessStartInfo start, Func<CancellationToken, Task<bool>> ready, TimeSpan timeout, string? logFile)
     {
+        _logFile = logFile;
         Name = name;
         _start = start;
         _ready = ready;
@@ -59,11 +72,19 @@ public sealed class LocalProcess : IAsyncDisposable
     /// <summary>The exit code once exited, else null.</summary>
     public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
 
-    /// <summary>The last 200 lines the process wrote to stdout and stderr, oldest first.</summary>
+    /// <summary>Where the server writes its output, or null when it goes into pipes to this process.</summary>
+    public string? LogFile => _logFile;
+
+    /// <summary>The last 200 lines the process wrote to stdout and stderr since it was (re)started, oldest first.</summary>
     public string Output
     {
         get
         {
+            if (_logFile is not null)
+            {
+                return LastLines(_logFile, _logStart);
+            }
+
             lock (_output)
             {
                 return string.Join('\n', _output);
@@ -78,19 +99,33 @@ public sealed class LocalProcess : IAsyncDisposable
     /// way the process is stopped.
     /// </summary>
     public static async Task<LocalProcess> StartAsync(
-        string name, ProcessStartInfo start, Func<CancellationToken, Task<bool>> ready, TimeSpan timeout, CancellationToken cancellationToken = default)
+        string name, ProcessStartInfo start, Func<CancellationToken, Task<bool>> ready, TimeSpan timeout, string? logFile = null,
+        CancellationToken cancellationToken = default)
     {
         start.UseShellExecute = false;
+        if (logFile is not null)
+        {
+            // A missing program fails here as Process.Start would (Win32Exception inside), not as sh's exit code 127.
+            var executable = Resolve(start.FileName) ?? throw new InvalidOperationException(
+                $"{name} ({start.FileName}) could not be started: not found", new System.ComponentModel.Win32Exception(2));
+            // sh replaces itself with the server (exec), so the process id stays the server's.
+            start.ArgumentList.Insert(0, executable);
+            start.ArgumentList.Insert(0, "exec \"$0\" \"$@\" </dev/null >>\"$SWARM_SERVER_LOG\" 2>&1");
+            start.ArgumentList.Insert(0, "-c");
+            start.FileName = "/bin/sh";
+            start.Environment["SWARM_SERVER_LOG"] = logFile;
+        }
+
         if (Setsid is not null && string.IsNullOrEmpty(start.Arguments) && start.FileName != Setsid)
         {
             start.ArgumentList.Insert(0, start.FileName);
             start.FileName = Setsid;
         }
 
-        start.RedirectStandardOutput = true;
-        start.RedirectStandardError = true;
-        start.RedirectStandardInput = true;
-        var server = new LocalProcess(name, start, ready, timeout);
+        start.RedirectStandardOutput = logFile is null;
+        start.RedirectStandardError = logFile is null;
+        start.RedirectStandardInput = logFile is null;
+        var server = new LocalProcess(name, start, ready, timeout, logFile);
         try
         {
             await server.LaunchAsync(cancellationToken);
@@ -127,6 +162,17 @@ public sealed class LocalProcess : IAsyncDisposable
 
     private async Task LaunchAsync(CancellationToken cancellationToken)
     {
+        if (_logFile is not null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(_logFile))!);
+            if (File.Exists(_logFile) && new FileInfo(_logFile).Length > LogFileLimit)
+            {
+                File.Move(_logFile, _logFile + ".1", overwrite: true);
+            }
+
+            _logStart = File.Exists(_logFile) ? new FileInfo(_logFile).Length : 0;
+        }
+
         var process = new Process { StartInfo = _start, EnableRaisingEvents = true };
         process.OutputDataReceived += (_, e) => Remember(e.Data);
         process.ErrorDataReceived += (_, e) => Remember(e.Data);
@@ -153,8 +199,11 @@ public sealed class LocalProcess : IAsyncDisposable
         _process = process;
         Interlocked.Exchange(ref _stopping, 0);
         Live[this] = 0;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        if (_logFile is null)
+        {
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
         try
         {
             await WaitUntilReadyAsync(_ready, _timeout, cancellationToken);
@@ -339,6 +388,39 @@ public sealed class LocalProcess : IAsyncDisposable
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new TimeoutException($"{Name} was not ready within {timeout.TotalSeconds:0} s:\n{Output}");
+        }
+    }
+
+    /// <summary><paramref name="file"/> as a path: itself when it names a directory, else the first executable of that name on the PATH.</summary>
+    private static string? Resolve(string file) =>
+        file.Contains('/', StringComparison.Ordinal)
+            ? (File.Exists(file) ? file : null)
+            : (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
+                .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+                .Select(directory => Path.Combine(directory, file))
+                .FirstOrDefault(File.Exists);
+
+    /// <summary>The last <see cref="OutputLines"/> lines of <paramref name="path"/> from byte <paramref name="from"/> on; empty when it cannot be read.</summary>
+    private static string LastLines(string path, long from)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            // The last 64 KiB hold 200 lines of any server here; a line cut at the start is dropped.
+            var start = Math.Max(from, stream.Length - (64 * 1024));
+            stream.Seek(start, SeekOrigin.Begin);
+            using var reader = new StreamReader(stream);
+            var lines = reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).AsEnumerable();
+            if (start > from)
+            {
+                lines = lines.Skip(1);
+            }
+
+            return string.Join('\n', lines.TakeLast(OutputLines));
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            return string.Empty;
         }
     }
 
