@@ -102,13 +102,15 @@ public static class UpCommand
         WebApplication? app = null;
         LocalStack? stack = null;
         var stateRemoved = false;
+        LeftoverAlertmanager? handover = null;
+        (double Sent, double Failed)? handoverBaseline = null;
         string? lost = null;
         using var lostSignal = new CancellationTokenSource();
         try
         {
             var failure = await io.Out.Status().StartAsync("starting the swarm…", async status =>
             {
-                await StopLeftoversAsync(io, home, settings.Port);
+                handover = await StopLeftoversAsync(io, home, settings.Port, keepAlertmanager: settings.Alerting);
                 // Before anything is started: a taken port is the commonest failure, and Kestrel's own report of it is a stack trace.
                 if (LoopbackPort.Unavailable(settings.Port) is { } taken)
                 {
@@ -154,6 +156,8 @@ public static class UpCommand
                         app.Services.GetRequiredService<EmbeddedDurableBackend>().Dispatch.Hold("until Prometheus has scraped the host once");
                     }
 
+                    // The crashed run's Alertmanager can deliver to this host once it listens: what it sent so far is the baseline.
+                    handoverBaseline = handover is null ? null : await WebhookNotificationsAsync(handover.Url, cancellationToken);
                     await app.StartAsync(cancellationToken);
                 }
                 catch (IOException error)
@@ -210,6 +214,13 @@ public static class UpCommand
                     supervisor.Watch("alertmanager", servers.Alertmanager.IsReadyAsync, servers.Alertmanager.RestartAsync, essential: false);
                     status.Status("waiting for Prometheus to scrape the host…");
                     await ReleaseDispatchAfterFirstScrapeAsync(io, app, alerting, cancellationToken);
+                }
+
+                if (handover is not null)
+                {
+                    status.Status("letting the crashed run's Alertmanager deliver what it holds…");
+                    await HandOverAsync(io, handover, handoverBaseline, cancellationToken);
+                    handover = null;
                 }
 
                 return null;
@@ -271,6 +282,12 @@ public static class UpCommand
             }
 
             stateRemoved = true;
+            if (handover is not null)
+            {
+                // The start failed before the crashed run's Alertmanager was handed over: it is stopped with the rest.
+                await LocalProcess.StopLeftoverAsync(handover.ProcessId, "alertmanager");
+            }
+
             stack?.Remove(home);
             if (app is not null)
             {
@@ -353,11 +370,24 @@ public static class UpCommand
     }
 
     /// <summary>Stops the servers a <c>swarm up</c> on this port left running when it was killed, so their ports are free again.</summary>
-    private static async Task StopLeftoversAsync(Output.CliIo io, string home, int port)
+    /// <summary>
+    /// Stops what a killed <c>swarm up</c> on <paramref name="port"/> left running (its state file names it). With
+    /// <paramref name="keepAlertmanager"/>, its Alertmanager is left running and returned: it may hold an alert it could
+    /// not deliver to the dead host, which it delivers to this run's host on the same port (<see cref="HandOverAsync"/>).
+    /// </summary>
+    private static async Task<LeftoverAlertmanager?> StopLeftoversAsync(Output.CliIo io, string home, int port, bool keepAlertmanager)
     {
         if (LocalStack.Leftover(home, port) is not { } leftover)
         {
-            return;
+            return null;
+        }
+
+        LeftoverAlertmanager? kept = null;
+        if (keepAlertmanager && leftover is { AlertmanagerProcessId: { } alertmanagerPid, Alertmanager: { } alertmanagerUrl }
+            && LocalProcess.CommandLineOf(alertmanagerPid)?.Contains("alertmanager", StringComparison.Ordinal) == true)
+        {
+            kept = new LeftoverAlertmanager(alertmanagerPid, alertmanagerUrl);
+            leftover = leftover with { AlertmanagerProcessId = null };
         }
 
         // Side by side: each gets SIGTERM and up to its grace period (Prometheus flushes its samples, so its successor
@@ -378,7 +408,76 @@ public static class UpCommand
         {
             io.Out.Write(Unwrapped.Line($"[grey]stopped what the swarm up of pid {leftover.ProcessId} left running: {Markup.Escape(string.Join(", ", stopped))}[/]"));
         }
+
+        return kept;
     }
+
+    /// <summary>
+    /// The crashed run's Alertmanager, kept running until this run's host answers on the same port: an alert it could not
+    /// deliver to the dead host (it retries every group interval) reaches this one instead of being lost with it. Stopped
+    /// as soon as it holds no active alert or has delivered one since <paramref name="before"/> (its webhook notifications,
+    /// attempted and failed, read before this host began to listen), at most <see cref="HandOverWait"/>.
+    /// </summary>
+    private static async Task HandOverAsync(
+        Output.CliIo io, LeftoverAlertmanager leftover, (double Sent, double Failed)? before, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = leftover.Url, Timeout = TimeSpan.FromSeconds(2) };
+        var started = Stopwatch.GetTimestamp();
+        var delivered = false;
+        while (Stopwatch.GetElapsedTime(started) < HandOverWait)
+        {
+            try
+            {
+                using var active = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/v2/alerts?active=true&silenced=false&inhibited=false", UriKind.Relative), cancellationToken));
+                if (active.RootElement.GetArrayLength() == 0)
+                {
+                    break;
+                }
+            }
+            catch (Exception error) when (error is HttpRequestException or TaskCanceledException or JsonException && !cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+
+            var now = await WebhookNotificationsAsync(leftover.Url, cancellationToken);
+            if (before is { } b && now is { } n && n.Sent - b.Sent > n.Failed - b.Failed)
+            {
+                delivered = true;
+                break;
+            }
+
+            await Task.Delay(250, cancellationToken);
+        }
+
+        var stopped = await LocalProcess.StopLeftoverAsync(leftover.ProcessId, "alertmanager");
+        io.Out.Write(Unwrapped.Line(delivered
+            ? $"[grey]the crashed run's Alertmanager (pid {leftover.ProcessId}) delivered what it held to this host{(stopped ? " and was stopped" : string.Empty)}[/]"
+            : $"[grey]stopped the crashed run's Alertmanager (pid {leftover.ProcessId}){(stopped ? string.Empty : " (already gone)")}[/]"));
+    }
+
+    /// <summary>Alertmanager's webhook requests so far, made and failed (<c>alertmanager_notification_requests_total</c> and <c>…_failed_total</c> of its <c>/metrics</c>, one per attempt); null when it does not answer.</summary>
+    private static async Task<(double Sent, double Failed)?> WebhookNotificationsAsync(Uri alertmanager, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        try
+        {
+            var text = await http.GetStringAsync(new Uri(alertmanager, "/metrics"), cancellationToken);
+            double Sum(string metric) => text.Split('\n')
+                .Where(line => line.StartsWith(metric + "{", StringComparison.Ordinal) && line.Contains("integration=\"webhook\"", StringComparison.Ordinal))
+                .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+            return (Sum("alertmanager_notification_requests_total"), Sum("alertmanager_notification_requests_failed_total"));
+        }
+        catch (Exception error) when (error is HttpRequestException or TaskCanceledException or FormatException && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The longest a crashed run's Alertmanager is given to deliver to this run's host: 20 s (it retries every group interval, 1 s with demo timers).</summary>
+    private static readonly TimeSpan HandOverWait = TimeSpan.FromSeconds(20);
+
+    /// <summary>A crashed run's Alertmanager kept for <see cref="HandOverAsync"/>.</summary>
+    private sealed record LeftoverAlertmanager(int ProcessId, Uri Url);
 
     private static WebApplication BuildHost(CliContext cli, UpSettings settings, Uri? otlp, DurableStorageOptions? storage, IEnumerable<string> servers)
     {
