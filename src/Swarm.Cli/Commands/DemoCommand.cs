@@ -199,7 +199,7 @@ public static class DemoCommand
                 if (step.StartsWith("prometheus:", StringComparison.Ordinal))
                 {
                     // The scenario itself finished, so the host's windows are not the cause: the alert did not arrive.
-                    io.Hint($"The scenario finished; the alert did not arrive. Prometheus's alerts page (its address is in swarm up's table) shows whether " +
+                    io.Hint($"The scenario's own steps (sprint, Lean project, vote) are done; only the alert did not arrive. Prometheus's alerts page (its address is in swarm up's table) shows whether " +
                             $"{AlertLoopWatch.Alert} of team {team} fired, Alertmanager's whether it was sent, and `swarm remediations --team {team}` whether " +
                             "the swarm received it. A delivery lost while swarm up was down is sent again only while the rule still fires (20 s with demo " +
                             "timers); `swarm demo` again fails another item.");
