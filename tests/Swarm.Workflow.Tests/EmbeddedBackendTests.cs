@@ -34,7 +34,7 @@ public sealed class EmbeddedBackendTests
     public async Task While_dispatch_is_held_instances_start_but_nothing_runs_and_on_release_everything_completes()
     {
         await using var host = await EmbeddedTestHost.StartAsync(
-            beforeStart: services => services.GetRequiredService<EmbeddedDurableBackend>().Dispatch.Hold("a test"));
+            beforeStart: services => services.GetRequiredService<EmbeddedDurableBackend>().Dispatch.Hold());
         using var cts = new CancellationTokenSource(TestTimeout);
         var dispatch = host.Services.GetRequiredService<EmbeddedDurableBackend>().Dispatch;
 

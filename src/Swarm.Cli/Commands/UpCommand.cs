@@ -103,7 +103,7 @@ public static class UpCommand
         LocalStack? stack = null;
         var stateRemoved = false;
         LeftoverAlertmanager? handover = null;
-        (double Sent, double Failed)? handoverBaseline = null;
+        AlertingServers.WebhookRequests? handoverBaseline = null;
         string? lost = null;
         using var lostSignal = new CancellationTokenSource();
         try
@@ -153,11 +153,11 @@ public static class UpCommand
                     if (settings.Alerting)
                     {
                         // Nothing runs until Prometheus has seen the completion counters of open work at 0 (DispatchHold).
-                        app.Services.GetRequiredService<EmbeddedDurableBackend>().Dispatch.Hold("until Prometheus has scraped the host once");
+                        app.Services.GetRequiredService<EmbeddedDurableBackend>().Dispatch.Hold();
                     }
 
                     // The crashed run's Alertmanager can deliver to this host once it listens: what it sent so far is the baseline.
-                    handoverBaseline = handover is null ? null : await WebhookNotificationsAsync(handover.Url, cancellationToken);
+                    handoverBaseline = handover is null ? null : await AlertingServers.WebhookRequestsAsync(handover.Url, cancellationToken);
                     await app.StartAsync(cancellationToken);
                 }
                 catch (IOException error)
@@ -369,7 +369,6 @@ public static class UpCommand
         return stopped;
     }
 
-    /// <summary>Stops the servers a <c>swarm up</c> on this port left running when it was killed, so their ports are free again.</summary>
     /// <summary>
     /// Stops what a killed <c>swarm up</c> on <paramref name="port"/> left running (its state file names it). With
     /// <paramref name="keepAlertmanager"/>, its Alertmanager is left running and returned: it may hold an alert it could
@@ -414,63 +413,17 @@ public static class UpCommand
 
     /// <summary>
     /// The crashed run's Alertmanager, kept running until this run's host answers on the same port: an alert it could not
-    /// deliver to the dead host (it retries every group interval) reaches this one instead of being lost with it. Stopped
-    /// as soon as it holds no active alert or has delivered one since <paramref name="before"/> (its webhook notifications,
-    /// attempted and failed, read before this host began to listen), at most <see cref="HandOverWait"/>.
+    /// deliver to the dead host reaches this one instead of being lost with it (<see cref="AlertingServers.WaitForDeliveryAsync"/>,
+    /// from <paramref name="before"/>, its webhook requests read before this host began to listen); then stopped.
     /// </summary>
     private static async Task HandOverAsync(
-        Output.CliIo io, LeftoverAlertmanager leftover, (double Sent, double Failed)? before, CancellationToken cancellationToken)
+        Output.CliIo io, LeftoverAlertmanager leftover, AlertingServers.WebhookRequests? before, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { BaseAddress = leftover.Url, Timeout = TimeSpan.FromSeconds(2) };
-        var started = Stopwatch.GetTimestamp();
-        var delivered = false;
-        while (Stopwatch.GetElapsedTime(started) < HandOverWait)
-        {
-            try
-            {
-                using var active = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/v2/alerts?active=true&silenced=false&inhibited=false", UriKind.Relative), cancellationToken));
-                if (active.RootElement.GetArrayLength() == 0)
-                {
-                    break;
-                }
-            }
-            catch (Exception error) when (error is HttpRequestException or TaskCanceledException or JsonException && !cancellationToken.IsCancellationRequested)
-            {
-                break;
-            }
-
-            var now = await WebhookNotificationsAsync(leftover.Url, cancellationToken);
-            if (before is { } b && now is { } n && n.Sent - b.Sent > n.Failed - b.Failed)
-            {
-                delivered = true;
-                break;
-            }
-
-            await Task.Delay(250, cancellationToken);
-        }
-
+        var delivered = await AlertingServers.WaitForDeliveryAsync(leftover.Url, before, HandOverWait, cancellationToken);
         var stopped = await LocalProcess.StopLeftoverAsync(leftover.ProcessId, "alertmanager");
         io.Out.Write(Unwrapped.Line(delivered
             ? $"[grey]the crashed run's Alertmanager (pid {leftover.ProcessId}) delivered what it held to this host{(stopped ? " and was stopped" : string.Empty)}[/]"
             : $"[grey]stopped the crashed run's Alertmanager (pid {leftover.ProcessId}){(stopped ? string.Empty : " (already gone)")}[/]"));
-    }
-
-    /// <summary>Alertmanager's webhook requests so far, made and failed (<c>alertmanager_notification_requests_total</c> and <c>…_failed_total</c> of its <c>/metrics</c>, one per attempt); null when it does not answer.</summary>
-    private static async Task<(double Sent, double Failed)?> WebhookNotificationsAsync(Uri alertmanager, CancellationToken cancellationToken)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        try
-        {
-            var text = await http.GetStringAsync(new Uri(alertmanager, "/metrics"), cancellationToken);
-            double Sum(string metric) => text.Split('\n')
-                .Where(line => line.StartsWith(metric + "{", StringComparison.Ordinal) && line.Contains("integration=\"webhook\"", StringComparison.Ordinal))
-                .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
-            return (Sum("alertmanager_notification_requests_total"), Sum("alertmanager_notification_requests_failed_total"));
-        }
-        catch (Exception error) when (error is HttpRequestException or TaskCanceledException or FormatException && !cancellationToken.IsCancellationRequested)
-        {
-            return null;
-        }
     }
 
     /// <summary>The longest a crashed run's Alertmanager is given to deliver to this run's host: 20 s (it retries every group interval, 1 s with demo timers).</summary>

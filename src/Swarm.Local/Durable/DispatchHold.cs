@@ -28,17 +28,12 @@ public sealed class DispatchHold
         }
     }
 
-    /// <summary>Why dispatch is held (for logs and the start-up status); null when it is not.</summary>
-    public string? Reason { get; private set; }
-
-    /// <summary>Holds dispatch until <see cref="Release"/>; a second call while held only updates <paramref name="reason"/>.</summary>
-    public void Hold(string reason)
+    /// <summary>Holds dispatch until <see cref="Release"/>; idempotent.</summary>
+    public void Hold()
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
         lock (_gate)
         {
             _released ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Reason = reason;
         }
     }
 
@@ -50,7 +45,6 @@ public sealed class DispatchHold
         {
             released = _released;
             _released = null;
-            Reason = null;
         }
 
         released?.TrySetResult();

@@ -19,6 +19,9 @@ public sealed partial class AlertingServers : IAsyncDisposable
     /// <summary>Alertmanager's usual port, used when free.</summary>
     public const int DefaultAlertmanagerPort = 9093;
 
+    /// <summary>For the calls to Prometheus' and Alertmanager's HTTP APIs on the loopback interface: 2 s each.</summary>
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(2) };
+
     private AlertingServers(LocalProcess prometheus, LocalProcess alertmanager, Uri prometheusUrl, Uri alertmanagerUrl)
     {
         Prometheus = prometheus;
@@ -45,11 +48,10 @@ public sealed partial class AlertingServers : IAsyncDisposable
     /// </summary>
     public async Task<DateTimeOffset?> LastScrapeAsync(CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         try
         {
             using var targets = System.Text.Json.JsonDocument.Parse(
-                await http.GetStringAsync(new Uri(PrometheusUrl, "/api/v1/targets?state=active"), cancellationToken));
+                await Http.GetStringAsync(new Uri(PrometheusUrl, "/api/v1/targets?state=active"), cancellationToken));
             DateTimeOffset? last = null;
             foreach (var target in targets.RootElement.GetProperty("data").GetProperty("activeTargets").EnumerateArray())
             {
@@ -68,6 +70,67 @@ public sealed partial class AlertingServers : IAsyncDisposable
         {
             return null;
         }
+    }
+
+    /// <summary>An Alertmanager's webhook requests so far: made and failed (one per attempt, retries included).</summary>
+    public readonly record struct WebhookRequests(double Made, double Failed);
+
+    /// <summary>
+    /// The webhook requests of the Alertmanager at <paramref name="alertmanager"/>, from its <c>/metrics</c>
+    /// (<c>alertmanager_notification_requests_total</c> and <c>…_failed_total</c>; <c>alertmanager_notifications_total</c>
+    /// counts a whole retried flush once); null when it does not answer.
+    /// </summary>
+    public static async Task<WebhookRequests?> WebhookRequestsAsync(Uri alertmanager, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var text = await Http.GetStringAsync(new Uri(alertmanager, "/metrics"), cancellationToken);
+            double Sum(string metric) => text.Split('\n')
+                .Where(line => line.StartsWith(metric + "{", StringComparison.Ordinal) && line.Contains("integration=\"webhook\"", StringComparison.Ordinal))
+                .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+            return new WebhookRequests(Sum("alertmanager_notification_requests_total"), Sum("alertmanager_notification_requests_failed_total"));
+        }
+        catch (Exception error) when (error is HttpRequestException or TaskCanceledException or FormatException && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Waits until the Alertmanager at <paramref name="alertmanager"/> holds no active alert, or has made a successful
+    /// webhook request since <paramref name="before"/>, or stops answering — at most <paramref name="wait"/>. True when
+    /// it delivered. A crashed <c>swarm up</c>'s Alertmanager retries what the dead host never received every group
+    /// interval, so once the next host answers on the same port it delivers there.
+    /// </summary>
+    public static async Task<bool> WaitForDeliveryAsync(Uri alertmanager, WebhookRequests? before, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(started) < wait)
+        {
+            try
+            {
+                using var active = System.Text.Json.JsonDocument.Parse(await Http.GetStringAsync(
+                    new Uri(alertmanager, "/api/v2/alerts?active=true&silenced=false&inhibited=false"), cancellationToken));
+                if (active.RootElement.GetArrayLength() == 0)
+                {
+                    return false;
+                }
+            }
+            catch (Exception error) when (error is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException
+                                           && !cancellationToken.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            if (before is { } b && await WebhookRequestsAsync(alertmanager, cancellationToken) is { } now && now.Made - b.Made > now.Failed - b.Failed)
+            {
+                return true;
+            }
+
+            await Task.Delay(250, cancellationToken);
+        }
+
+        return false;
     }
 
     /// <summary>One of the repository's files under <c>local/</c>, as compiled in (<c>prometheus/rules.yml</c>, …).</summary>

@@ -6,14 +6,14 @@ namespace Swarm.Local.Servers;
 
 /// <summary>
 /// A local server run as a child process (Azurite, Prometheus, Alertmanager, the Aspire dashboard): started with its
-/// output kept (the last 200 lines), ready when a probe says so, watched (<see cref="Exited"/>), and stopped with
+/// output in a log file, ready when a probe says so, watched (<see cref="Exited"/>), and stopped with
 /// SIGTERM, then SIGKILL of its whole tree after <see cref="GracePeriod"/>.
 /// <para>
-/// Given a log file, the server writes its output there (appended; set by the shell that execs it, with standard input
-/// from <c>/dev/null</c>) instead of into pipes to its owner, so it outlives an owner that was killed: with pipes,
+/// The server writes its output to a log file (appended; set by the shell that execs it, with standard input from
+/// <c>/dev/null</c>), not into pipes to its owner, so it outlives an owner that was killed: with pipes,
 /// Prometheus and Alertmanager (Go programs) ended with SIGPIPE at their first log line after a <c>kill -9</c> of
-/// <c>swarm up</c> — Alertmanager's first being the failed delivery to that dead host. <see cref="Output"/> then reads
-/// the file's last lines written since the start.
+/// <c>swarm up</c> — Alertmanager's first being the failed delivery to that dead host. <see cref="Output"/> reads the
+/// file's last lines written since the start.
 /// </para>
 /// </summary>
 /// <remarks>
@@ -39,8 +39,7 @@ public sealed class LocalProcess : IAsyncDisposable
     /// <summary>A log file past this size (5 MiB) is moved to <c>{file}.1</c> at the next start, so logs do not grow without end.</summary>
     private const long LogFileLimit = 5 * 1024 * 1024;
 
-    private readonly Queue<string> _output = new();
-    private readonly string? _logFile;
+    private readonly string _logFile;
     private long _logStart;
     private readonly ProcessStartInfo _start;
     private readonly Func<CancellationToken, Task<bool>> _ready;
@@ -48,7 +47,7 @@ public sealed class LocalProcess : IAsyncDisposable
     private Process _process = null!;
     private int _stopping;
 
-    private LocalProcess(string name, ProcessStartInfo start, Func<CancellationToken, Task<bool>> ready, TimeSpan timeout, string? logFile)
+    private LocalProcess(string name, ProcessStartInfo start, Func<CancellationToken, Task<bool>> ready, TimeSpan timeout, string logFile)
     {
         _logFile = logFile;
         Name = name;
@@ -72,49 +71,32 @@ public sealed class LocalProcess : IAsyncDisposable
     /// <summary>The exit code once exited, else null.</summary>
     public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
 
-    /// <summary>Where the server writes its output, or null when it goes into pipes to this process.</summary>
-    public string? LogFile => _logFile;
+    /// <summary>Where the server writes its output.</summary>
+    public string LogFile => _logFile;
 
     /// <summary>The last 200 lines the process wrote to stdout and stderr since it was (re)started, oldest first.</summary>
-    public string Output
-    {
-        get
-        {
-            if (_logFile is not null)
-            {
-                return LastLines(_logFile, _logStart);
-            }
-
-            lock (_output)
-            {
-                return string.Join('\n', _output);
-            }
-        }
-    }
+    public string Output => LastLines(_logFile, _logStart);
 
     /// <summary>
-    /// Starts <paramref name="start"/> (output is redirected here) and waits until <paramref name="ready"/> answers
+    /// Starts <paramref name="start"/> (its output appended to <paramref name="logFile"/>) and waits until <paramref name="ready"/> answers
     /// true, polling every 100 ms. Throws <see cref="InvalidOperationException"/> (with its output) when the process
     /// exits first and <see cref="TimeoutException"/> when it is not ready within <paramref name="timeout"/>; either
     /// way the process is stopped.
     /// </summary>
     public static async Task<LocalProcess> StartAsync(
-        string name, ProcessStartInfo start, Func<CancellationToken, Task<bool>> ready, TimeSpan timeout, string? logFile = null,
+        string name, ProcessStartInfo start, Func<CancellationToken, Task<bool>> ready, TimeSpan timeout, string logFile,
         CancellationToken cancellationToken = default)
     {
         start.UseShellExecute = false;
-        if (logFile is not null)
-        {
-            // A missing program fails here as Process.Start would (Win32Exception inside), not as sh's exit code 127.
-            var executable = Resolve(start.FileName) ?? throw new InvalidOperationException(
-                $"{name} ({start.FileName}) could not be started: not found", new System.ComponentModel.Win32Exception(2));
-            // sh replaces itself with the server (exec), so the process id stays the server's.
-            start.ArgumentList.Insert(0, executable);
-            start.ArgumentList.Insert(0, "exec \"$0\" \"$@\" </dev/null >>\"$SWARM_SERVER_LOG\" 2>&1");
-            start.ArgumentList.Insert(0, "-c");
-            start.FileName = "/bin/sh";
-            start.Environment["SWARM_SERVER_LOG"] = logFile;
-        }
+        // A missing program fails here as Process.Start would (Win32Exception inside), not as sh's exit code 127.
+        var executable = Resolve(start.FileName) ?? throw new InvalidOperationException(
+            $"{name} ({start.FileName}) could not be started: not found", new System.ComponentModel.Win32Exception(2));
+        // sh replaces itself with the server (exec), so the process id stays the server's.
+        start.ArgumentList.Insert(0, executable);
+        start.ArgumentList.Insert(0, "exec \"$0\" \"$@\" </dev/null >>\"$SWARM_SERVER_LOG\" 2>&1");
+        start.ArgumentList.Insert(0, "-c");
+        start.FileName = "/bin/sh";
+        start.Environment["SWARM_SERVER_LOG"] = logFile;
 
         if (Setsid is not null && string.IsNullOrEmpty(start.Arguments) && start.FileName != Setsid)
         {
@@ -122,9 +104,6 @@ public sealed class LocalProcess : IAsyncDisposable
             start.FileName = Setsid;
         }
 
-        start.RedirectStandardOutput = logFile is null;
-        start.RedirectStandardError = logFile is null;
-        start.RedirectStandardInput = logFile is null;
         var server = new LocalProcess(name, start, ready, timeout, logFile);
         try
         {
@@ -152,30 +131,22 @@ public sealed class LocalProcess : IAsyncDisposable
         Live.TryRemove(this, out _);
         await TerminateAsync(_process);
         _process.Dispose();
-        lock (_output)
-        {
-            _output.Clear();
-        }
-
         await LaunchAsync(cancellationToken);
     }
 
     private async Task LaunchAsync(CancellationToken cancellationToken)
     {
-        if (_logFile is not null)
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(_logFile))!);
+        var log = new FileInfo(_logFile);
+        if (log.Exists && log.Length > LogFileLimit)
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(_logFile))!);
-            if (File.Exists(_logFile) && new FileInfo(_logFile).Length > LogFileLimit)
-            {
-                File.Move(_logFile, _logFile + ".1", overwrite: true);
-            }
-
-            _logStart = File.Exists(_logFile) ? new FileInfo(_logFile).Length : 0;
+            File.Move(_logFile, _logFile + ".1", overwrite: true);
+            log.Refresh();
         }
 
+        _logStart = log.Exists ? log.Length : 0;
+
         var process = new Process { StartInfo = _start, EnableRaisingEvents = true };
-        process.OutputDataReceived += (_, e) => Remember(e.Data);
-        process.ErrorDataReceived += (_, e) => Remember(e.Data);
         process.Exited += (_, _) =>
         {
             if (Volatile.Read(ref _stopping) == 0)
@@ -199,11 +170,6 @@ public sealed class LocalProcess : IAsyncDisposable
         _process = process;
         Interlocked.Exchange(ref _stopping, 0);
         Live[this] = 0;
-        if (_logFile is null)
-        {
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-        }
         try
         {
             await WaitUntilReadyAsync(_ready, _timeout, cancellationToken);
@@ -421,23 +387,6 @@ public sealed class LocalProcess : IAsyncDisposable
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
             return string.Empty;
-        }
-    }
-
-    private void Remember(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.Enqueue(line);
-            while (_output.Count > OutputLines)
-            {
-                _output.Dequeue();
-            }
         }
     }
 }
