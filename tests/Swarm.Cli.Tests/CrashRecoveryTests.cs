@@ -1,6 +1,7 @@
 using Swarm.Api;
 using Swarm.Api.Client;
 using Swarm.Domain;
+using Swarm.Domain.Remediation;
 using Swarm.Domain.Scrum;
 
 namespace Swarm.Cli.Tests;
@@ -9,7 +10,8 @@ namespace Swarm.Cli.Tests;
 /// <c>swarm up</c> on the Azure Storage backend (Azurite) killed with SIGKILL in the middle of the seed scenario, then
 /// started again on the same data: every orchestration resumes and the scenario, whose client waits through the
 /// restart, finishes with the same outcome as an uninterrupted run, each transition applied once; restarted with
-/// Prometheus and Alertmanager, the resumed work waits for Prometheus' first scrape and its failure fires HighDefectRate.
+/// Prometheus and Alertmanager, the resumed work waits for Prometheus' first scrape and its failure fires HighDefectRate;
+/// an alert that fired and resolved while the host was down is delivered from Prometheus' history, once.
 /// </summary>
 [Collection(UpCollection.Name)]
 public sealed class CrashRecoveryTests
@@ -168,23 +170,131 @@ public sealed class CrashRecoveryTests
         }
         finally
         {
-            // Whatever a failure above left running: the crashed run's servers and its Azurite.
-            var azurite = Path.Combine(home, "azurite.json");
-            var azuritePid = File.Exists(azurite) ? JsonDocument.Parse(File.ReadAllText(azurite)).RootElement.GetProperty("processId").GetInt32() : 0;
-            foreach (var pid in new[] { prometheusPid, alertmanagerPid, azuritePid }.Where(pid => pid > 0 && IsRunning(pid)))
-            {
-                using var leftover = System.Diagnostics.Process.GetProcessById(pid);
-                leftover.Kill();
-            }
+            StopLeftovers(home, prometheusPid, alertmanagerPid);
+        }
+    }
 
+    [Fact]
+    public async Task An_alert_that_fired_and_resolved_while_swarm_up_was_down_is_delivered_from_Prometheus_history_once()
+    {
+        const string team = "crash-replay";
+        var home = Directory.CreateTempSubdirectory("swarm-crash-replay-test-").FullName;
+        var port = Cli.FreePort();
+        int prometheusPid = 0, alertmanagerPid = 0;
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            Uri prometheus;
+            var first = await UpStack.StartAsync(home, port, ownsHome: false, "--no-dashboard");
             try
             {
-                Directory.Delete(home, recursive: true);
+                prometheus = new Uri(first.State.GetProperty("prometheus").GetString()!);
+                prometheusPid = first.State.GetProperty("prometheusProcessId").GetInt32();
+                alertmanagerPid = first.State.GetProperty("alertmanagerProcessId").GetInt32();
+                using var api = new SwarmApiClient(new Uri(first.Api), null);
+                var id = (await api.PostAsync("work", new { type = "task", title = "Replay probe", team, priority = "medium", points = 1 }, null, CancellationToken.None))
+                    .Read<JsonElement>().GetProperty("id").GetString();
+                // Planned into the team's sprint, then worked on and failed.
+                var planned = await Cli.EventuallyAsync(
+                    async () => (await api.GetAsync($"work/{id}", CancellationToken.None)).Read<WorkItem>().Status,
+                    status => status == WorkStatus.Planned,
+                    TimeSpan.FromSeconds(30));
+                Assert.Equal(WorkStatus.Planned, planned);
+                await api.PostAsync($"work/{id}/progress", new { percent = 50 }, null, CancellationToken.None);
+                // Prometheus has seen the team's completion counters at 0 (they start with the claim): the failure moves increase().
+                await Cli.EventuallyAsync(
+                    () => QueryAsync(http, prometheus, $"swarm_work_items_total{{team=\"{team}\"}}"),
+                    result => result.GetArrayLength() > 0,
+                    TimeSpan.FromSeconds(20));
+                await api.PostAsync($"work/{id}/complete", new { status = "failed", reason = "probe" }, null, CancellationToken.None);
+
+                // Killed while HighDefectRate is pending: it fires while the host is down, Alertmanager cannot deliver it, and
+                // it resolves once the 20 s window has passed the last sample the dead host gave.
+                await Cli.EventuallyAsync(
+                    () => QueryAsync(http, prometheus, $"ALERTS{{alertname=\"HighDefectRate\",team=\"{team}\"}}"),
+                    result => result.GetArrayLength() > 0,
+                    TimeSpan.FromSeconds(20));
+                first.Process.Kill(entireProcessTree: false);
+                await first.Process.WaitForExitAsync();
             }
-            catch (IOException)
+            finally
             {
-                // Left for the temp folder's owner.
+                await first.DisposeAsync();
             }
+
+            var fired = await Cli.EventuallyAsync(
+                () => QueryAsync(http, prometheus, $"ALERTS{{alertname=\"HighDefectRate\",team=\"{team}\",alertstate=\"firing\"}}"),
+                result => result.GetArrayLength() > 0,
+                TimeSpan.FromSeconds(20));
+            Assert.True(fired.GetArrayLength() > 0, "HighDefectRate did not fire after the host was killed");
+            var resolved = await Cli.EventuallyAsync(
+                () => QueryAsync(http, prometheus, $"ALERTS{{alertname=\"HighDefectRate\",team=\"{team}\"}}"),
+                result => result.GetArrayLength() == 0,
+                TimeSpan.FromSeconds(60));
+            Assert.Equal(0, resolved.GetArrayLength());
+
+            await using (var second = await UpStack.StartAsync(home, port, ownsHome: false, "--no-dashboard"))
+            {
+                const string line = "delivered from Prometheus' history an alert that fired and resolved while the host was down: HighDefectRate";
+                await Cli.EventuallyAsync(() => Task.FromResult(second.Output), output => output.Contains(line, StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+                Assert.Contains($"{line} {{severity=\"warning\", team=\"{team}\"}}", second.Output, StringComparison.Ordinal);
+
+                // One incident, opened by the firing and closed by the resolution, under Alertmanager's fingerprint of the alert.
+                using var api = new SwarmApiClient(new Uri(second.Api), null);
+                var incident = (await Cli.EventuallyAsync(
+                    async () => (await api.GetAsync($"remediations?team={team}", CancellationToken.None)).Read<IncidentList>(),
+                    list => list.Items.Any(i => i.State == RemediationState.Resolved),
+                    TimeSpan.FromSeconds(30))).Items.Single();
+                Assert.Equal(("HighDefectRate", RemediationState.Resolved, 2), (incident.Alert, incident.State, incident.Deliveries));
+                var fingerprint = Swarm.Local.Servers.MissedAlerts.Fingerprint(new Dictionary<string, string> { ["alertname"] = "HighDefectRate", ["severity"] = "warning", ["team"] = team });
+                Assert.Equal([$"alertmanager:{fingerprint}"], incident.Sources);
+                Assert.DoesNotContain("were not all delivered", second.Output, StringComparison.Ordinal);
+            }
+
+            // The next start replays from where this one ended: nothing twice.
+            await using var third = await UpStack.StartAsync(home, port, ownsHome: false, "--no-dashboard");
+            await Cli.EventuallyAsync(
+                () => Task.FromResult(File.Exists(Path.Combine(home, $"alerting-{port}", Swarm.Local.Servers.AlertingServers.ReplayedThroughFile))
+                    ? File.GetLastWriteTimeUtc(Path.Combine(home, $"alerting-{port}", Swarm.Local.Servers.AlertingServers.ReplayedThroughFile))
+                    : DateTime.MinValue),
+                written => written > third.Process.StartTime.ToUniversalTime(),
+                TimeSpan.FromSeconds(30));
+            using var again = new SwarmApiClient(new Uri(third.Api), null);
+            var after = (await again.GetAsync($"remediations?team={team}", CancellationToken.None)).Read<IncidentList>();
+            Assert.Equal(2, after.Items.Single().Deliveries);
+            Assert.DoesNotContain("while the host was down", third.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            StopLeftovers(home, prometheusPid, alertmanagerPid);
+        }
+    }
+
+    /// <summary>An instant query's result (an array of series) from Prometheus' HTTP API.</summary>
+    private static async Task<JsonElement> QueryAsync(HttpClient http, Uri prometheus, string query)
+    {
+        using var answer = JsonDocument.Parse(await http.GetStringAsync(new Uri(prometheus, "/api/v1/query?query=" + Uri.EscapeDataString(query))));
+        return answer.RootElement.GetProperty("data").GetProperty("result").Clone();
+    }
+
+    /// <summary>Whatever a failed test left running — the crashed run's Prometheus and Alertmanager and the home's Azurite — is killed, and the home deleted.</summary>
+    private static void StopLeftovers(string home, params int[] serverPids)
+    {
+        var azurite = Path.Combine(home, "azurite.json");
+        var azuritePid = File.Exists(azurite) ? JsonDocument.Parse(File.ReadAllText(azurite)).RootElement.GetProperty("processId").GetInt32() : 0;
+        foreach (var pid in serverPids.Append(azuritePid).Where(pid => pid > 0 && IsRunning(pid)))
+        {
+            using var leftover = System.Diagnostics.Process.GetProcessById(pid);
+            leftover.Kill();
+        }
+
+        try
+        {
+            Directory.Delete(home, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left for the temp folder's owner.
         }
     }
 

@@ -265,7 +265,11 @@ public static class UpCommand
             Announce(cli, settings, stack, app, azurite, statePath, Stopwatch.GetElapsedTime(started));
 
             using var stopOrLost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lostSignal.Token);
+            using var replayStop = CancellationTokenSource.CreateLinkedTokenSource(stopOrLost.Token, app.Lifetime.ApplicationStopping);
+            var replay = alerting is null ? Task.CompletedTask : ReplayMissedAlertsAsync(io, alerting, replayStop.Token);
             await WaitForStopAsync(app, stopOrLost.Token);
+            await replayStop.CancelAsync();
+            await replay;
             if (lost is not null)
             {
                 io.Fail($"swarm: {lost}; stopping, since the Durable backend cannot run without it.");
@@ -624,6 +628,33 @@ public static class UpCommand
         finally
         {
             dispatch.Release();
+        }
+    }
+
+    /// <summary>
+    /// In the background once the host runs: delivers the alerts that fired and resolved while the host was down, which
+    /// Alertmanager could not (<see cref="AlertingServers.ReplayMissedAlertsAsync"/>), and says which on the console —
+    /// nothing when there were none; a warning when some could not be delivered (the next <c>swarm up</c> tries again).
+    /// </summary>
+    private static async Task ReplayMissedAlertsAsync(Output.CliIo io, AlertingServers alerting, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var replay = await alerting.ReplayMissedAlertsAsync(cancellationToken);
+            foreach (var alert in replay.Delivered)
+            {
+                io.Out.Write(Unwrapped.Line(
+                    $"[grey]delivered from Prometheus' history an alert that fired and resolved while the host was down: {Markup.Escape($"{alert.Name} {alert.Describe()}")} {alert.FiredAt:HH:mm:ss}Z–{alert.ResolvedAt:HH:mm:ss}Z[/]"));
+            }
+
+            if (replay.Problem is { } problem)
+            {
+                io.Out.Write(Unwrapped.Line($"[yellow]alerts that fired while the host was down were not all delivered: {Markup.Escape(problem)}; the next swarm up tries again[/]"));
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping: the next swarm up replays from the same point.
         }
     }
 

@@ -22,13 +22,27 @@ public sealed partial class AlertingServers : IAsyncDisposable
     /// <summary>For the calls to Prometheus' and Alertmanager's HTTP APIs on the loopback interface: 2 s each.</summary>
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(2) };
 
-    private AlertingServers(LocalProcess prometheus, LocalProcess alertmanager, Uri prometheusUrl, Uri alertmanagerUrl)
+    private AlertingServers(LocalProcess prometheus, LocalProcess alertmanager, Uri prometheusUrl, Uri alertmanagerUrl, string work, int apiPort, string? apiKey, bool demoTimers)
     {
         Prometheus = prometheus;
         Alertmanager = alertmanager;
         PrometheusUrl = prometheusUrl;
         AlertmanagerUrl = alertmanagerUrl;
+        _work = work;
+        _host = new Uri($"http://127.0.0.1:{apiPort}");
+        _apiKey = apiKey;
+        EvaluationInterval = ScrapeInterval = TimeSpan.FromSeconds(demoTimers ? 1 : 15);
     }
+
+    private readonly string _work;
+    private readonly Uri _host;
+    private readonly string? _apiKey;
+
+    /// <summary>Prometheus' rule evaluation interval: 15 s, 1 s with demo timers (<see cref="PrometheusConfig"/>).</summary>
+    public TimeSpan EvaluationInterval { get; }
+
+    /// <summary>Prometheus' scrape interval of the host: 15 s, 1 s with demo timers.</summary>
+    public TimeSpan ScrapeInterval { get; }
 
     /// <summary>The Prometheus process.</summary>
     public LocalProcess Prometheus { get; }
@@ -133,6 +147,152 @@ public sealed partial class AlertingServers : IAsyncDisposable
         return false;
     }
 
+    /// <summary>What <see cref="ReplayMissedAlertsAsync"/> did: the episodes it delivered, and why it stopped short, if it did.</summary>
+    /// <param name="Delivered">Episodes delivered to <c>/api/alerts</c> (firing, then resolved), oldest first.</param>
+    /// <param name="Problem">Null when every missed episode was delivered (the next replay starts after this one); else what failed (the next one tries again).</param>
+    public sealed record AlertReplay(IReadOnlyList<MissedAlert> Delivered, string? Problem);
+
+    /// <summary>The file in this run's alerting folder that holds the end of the last complete replay (ISO 8601, UTC).</summary>
+    public const string ReplayedThroughFile = "alerts-replayed-through";
+
+    /// <summary>
+    /// Delivers to the host's <c>/api/alerts</c> the alert episodes that fired while the host was down and that no one
+    /// delivered (<see cref="MissedAlerts"/>): from Prometheus' history since the end of the last replay (the first one
+    /// of a home looks back <see cref="MissedAlerts.FirstLookback"/>), the intervals in which its scrapes of the host
+    /// failed; if there are any, it waits for two rule evaluations of this Prometheus (so that an alert still holding
+    /// is pending or firing again — Alertmanager delivers those; at most three evaluation intervals and 10 s), then
+    /// delivers each episode that overlapped a down interval as Alertmanager would have: firing, then resolved, with its
+    /// fingerprint and <c>startsAt</c>, so the host's incident desk sees a delivery it did receive as the same episode.
+    /// A host that does not answer is retried for 5 s. Never throws for an unreachable server: the problem is returned.
+    /// </summary>
+    public async Task<AlertReplay> ReplayMissedAlertsAsync(CancellationToken cancellationToken)
+    {
+        var watermarkFile = Path.Combine(_work, ReplayedThroughFile);
+        try
+        {
+            var now = DateTimeOffset.UtcNow;
+            var from = now - MissedAlerts.FirstLookback;
+            if (File.Exists(watermarkFile)
+                && DateTimeOffset.TryParse((await File.ReadAllTextAsync(watermarkFile, cancellationToken)).Trim(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var through)
+                && through > from)
+            {
+                from = through;
+            }
+
+            // min_over_time over each step catches a single failed scrape; the steps stay under Prometheus' 11,000 points per series.
+            var step = TimeSpan.FromSeconds(Math.Max(2 * ScrapeInterval.TotalSeconds, Math.Ceiling((now - from).TotalSeconds / 10_000)));
+            var downAt = (await QueryRangeAsync($"min_over_time(up{{job=\"{MissedAlerts.HostJob}\"}}[{step.TotalSeconds:0}s]) == 0", from, now, step, cancellationToken))
+                .SelectMany(series => series.EvaluatedAt);
+            var down = MissedAlerts.DownIntervals(downAt, step);
+            if (down.Count == 0)
+            {
+                await File.WriteAllTextAsync(watermarkFile, now.ToString("O", System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
+                return new AlertReplay([], null);
+            }
+
+            var evaluated = await TwoEvaluationsAsync(now, cancellationToken);
+            var active = await ActiveAlertsAsync(cancellationToken);
+            var firing = new Dictionary<string, (IReadOnlyDictionary<string, string> Labels, HashSet<DateTimeOffset> At)>();
+            foreach (var interval in down)
+            {
+                var start = interval.From - MissedAlerts.EpisodeLookback;
+                var end = interval.To + MissedAlerts.EpisodeLookback < evaluated ? interval.To + MissedAlerts.EpisodeLookback : evaluated;
+                foreach (var series in await QueryRawAsync($"ALERTS{{alertstate=\"firing\"}}[{Math.Ceiling((end - start).TotalSeconds):0}s]", end, cancellationToken))
+                {
+                    var key = MissedAlerts.Fingerprint(series.Labels);
+                    if (!firing.TryGetValue(key, out var known))
+                    {
+                        firing[key] = known = (series.Labels, []);
+                    }
+
+                    known.At.UnionWith(series.EvaluatedAt);
+                }
+            }
+
+            var missed = MissedAlerts.Find(
+                firing.Values.Select(f => new AlertSeries(f.Labels, [.. f.At])), down, active, EvaluationInterval);
+            var delivered = new List<MissedAlert>();
+            using var host = new Swarm.Api.Client.SwarmApiClient(_host, _apiKey, TimeSpan.FromSeconds(10)) { RetryUnreachableFor = TimeSpan.FromSeconds(5) };
+            foreach (var alert in missed)
+            {
+                try
+                {
+                    foreach (var state in new[] { true, false })
+                    {
+                        using var webhook = System.Text.Json.JsonDocument.Parse(MissedAlerts.Webhook(alert, state, "swarm-up-replay"));
+                        await host.PostAsync("alerts", webhook.RootElement, idempotencyKey: null, cancellationToken);
+                    }
+                }
+                catch (Exception error) when (error is Swarm.Api.Client.ServerProblemException or Swarm.Api.Client.ServerUnreachableException)
+                {
+                    return new AlertReplay(delivered, $"{alert.Name} {alert.Describe()} was not accepted by {host.Resolve("alerts")}: {error.Message}");
+                }
+
+                delivered.Add(alert);
+            }
+
+            await File.WriteAllTextAsync(watermarkFile, evaluated.ToString("O", System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
+            return new AlertReplay(delivered, null);
+        }
+        catch (Exception error) when (error is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or IOException or FormatException
+                                       && !cancellationToken.IsCancellationRequested)
+        {
+            return new AlertReplay([], $"Prometheus at {PrometheusUrl} could not be read: {error.Message}");
+        }
+    }
+
+    /// <summary>Waits until every rule group of Prometheus has been evaluated twice since <paramref name="since"/>; returns the earliest group's last evaluation.</summary>
+    private async Task<DateTimeOffset> TwoEvaluationsAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var limit = (3 * EvaluationInterval) + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            using var rules = System.Text.Json.JsonDocument.Parse(await Http.GetStringAsync(new Uri(PrometheusUrl, "/api/v1/rules?type=alert"), cancellationToken));
+            var last = rules.RootElement.GetProperty("data").GetProperty("groups").EnumerateArray()
+                .Select(group => group.GetProperty("lastEvaluation").GetDateTimeOffset())
+                .DefaultIfEmpty(DateTimeOffset.MinValue)
+                .Min();
+            if (last >= since + EvaluationInterval || Stopwatch.GetElapsedTime(started) > limit)
+            {
+                return last > since ? last : DateTimeOffset.UtcNow;
+            }
+
+            await Task.Delay(EvaluationInterval / 4, cancellationToken);
+        }
+    }
+
+    /// <summary>The fingerprints of the alerts pending or firing in Prometheus now (<c>GET /api/v1/alerts</c>).</summary>
+    private async Task<IReadOnlySet<string>> ActiveAlertsAsync(CancellationToken cancellationToken)
+    {
+        using var alerts = System.Text.Json.JsonDocument.Parse(await Http.GetStringAsync(new Uri(PrometheusUrl, "/api/v1/alerts"), cancellationToken));
+        return alerts.RootElement.GetProperty("data").GetProperty("alerts").EnumerateArray()
+            .Select(alert => MissedAlerts.Fingerprint(Labels(alert.GetProperty("labels"))))
+            .ToHashSet(StringComparer.Ordinal);
+    }
+
+    private async Task<IReadOnlyList<AlertSeries>> QueryRangeAsync(string query, DateTimeOffset start, DateTimeOffset end, TimeSpan step, CancellationToken cancellationToken) =>
+        Series(await Http.GetStringAsync(new Uri(
+            PrometheusUrl,
+            $"/api/v1/query_range?query={Uri.EscapeDataString(query)}&start={Unix(start)}&end={Unix(end)}&step={step.TotalSeconds:0}s"), cancellationToken));
+
+    private async Task<IReadOnlyList<AlertSeries>> QueryRawAsync(string query, DateTimeOffset at, CancellationToken cancellationToken) =>
+        Series(await Http.GetStringAsync(new Uri(PrometheusUrl, $"/api/v1/query?query={Uri.EscapeDataString(query)}&time={Unix(at)}"), cancellationToken));
+
+    private static string Unix(DateTimeOffset at) => (at.ToUnixTimeMilliseconds() / 1000.0).ToString("0.000", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A matrix result of Prometheus' query API: each series' labels and sample times.</summary>
+    private static IReadOnlyList<AlertSeries> Series(string json)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        return [.. document.RootElement.GetProperty("data").GetProperty("result").EnumerateArray().Select(series => new AlertSeries(
+            Labels(series.GetProperty("metric")),
+            [.. series.GetProperty("values").EnumerateArray().Select(sample => DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Round(sample[0].GetDouble() * 1000)))]))];
+    }
+
+    private static Dictionary<string, string> Labels(System.Text.Json.JsonElement labels) =>
+        labels.EnumerateObject().ToDictionary(l => l.Name, l => l.Value.GetString() ?? string.Empty, StringComparer.Ordinal);
+
     /// <summary>One of the repository's files under <c>local/</c>, as compiled in (<c>prometheus/rules.yml</c>, …).</summary>
     public static string Repository(string path)
     {
@@ -229,7 +389,7 @@ public sealed partial class AlertingServers : IAsyncDisposable
                 prometheusUrl,
                 Path.Combine(work, "prometheus.log"),
                 cancellationToken);
-            return new AlertingServers(prometheus, alertmanager, prometheusUrl, alertmanagerUrl);
+            return new AlertingServers(prometheus, alertmanager, prometheusUrl, alertmanagerUrl, work, apiPort, apiKey, demoTimers);
         }
         catch
         {
