@@ -120,6 +120,68 @@ public sealed class CrashRecoveryTests
     }
 
     [Fact]
+    public async Task A_demo_whose_process_change_motion_closed_while_swarm_up_was_down_finishes_without_the_vote()
+    {
+        const string team = "crash-motion";
+        var home = Directory.CreateTempSubdirectory("swarm-crash-motion-test-").FullName;
+        var port = Cli.FreePort();
+        try
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+            using var api = new SwarmApiClient(new Uri($"http://127.0.0.1:{port}"), null) { RetryUnreachableFor = TimeSpan.FromMinutes(2) };
+            var progress = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            var killed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var resume = new ManualResetEventSlim();
+            Task<DemoReport> scenario;
+            var first = await UpStack.StartAsync(home, port, ownsHome: false, "--no-dashboard", "--no-alerting");
+            try
+            {
+                // On the thread pool, so that the callback below may block its own thread only.
+                scenario = Task.Run(() => new SeedScenario(api, team, line =>
+                {
+                    progress.Enqueue(line);
+                    if (line.Contains("roberts opened process-change motion", StringComparison.Ordinal) && !killed.Task.IsCompleted)
+                    {
+                        // Between the motion's second and the treasurer's objection: the host dies, and the objection window
+                        // ends before it is back.
+                        first.Process.Kill(entireProcessTree: false);
+                        first.Process.WaitForExit();
+                        killed.SetResult(line.Split(' ')[^1]);
+                        resume.Wait(deadline.Token);
+                    }
+                }).RunAsync(deadline.Token));
+                await Task.WhenAny(killed.Task, scenario).WaitAsync(TimeSpan.FromMinutes(2));
+                Assert.True(killed.Task.IsCompleted, string.Join('\n', progress));
+            }
+            finally
+            {
+                await first.DisposeAsync();
+            }
+
+            await using var second = await UpStack.StartAsync(home, port, ownsHome: false, "--no-dashboard", "--no-alerting");
+            using var probe = new SwarmApiClient(new Uri(second.Api), null);
+            var motionId = await killed.Task;
+            var closed = await Cli.EventuallyAsync(
+                async () => (await probe.GetAsync($"motions/{motionId}", deadline.Token)).Read<Swarm.Domain.Roberts.Motion>(),
+                m => m.State == Swarm.Domain.Roberts.MotionState.Closed,
+                TimeSpan.FromSeconds(60));
+            Assert.Equal(Swarm.Domain.Roberts.MotionState.Closed, closed.State);
+            resume.Set();
+
+            // The objection is refused (the motion is closed), and the demo goes on with the motion as decided.
+            var report = await scenario;
+            Assert.Empty(report.Ballots);
+            Assert.Equal(Swarm.Domain.Lean.LeanPhase.Closed, report.Project.Phase);
+            Assert.Contains(progress, line => line.Contains($"motion {motionId} closed before the treasurer's objection reached it", StringComparison.Ordinal));
+            Assert.Equal(5, report.Work.Count);
+        }
+        finally
+        {
+            StopLeftovers(home);
+        }
+    }
+
+    [Fact]
     public async Task After_kill_9_Prometheus_and_Alertmanager_keep_running_and_the_next_swarm_up_replaces_them_once_the_old_Alertmanager_delivered_its_alert()
     {
         var home = Directory.CreateTempSubdirectory("swarm-crash-servers-test-").FullName;
@@ -192,21 +254,7 @@ public sealed class CrashRecoveryTests
                 prometheusPid = first.State.GetProperty("prometheusProcessId").GetInt32();
                 alertmanagerPid = first.State.GetProperty("alertmanagerProcessId").GetInt32();
                 using var api = new SwarmApiClient(new Uri(first.Api), null);
-                var id = (await api.PostAsync("work", new { type = "task", title = "Replay probe", team, priority = "medium", points = 1 }, null, CancellationToken.None))
-                    .Read<JsonElement>().GetProperty("id").GetString();
-                // Planned into the team's sprint, then worked on and failed.
-                var planned = await Cli.EventuallyAsync(
-                    async () => (await api.GetAsync($"work/{id}", CancellationToken.None)).Read<WorkItem>().Status,
-                    status => status == WorkStatus.Planned,
-                    TimeSpan.FromSeconds(30));
-                Assert.Equal(WorkStatus.Planned, planned);
-                await api.PostAsync($"work/{id}/progress", new { percent = 50 }, null, CancellationToken.None);
-                // Prometheus has seen the team's completion counters at 0 (they start with the claim): the failure moves increase().
-                await Cli.EventuallyAsync(
-                    () => QueryAsync(http, prometheus, $"swarm_work_items_total{{team=\"{team}\"}}"),
-                    result => result.GetArrayLength() > 0,
-                    TimeSpan.FromSeconds(20));
-                await api.PostAsync($"work/{id}/complete", new { status = "failed", reason = "probe" }, null, CancellationToken.None);
+                await FailOneItemAsync(api, http, prometheus, team);
 
                 // Killed while HighDefectRate is pending: it fires while the host is down, Alertmanager cannot deliver it, and
                 // it resolves once the 20 s window has passed the last sample the dead host gave.
@@ -268,6 +316,71 @@ public sealed class CrashRecoveryTests
         {
             StopLeftovers(home, prometheusPid, alertmanagerPid);
         }
+    }
+
+    [Fact]
+    public async Task An_incident_opened_through_an_Alertmanager_that_was_killed_and_restarted_gets_its_resolution_from_Prometheus_history()
+    {
+        const string team = "crash-resolution";
+        var home = Directory.CreateTempSubdirectory("swarm-crash-resolution-test-").FullName;
+        var port = Cli.FreePort();
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            await using var stack = await UpStack.StartAsync(home, port, ownsHome: false, "--no-dashboard");
+            var prometheus = new Uri(stack.State.GetProperty("prometheus").GetString()!);
+            var alertmanagerPid = stack.State.GetProperty("alertmanagerProcessId").GetInt32();
+            using var api = new SwarmApiClient(new Uri(stack.Api), null);
+            await FailOneItemAsync(api, http, prometheus, team);
+
+            // Alertmanager delivers the firing, then dies: the supervisor restarts it, without the notification log that
+            // would have made it send the resolution (Prometheus resends a firing alert only after a minute).
+            var opened = await Cli.EventuallyAsync(
+                async () => (await api.GetAsync($"remediations?team={team}", CancellationToken.None)).Read<IncidentList>(),
+                list => list.Items.Any(i => i.Alert == "HighDefectRate"),
+                TimeSpan.FromSeconds(30));
+            Assert.Equal(RemediationState.Monitoring, opened.Items.Single().State);
+            using (var kill = System.Diagnostics.Process.Start("kill", ["-KILL", alertmanagerPid.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            await Cli.EventuallyAsync(() => Task.FromResult(stack.Output), o => o.Contains("alertmanager stopped answering; restarting it once", StringComparison.Ordinal), TimeSpan.FromSeconds(20));
+
+            // The alert resolves once its 20 s window has passed the failure; no Alertmanager sends that, swarm up does.
+            var resolved = await Cli.EventuallyAsync(
+                async () => (await api.GetAsync($"remediations?team={team}", CancellationToken.None)).Read<IncidentList>().Items.Single(),
+                incident => incident.State == RemediationState.Resolved,
+                TimeSpan.FromSeconds(90));
+            Assert.Equal(RemediationState.Resolved, resolved.State);
+            Assert.Equal(0, resolved.StillFiring);
+            Assert.Contains($"delivered a resolution Alertmanager did not send: HighDefectRate {{severity=\"warning\", team=\"{team}\"}}", stack.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            StopLeftovers(home);
+        }
+    }
+
+    /// <summary>
+    /// Claims a task for <paramref name="team"/>, waits until it is planned and Prometheus has its completion counters
+    /// (at 0), then fails it: <c>HighDefectRate</c> goes pending within a few seconds (demo timers).
+    /// </summary>
+    private static async Task FailOneItemAsync(SwarmApiClient api, HttpClient http, Uri prometheus, string team)
+    {
+        var id = (await api.PostAsync("work", new { type = "task", title = "Failing probe", team, priority = "medium", points = 1 }, null, CancellationToken.None))
+            .Read<JsonElement>().GetProperty("id").GetString();
+        var planned = await Cli.EventuallyAsync(
+            async () => (await api.GetAsync($"work/{id}", CancellationToken.None)).Read<WorkItem>().Status,
+            status => status == WorkStatus.Planned,
+            TimeSpan.FromSeconds(30));
+        Assert.Equal(WorkStatus.Planned, planned);
+        await api.PostAsync($"work/{id}/progress", new { percent = 50 }, null, CancellationToken.None);
+        await Cli.EventuallyAsync(
+            () => QueryAsync(http, prometheus, $"swarm_work_items_total{{team=\"{team}\"}}"),
+            result => result.GetArrayLength() > 0,
+            TimeSpan.FromSeconds(20));
+        await api.PostAsync($"work/{id}/complete", new { status = "failed", reason = "probe" }, null, CancellationToken.None);
     }
 
     /// <summary>An instant query's result (an array of series) from Prometheus' HTTP API.</summary>

@@ -406,6 +406,27 @@ public class RemediationWorkflowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_review_of_a_sprint_that_started_before_the_remediation_acted_does_not_verify_it()
+    {
+        const string Team = "verify-too-early";
+
+        // The sprint runs first; the remediation acts while it runs (as when a restarted host gets the alert before the
+        // review of the sprint whose failure fired it).
+        var (item, _) = await _swarm.Commands.ClaimAsync(new ClaimWork(WorkType.Task, "Before the fix", WorkPriority.Medium, Team, 1), null);
+        await SwarmTestHost.EventuallyAsync(async () => await _swarm.Commands.GetWorkAsync(item.Id), w => w.Status == WorkStatus.Planned, what: "planned");
+        await _swarm.Commands.ReportProgressAsync(item.Id, 50, null, null);
+        await SwarmTestHost.EventuallyAsync(async () => await _swarm.Commands.GetWorkAsync(item.Id), w => w.Status == WorkStatus.InProgress, what: "in progress");
+        var remediationId = (await Intake.ReceiveAsync([Alert("HighDefectRate", ("team", Team))])).Single().RemediationId;
+        await StatusAsync(remediationId, r => r.State == RemediationState.Monitoring);
+        await _swarm.Commands.CompleteAsync(item.Id, CompletionStatus.Success, null);
+
+        var ignored = await StatusAsync(remediationId, r => r.Steps.Any(s => s.Step == "ignored"));
+        Assert.Null(ignored.Verification);
+        Assert.Contains(ignored.Steps, s => s.Step == "ignored" && s.Detail.EndsWith("(its sprint started before the remediation acted)", StringComparison.Ordinal));
+        Assert.Equal(RemediationState.Monitoring, ignored.State);
+    }
+
+    [Fact]
     public async Task In_vote_mode_the_plan_goes_straight_to_a_vote_and_acts_when_it_passes()
     {
         await using var board = await StartHostAsync(o => o.Remediation = new RemediationOptions { ShedLoadApproval = ApprovalMode.Vote });

@@ -121,15 +121,40 @@ public sealed class SeedScenario(SwarmApiClient api, string team, Action<string>
         var motion = await WaitForMotionAsync(motionId, MotionState.Seconded, ct);
         Progress($"lean: project {projectId} proposes '{motion.Title}'; roberts opened process-change motion {motion.Id}");
 
-        await api.PostAsync($"motions/{motionId}/votes", new VoteRequest("treasurer", Naming.Kebab(VoteChoice.Object)), $"seed-{runId}-object", ct);
-        Waiting("roberts: the treasurer objects…");
-        await WaitForMotionAsync(motionId, MotionState.Voting, ct);
-        Progress("roberts: treasurer objects — general consent is off, the motion is put to a vote");
-        var ballots = new List<string>();
-        foreach (var (voter, choice) in ProcessChangeVotes)
+        if (motion.State != MotionState.Closed)
         {
-            await api.PostAsync($"motions/{motionId}/votes", new VoteRequest(voter, Naming.Kebab(choice)), $"seed-{runId}-{voter}", ct);
-            ballots.Add($"{voter} {Naming.Kebab(choice)}");
+            try
+            {
+                await api.PostAsync($"motions/{motionId}/votes", new VoteRequest("treasurer", Naming.Kebab(VoteChoice.Object)), $"seed-{runId}-object", ct);
+                Waiting("roberts: the treasurer objects…");
+                motion = await WaitForMotionAsync(motionId, MotionState.Voting, ct);
+            }
+            catch (ServerProblemException late) when (late.Status == 409)
+            {
+                // Refused because the motion closed meanwhile; anything else refused is a failure.
+                motion = (await api.GetAsync($"motions/{motionId}", ct)).Read<Motion>();
+                if (motion.State != MotionState.Closed)
+                {
+                    throw;
+                }
+            }
+        }
+
+        var ballots = new List<string>();
+        if (motion.State == MotionState.Closed)
+        {
+            // Its objection window ended while the host was down (a durable timer fires at once after a restart): the
+            // motion was decided without the objection, and there is nothing left to vote on.
+            Progress($"roberts: motion {motionId} closed before the treasurer's objection reached it (its window ended while the host was down): {Naming.Kebab(motion.Result ?? MotionResult.Passed)}, {motion.Reason}");
+        }
+        else
+        {
+            Progress("roberts: treasurer objects — general consent is off, the motion is put to a vote");
+            foreach (var (voter, choice) in ProcessChangeVotes)
+            {
+                await api.PostAsync($"motions/{motionId}/votes", new VoteRequest(voter, Naming.Kebab(choice)), $"seed-{runId}-{voter}", ct);
+                ballots.Add($"{voter} {Naming.Kebab(choice)}");
+            }
         }
 
         Waiting("roberts: counting the votes; lean records the outcome…");
@@ -186,8 +211,9 @@ public sealed class SeedScenario(SwarmApiClient api, string team, Action<string>
 
     /// <summary>
     /// Polls <c>GET /api/motions/{id}</c> every <see cref="MotionPoll"/> until the motion is in <paramref name="state"/>
-    /// (404 while it does not exist yet): the objection must land inside the motion's window, so this wait reads the
-    /// one motion, often, rather than every agent's state every <see cref="Poll"/>.
+    /// or closed (404 while it does not exist yet): the objection must land inside the motion's window, so this wait
+    /// reads the one motion, often, rather than every agent's state every <see cref="Poll"/>. A motion whose window
+    /// ended while the host was down closes at the restart without passing through <paramref name="state"/>.
     /// </summary>
     private Task<Motion> WaitForMotionAsync(string motionId, MotionState state, CancellationToken ct) =>
         PollAsync(
@@ -202,7 +228,7 @@ public sealed class SeedScenario(SwarmApiClient api, string team, Action<string>
                     return null;
                 }
             },
-            m => m?.State == state ? m : null,
+            m => m?.State == state || m?.State == MotionState.Closed ? m : null,
             ct,
             MotionPoll);
 

@@ -240,7 +240,7 @@ public static class DemoCommand
             CultureInfo.InvariantCulture,
             $"sprint {sprint.Number}: velocity {Render.Points(sprint.Velocity)}, defect rate {sprint.DefectRate:P1} ({sprint.Failed}/{sprint.Completed})")));
         table.AddRow("lean", Markup.Escape($"{report.Project.Id}: {Naming.Kebab(report.Project.Phase)}"));
-        table.AddRow("roberts (process change)", Markup.Escape($"{report.ProcessChangeMotionId}: {string.Join(", ", report.Ballots)}\n{report.Project.Outcome}"));
+        table.AddRow("roberts (process change)", Markup.Escape($"{report.ProcessChangeMotionId}: {(report.Ballots.Count > 0 ? string.Join(", ", report.Ballots) : "no ballots (closed before the vote)")}\n{report.Project.Outcome}"));
         if (report.Remediation is { } incident)
         {
             table.AddRow("remediation", Markup.Escape(

@@ -266,7 +266,7 @@ public static class UpCommand
 
             using var stopOrLost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lostSignal.Token);
             using var replayStop = CancellationTokenSource.CreateLinkedTokenSource(stopOrLost.Token, app.Lifetime.ApplicationStopping);
-            var replay = alerting is null ? Task.CompletedTask : ReplayMissedAlertsAsync(io, alerting, replayStop.Token);
+            var replay = alerting is null ? Task.CompletedTask : DeliverWhatAlertmanagerCannotAsync(io, alerting, replayStop.Token);
             await WaitForStopAsync(app, stopOrLost.Token);
             await replayStop.CancelAsync();
             await replay;
@@ -632,11 +632,14 @@ public static class UpCommand
     }
 
     /// <summary>
-    /// In the background once the host runs: delivers the alerts that fired and resolved while the host was down, which
-    /// Alertmanager could not (<see cref="AlertingServers.ReplayMissedAlertsAsync"/>), and says which on the console —
-    /// nothing when there were none; a warning when some could not be delivered (the next <c>swarm up</c> tries again).
+    /// In the background while the host runs, what Alertmanager cannot deliver, from Prometheus' history: first the alerts
+    /// that fired and resolved while the host was down (<see cref="AlertingServers.ReplayMissedAlertsAsync"/>), then,
+    /// every <see cref="AlertingServers.ResolutionCheckInterval"/>, the resolutions of open incidents that an Alertmanager
+    /// which replaced another never sends (<see cref="AlertingServers.DeliverLostResolutionsAsync"/>). Each delivery is
+    /// named on the console; a replay that fell short is a warning (the next <c>swarm up</c> tries again), and so is the
+    /// first failing resolution check of a run of them.
     /// </summary>
-    private static async Task ReplayMissedAlertsAsync(Output.CliIo io, AlertingServers alerting, CancellationToken cancellationToken)
+    private static async Task DeliverWhatAlertmanagerCannotAsync(Output.CliIo io, AlertingServers alerting, CancellationToken cancellationToken)
     {
         try
         {
@@ -650,6 +653,26 @@ public static class UpCommand
             if (replay.Problem is { } problem)
             {
                 io.Out.Write(Unwrapped.Line($"[yellow]alerts that fired while the host was down were not all delivered: {Markup.Escape(problem)}; the next swarm up tries again[/]"));
+            }
+
+            var sent = new HashSet<string>(StringComparer.Ordinal);
+            var failing = false;
+            while (true)
+            {
+                await Task.Delay(alerting.ResolutionCheckInterval, cancellationToken);
+                var check = await alerting.DeliverLostResolutionsAsync(sent, cancellationToken);
+                foreach (var alert in check.Delivered)
+                {
+                    io.Out.Write(Unwrapped.Line(
+                        $"[grey]delivered a resolution Alertmanager did not send: {Markup.Escape($"{alert.Name} {alert.Describe()}")} resolved at {alert.ResolvedAt:HH:mm:ss}Z in Prometheus[/]"));
+                }
+
+                if (check.Problem is { } trouble && !failing)
+                {
+                    io.Out.Write(Unwrapped.Line($"[yellow]{Markup.Escape(trouble)}; trying again every {alerting.ResolutionCheckInterval.TotalSeconds:0} s[/]"));
+                }
+
+                failing = check.Problem is not null;
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

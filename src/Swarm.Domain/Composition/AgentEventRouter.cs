@@ -167,7 +167,7 @@ public sealed class AgentEventRouter(AgentMailbox mailbox, ITeamImprovements imp
                     deskId,
                     new RemediationSignal(agentEvent.Id, null)
                     {
-                        Evidence = new VerificationEvidence(sprint.Team, sprint.Number, review.DefectRate, review.Threshold, agentEvent.OccurredAt),
+                        Evidence = new VerificationEvidence(sprint.Team, sprint.Number, review.DefectRate, review.Threshold, agentEvent.OccurredAt, sprint.StartedAt),
                         TraceParent = agentEvent.TraceParent,
                     },
                     cancellationToken);

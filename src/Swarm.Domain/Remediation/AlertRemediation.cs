@@ -387,8 +387,16 @@ public sealed record RemediationSignal(string EventId, AlertNotification? Alert)
 /// <param name="DefectRate">Failed ÷ completed in that sprint (docs/agents.md).</param>
 /// <param name="Threshold">The threshold it is judged against.</param>
 /// <param name="ReviewedAt">When the review was published; only a review after the remediation acted counts.</param>
-public sealed record VerificationEvidence(string Team, int Sprint, double DefectRate, double Threshold, DateTimeOffset ReviewedAt)
+/// <param name="SprintStartedAt">
+/// When the reviewed sprint started; only a sprint that started after the remediation acted counts — one that started
+/// before holds the very work that fired the alert (a review published after acting, as after a restart that delivered
+/// the alert before the review, would otherwise judge the fix by the failure it answers). Null: not known (not checked).
+/// </param>
+public sealed record VerificationEvidence(string Team, int Sprint, double DefectRate, double Threshold, DateTimeOffset ReviewedAt, DateTimeOffset? SprintStartedAt = null)
 {
+    /// <summary>Whether this review can verify a remediation that acted at <paramref name="acted"/>: published after it, of a sprint that started after it.</summary>
+    public bool After(DateTimeOffset acted) => ReviewedAt > acted && (SprintStartedAt is not { } started || started > acted);
+
     public bool Effective => DefectRate <= Threshold;
 
     public override string ToString() =>

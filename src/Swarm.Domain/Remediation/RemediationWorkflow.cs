@@ -179,17 +179,20 @@ public static class RemediationWorkflow
     }
 
     /// <summary>
-    /// A sprint review of the incident's team: it verifies a Lean-project incident that acted before the review and is
-    /// not verified yet (effective when the defect rate is at or under the threshold); anything else is only recorded.
+    /// A sprint review of the incident's team: it verifies a Lean-project incident that acted before the reviewed sprint
+    /// started and is not verified yet (effective when the defect rate is at or under the threshold); anything else is only recorded.
     /// </summary>
     private static async Task<AlertRemediation> OnEvidenceAsync(TaskOrchestrationContext context, AlertRemediation remediation, RemediationSignal signal, VerificationEvidence evidence)
     {
-        if (remediation is { Verification: null, VerifiedByReview: true, StartedAt: { } acted } && evidence.ReviewedAt > acted)
+        if (remediation is { Verification: null, VerifiedByReview: true, StartedAt: { } acted } && evidence.After(acted))
         {
             return await context.StepAsync<AlertRemediation>(Step, new RemediationStep(remediation, RemediationCommandKind.Verify, signal, evidence.ToString(), evidence.Effective));
         }
 
-        var next = remediation.Record(new IncidentStep(context.CurrentUtcDateTime, "ignored", $"{evidence} (not evidence for this incident)", AlertRemediation.TraceOf(signal), signal.EventId));
+        var why = remediation is { StartedAt: { } started } && evidence.SprintStartedAt <= started
+            ? "its sprint started before the remediation acted"
+            : "not evidence for this incident";
+        var next = remediation.Record(new IncidentStep(context.CurrentUtcDateTime, "ignored", $"{evidence} ({why})", AlertRemediation.TraceOf(signal), signal.EventId));
         context.SetCustomStatus(next);
         return next;
     }

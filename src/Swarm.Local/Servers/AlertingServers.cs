@@ -31,12 +31,14 @@ public sealed partial class AlertingServers : IAsyncDisposable
         _work = work;
         _host = new Uri($"http://127.0.0.1:{apiPort}");
         _apiKey = apiKey;
+        _demoTimers = demoTimers;
         EvaluationInterval = ScrapeInterval = TimeSpan.FromSeconds(demoTimers ? 1 : 15);
     }
 
     private readonly string _work;
     private readonly Uri _host;
     private readonly string? _apiKey;
+    private readonly bool _demoTimers;
 
     /// <summary>Prometheus' rule evaluation interval: 15 s, 1 s with demo timers (<see cref="PrometheusConfig"/>).</summary>
     public TimeSpan EvaluationInterval { get; }
@@ -238,6 +240,92 @@ public sealed partial class AlertingServers : IAsyncDisposable
                                        && !cancellationToken.IsCancellationRequested)
         {
             return new AlertReplay([], $"Prometheus at {PrometheusUrl} could not be read: {error.Message}");
+        }
+    }
+
+    /// <summary>
+    /// The longest Alertmanager may take to send a resolution once Prometheus stops firing an alert: group wait, group
+    /// interval and two evaluation intervals, plus 10 s — 14 s with demo timers, 110 s otherwise
+    /// (<c>local/alertmanager/alertmanager.yml</c>: <c>group_wait</c> 10 s, <c>group_interval</c> 1 min).
+    /// </summary>
+    public TimeSpan ResolutionGrace => _demoTimers
+        ? TimeSpan.FromSeconds(1 + 1) + (2 * EvaluationInterval) + TimeSpan.FromSeconds(10)
+        : TimeSpan.FromSeconds(10 + 60) + (2 * EvaluationInterval) + TimeSpan.FromSeconds(10);
+
+    /// <summary>How often <c>swarm up</c> runs <see cref="DeliverLostResolutionsAsync"/>: every 5 s with demo timers, every 30 s otherwise.</summary>
+    public TimeSpan ResolutionCheckInterval => TimeSpan.FromSeconds(_demoTimers ? 5 : 30);
+
+    /// <summary>
+    /// Delivers the resolutions Alertmanager never sent. An Alertmanager sends a resolution only for an alert whose firing
+    /// it sent itself (its notification log), so one that replaced another — after a crash of <c>swarm up</c>, or a
+    /// restart by the supervisor — never resolves an incident its predecessor opened, and the incident would stay open
+    /// until it expires. So: for each open incident of the host that still has a firing source, each of its
+    /// Alertmanager sources (<c>alertmanager:{fingerprint}</c>) that this Prometheus fired within the last hour
+    /// (<c>ALERTS</c>), that is neither pending nor firing now, and whose last firing evaluation is older than
+    /// <see cref="ResolutionGrace"/>, gets the resolved webhook Alertmanager would have sent. An alert Prometheus never
+    /// fired (posted by hand, or from another system) is left alone. <paramref name="delivered"/> remembers what was
+    /// sent (fingerprint and episode start), so nothing is sent twice. Returns what was delivered and the problem, if any;
+    /// never throws for an unreachable server.
+    /// </summary>
+    public async Task<AlertReplay> DeliverLostResolutionsAsync(ISet<string> delivered, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var host = new Swarm.Api.Client.SwarmApiClient(_host, _apiKey, TimeSpan.FromSeconds(10));
+            var incidents = (await host.GetAsync("remediations", cancellationToken)).Read<Swarm.Api.IncidentList>();
+            var waiting = incidents.Items
+                .Where(i => i.State is not (Swarm.Domain.Remediation.RemediationState.Resolved or Swarm.Domain.Remediation.RemediationState.Idle) && i.StillFiring > 0)
+                .SelectMany(i => i.Sources)
+                .Where(source => source.StartsWith(Swarm.Domain.Remediation.AlertPayloads.AlertmanagerSource + ":", StringComparison.Ordinal))
+                .Select(source => source[(Swarm.Domain.Remediation.AlertPayloads.AlertmanagerSource.Length + 1)..])
+                .ToHashSet(StringComparer.Ordinal);
+            if (waiting.Count == 0)
+            {
+                return new AlertReplay([], null);
+            }
+
+            var now = DateTimeOffset.UtcNow;
+            var active = await ActiveAlertsAsync(cancellationToken);
+            var resolved = new List<MissedAlert>();
+            foreach (var series in await QueryRawAsync("ALERTS{alertstate=\"firing\"}[1h]", now, cancellationToken))
+            {
+                var labels = MissedAlerts.AlertLabels(series);
+                var fingerprint = MissedAlerts.Fingerprint(labels);
+                if (!waiting.Contains(fingerprint) || active.Contains(fingerprint) || series.EvaluatedAt.Count == 0)
+                {
+                    continue;
+                }
+
+                var (first, last) = MissedAlerts.Episodes(series.EvaluatedAt, EvaluationInterval).Last();
+                if (last + ResolutionGrace > now || !delivered.Add($"{fingerprint}:{first.ToUnixTimeSeconds()}"))
+                {
+                    continue;
+                }
+
+                var alert = new MissedAlert(labels, fingerprint, first, last + EvaluationInterval);
+                var summary = $"{alert.Name} resolved at {alert.ResolvedAt:HH:mm:ss}Z in Prometheus; no resolution came from Alertmanager within "
+                              + $"{ResolutionGrace.TotalSeconds:0} s, so swarm up delivered it from Prometheus' rule history (ALERTS)";
+                try
+                {
+                    using var webhook = System.Text.Json.JsonDocument.Parse(MissedAlerts.Webhook(alert, firing: false, "swarm-up-replay", summary));
+                    await host.PostAsync("alerts", webhook.RootElement, idempotencyKey: null, cancellationToken);
+                }
+                catch (Exception error) when (error is Swarm.Api.Client.ServerProblemException or Swarm.Api.Client.ServerUnreachableException)
+                {
+                    delivered.Remove($"{fingerprint}:{first.ToUnixTimeSeconds()}");
+                    return new AlertReplay(resolved, $"the resolution of {alert.Name} {alert.Describe()} was not accepted by {host.Resolve("alerts")}: {error.Message}");
+                }
+
+                resolved.Add(alert);
+            }
+
+            return new AlertReplay(resolved, null);
+        }
+        catch (Exception error) when (error is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException
+                                           or Swarm.Api.Client.ServerProblemException or Swarm.Api.Client.ServerUnreachableException
+                                       && !cancellationToken.IsCancellationRequested)
+        {
+            return new AlertReplay([], $"open incidents could not be checked against Prometheus at {PrometheusUrl}: {error.Message}");
         }
     }
 

@@ -96,7 +96,7 @@ public static class MissedAlerts
         var missed = new Dictionary<(string, DateTimeOffset), MissedAlert>();
         foreach (var series in firing)
         {
-            var labels = series.Labels.Where(l => l.Key is not ("alertstate" or "__name__")).ToDictionary(l => l.Key, l => l.Value, StringComparer.Ordinal);
+            var labels = AlertLabels(series);
             var fingerprint = Fingerprint(labels);
             if (activeNow.Contains(fingerprint))
             {
@@ -115,15 +115,20 @@ public static class MissedAlerts
         return [.. missed.Values.OrderBy(m => m.FiredAt)];
     }
 
+    /// <summary>An <c>ALERTS</c> series' labels less <c>__name__</c> and <c>alertstate</c>: the alert's, as Prometheus sends them to Alertmanager.</summary>
+    public static Dictionary<string, string> AlertLabels(AlertSeries series) =>
+        series.Labels.Where(l => l.Key is not ("alertstate" or "__name__")).ToDictionary(l => l.Key, l => l.Value, StringComparer.Ordinal);
+
     /// <summary>
     /// The Alertmanager webhook (version 4) that would have delivered <paramref name="alert"/> in state
-    /// <paramref name="firing"/> (else resolved), from receiver <paramref name="receiver"/>; its <c>summary</c> says it was replayed.
+    /// <paramref name="firing"/> (else resolved), from receiver <paramref name="receiver"/>; its <c>summary</c> is
+    /// <paramref name="summary"/>, by default one that says it was replayed.
     /// </summary>
-    public static string Webhook(MissedAlert alert, bool firing, string receiver)
+    public static string Webhook(MissedAlert alert, bool firing, string receiver, string? summary = null)
     {
         var status = firing ? "firing" : "resolved";
-        var summary = $"{alert.Name} fired at {alert.FiredAt:HH:mm:ss}Z and resolved by {alert.ResolvedAt:HH:mm:ss}Z while the host was down; "
-                      + "replayed from Prometheus' rule history (ALERTS)";
+        summary ??= $"{alert.Name} fired at {alert.FiredAt:HH:mm:ss}Z and resolved by {alert.ResolvedAt:HH:mm:ss}Z while the host was down; "
+                    + "replayed from Prometheus' rule history (ALERTS)";
         var labels = alert.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).ToDictionary(l => l.Key, l => l.Value);
         return JsonSerializer.Serialize(new Dictionary<string, object?>
         {
@@ -150,7 +155,8 @@ public static class MissedAlerts
         });
     }
 
-    private static IEnumerable<(DateTimeOffset First, DateTimeOffset Last)> Episodes(IEnumerable<DateTimeOffset> evaluatedAt, TimeSpan evaluationInterval)
+    /// <summary>The runs of evaluation times no more than two <paramref name="evaluationInterval"/>s apart: each run's first and last, oldest first.</summary>
+    public static IEnumerable<(DateTimeOffset First, DateTimeOffset Last)> Episodes(IEnumerable<DateTimeOffset> evaluatedAt, TimeSpan evaluationInterval)
     {
         DateTimeOffset? first = null, last = null;
         foreach (var at in evaluatedAt.Order())
