@@ -337,7 +337,7 @@ public sealed class CrashRecoveryTests
             // would have made it send the resolution (Prometheus resends a firing alert only after a minute).
             var opened = await Cli.EventuallyAsync(
                 async () => (await api.GetAsync($"remediations?team={team}", CancellationToken.None)).Read<IncidentList>(),
-                list => list.Items.Any(i => i.Alert == "HighDefectRate"),
+                list => list.Items.Any(i => i is { Alert: "HighDefectRate", State: RemediationState.Monitoring }),
                 TimeSpan.FromSeconds(30));
             Assert.Equal(RemediationState.Monitoring, opened.Items.Single().State);
             using (var kill = System.Diagnostics.Process.Start("kill", ["-KILL", alertmanagerPid.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
@@ -376,6 +376,11 @@ public sealed class CrashRecoveryTests
             TimeSpan.FromSeconds(30));
         Assert.Equal(WorkStatus.Planned, planned);
         await api.PostAsync($"work/{id}/progress", new { percent = 50 }, null, CancellationToken.None);
+        var started = await Cli.EventuallyAsync(
+            async () => (await api.GetAsync($"work/{id}", CancellationToken.None)).Read<WorkItem>().Status,
+            status => status == WorkStatus.InProgress,
+            TimeSpan.FromSeconds(30));
+        Assert.Equal(WorkStatus.InProgress, started);
         await Cli.EventuallyAsync(
             () => QueryAsync(http, prometheus, $"swarm_work_items_total{{team=\"{team}\"}}"),
             result => result.GetArrayLength() > 0,
