@@ -30,6 +30,36 @@ public sealed class LeanTests
     }
 
     [Fact]
+    public void A_completion_the_sprint_reported_counts_when_the_work_items_own_state_still_lags()
+    {
+        // After a restart the failed item's own state can still say in progress while its sprint recorded the failure.
+        WorkItem[] history =
+        [
+            Done("a", CompletionStatus.Success, startedAfter: 0, tookSeconds: 100),
+            NewWork("b", status: WorkStatus.InProgress),
+            Done("c", CompletionStatus.Success, startedAfter: 0, tookSeconds: 300),
+        ];
+        ReportedCompletion[] reported =
+        [
+            new("a", false, null),
+            new("b", true, "missing regression tests"),
+            new("c", false, null),
+        ];
+
+        var records = ReportedCompletion.Apply(ScrumWorkRecords.From(history), reported);
+        var measurement = LeanRules.Measure(records);
+        var causes = LeanRules.Analyze(records);
+
+        Assert.Equal((3, 1), (measurement.Completed, measurement.Failed));
+        // Its completion time is not known: it counts in no cycle time.
+        Assert.Equal(200, measurement.MeanCycleTimeSeconds, precision: 9);
+        Assert.Equal("missing regression tests", Assert.Single(causes).Cause);
+        Assert.Empty(LeanRules.Analyze(ScrumWorkRecords.From(history)));
+        // A record that shows the completion already keeps its own.
+        Assert.Equal("regression", ReportedCompletion.Apply(ScrumWorkRecords.From([Done("b", CompletionStatus.Failed, reason: "regression")]), reported).Single().FailureReason);
+    }
+
+    [Fact]
     public void Measure_times_the_cycle_from_start_or_else_from_claim()
     {
         var started = Done("a", CompletionStatus.Success, startedAfter: 50, tookSeconds: 100);

@@ -199,6 +199,7 @@ public sealed class AgentEventRouter(AgentMailbox mailbox, ITeamImprovements imp
             Id = InstanceIds.DefectProjectId(sprint.Number),
             Team = sprint.Team,
             Sprint = sprint.Number,
+            ReportedCompletions = [.. sprint.Outcomes.Select(o => new ReportedCompletion(o.WorkId, o.Status == CompletionStatus.Failed, o.FailureReason))],
             Threshold = review.Threshold,
             Charter = new Charter(
                 Problem: $"Defect rate {review.DefectRate:P1} in sprint {sprint.Number} of team {sprint.Team} ({review.Failed} of {review.Completed} completed items failed) exceeds {review.Threshold:P0}.",

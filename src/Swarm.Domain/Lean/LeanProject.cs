@@ -55,6 +55,9 @@ public sealed record LeanProject
     public required Charter Charter { get; init; }
     public int? Sprint { get; init; }
     public string? AlertId { get; init; }
+
+    /// <summary>The completions its trigger reported (a sprint review's outcomes), applied to the history it measures (<see cref="ReportedCompletion.Apply"/>); empty for an alert's project.</summary>
+    public IReadOnlyList<ReportedCompletion> ReportedCompletions { get; init; } = [];
     public double Threshold { get; init; } = ScrumOptions.DefaultDefectRateThreshold;
     public LeanPhase Phase { get; init; } = LeanPhase.Define;
     public Measurement? Measurement { get; init; }

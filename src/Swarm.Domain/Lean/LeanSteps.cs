@@ -22,8 +22,8 @@ public sealed class LeanSteps(IAgentEventBus bus, ITeamWorkRecords history, Time
         {
             var next = step.Kind switch
             {
-                LeanCommandKind.Measure => project.Measured(LeanRules.Measure(await history.ForTeamAsync(project.Team, cancellationToken))),
-                LeanCommandKind.Analyze => project.Analyzed(LeanRules.Analyze(await history.ForTeamAsync(project.Team, cancellationToken))),
+                LeanCommandKind.Measure => project.Measured(LeanRules.Measure(ReportedCompletion.Apply(await history.ForTeamAsync(project.Team, cancellationToken), project.ReportedCompletions))),
+                LeanCommandKind.Analyze => project.Analyzed(LeanRules.Analyze(ReportedCompletion.Apply(await history.ForTeamAsync(project.Team, cancellationToken), project.ReportedCompletions))),
                 LeanCommandKind.Improve => project.Improved(LeanRules.Improve(
                     project.Team,
                     project.Measurement ?? throw new IllegalTransitionException("lean project", "unmeasured", "improve"),
