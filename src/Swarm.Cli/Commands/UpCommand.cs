@@ -655,12 +655,12 @@ public static class UpCommand
                 io.Out.Write(Unwrapped.Line($"[yellow]alerts that fired while the host was down were not all delivered: {Markup.Escape(problem)}; the next swarm up tries again[/]"));
             }
 
-            var sent = new HashSet<string>(StringComparer.Ordinal);
+            var settled = new HashSet<string>(StringComparer.Ordinal);
             var failing = false;
             while (true)
             {
                 await Task.Delay(alerting.ResolutionCheckInterval, cancellationToken);
-                var check = await alerting.DeliverLostResolutionsAsync(sent, cancellationToken);
+                var check = await alerting.DeliverLostResolutionsAsync(settled, cancellationToken);
                 foreach (var alert in check.Delivered)
                 {
                     io.Out.Write(Unwrapped.Line(

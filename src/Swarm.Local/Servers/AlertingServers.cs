@@ -188,7 +188,7 @@ public sealed partial class AlertingServers : IAsyncDisposable
             var down = MissedAlerts.DownIntervals(downAt, step);
             if (down.Count == 0)
             {
-                await File.WriteAllTextAsync(watermarkFile, now.ToString("O", System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
+                await WriteWatermarkAsync(now);
                 return new AlertReplay([], null);
             }
 
@@ -201,7 +201,7 @@ public sealed partial class AlertingServers : IAsyncDisposable
                 var end = interval.To + MissedAlerts.EpisodeLookback < evaluated ? interval.To + MissedAlerts.EpisodeLookback : evaluated;
                 foreach (var series in await QueryRawAsync($"ALERTS{{alertstate=\"firing\"}}[{Math.Ceiling((end - start).TotalSeconds):0}s]", end, cancellationToken))
                 {
-                    var key = MissedAlerts.Fingerprint(series.Labels);
+                    var key = MissedAlerts.Fingerprint(MissedAlerts.AlertLabels(series));
                     if (!firing.TryGetValue(key, out var known))
                     {
                         firing[key] = known = (series.Labels, []);
@@ -217,23 +217,16 @@ public sealed partial class AlertingServers : IAsyncDisposable
             using var host = new Swarm.Api.Client.SwarmApiClient(_host, _apiKey, TimeSpan.FromSeconds(10)) { RetryUnreachableFor = TimeSpan.FromSeconds(5) };
             foreach (var alert in missed)
             {
-                try
+                string[] webhooks = [MissedAlerts.Webhook(alert, firing: true, "swarm-up-replay"), MissedAlerts.Webhook(alert, firing: false, "swarm-up-replay")];
+                if (await PostAsync(host, alert, webhooks, cancellationToken) is { } problem)
                 {
-                    foreach (var state in new[] { true, false })
-                    {
-                        using var webhook = System.Text.Json.JsonDocument.Parse(MissedAlerts.Webhook(alert, state, "swarm-up-replay"));
-                        await host.PostAsync("alerts", webhook.RootElement, idempotencyKey: null, cancellationToken);
-                    }
-                }
-                catch (Exception error) when (error is Swarm.Api.Client.ServerProblemException or Swarm.Api.Client.ServerUnreachableException)
-                {
-                    return new AlertReplay(delivered, $"{alert.Name} {alert.Describe()} was not accepted by {host.Resolve("alerts")}: {error.Message}");
+                    return new AlertReplay(delivered, problem);
                 }
 
                 delivered.Add(alert);
             }
 
-            await File.WriteAllTextAsync(watermarkFile, evaluated.ToString("O", System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
+            await WriteWatermarkAsync(evaluated);
             return new AlertReplay(delivered, null);
         }
         catch (Exception error) when (error is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or IOException or FormatException
@@ -241,6 +234,9 @@ public sealed partial class AlertingServers : IAsyncDisposable
         {
             return new AlertReplay([], $"Prometheus at {PrometheusUrl} could not be read: {error.Message}");
         }
+
+        Task WriteWatermarkAsync(DateTimeOffset through) =>
+            File.WriteAllTextAsync(watermarkFile, through.ToString("O", System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
     }
 
     /// <summary>
@@ -259,64 +255,63 @@ public sealed partial class AlertingServers : IAsyncDisposable
     /// Delivers the resolutions Alertmanager never sent. An Alertmanager sends a resolution only for an alert whose firing
     /// it sent itself (its notification log), so one that replaced another — after a crash of <c>swarm up</c>, or a
     /// restart by the supervisor — never resolves an incident its predecessor opened, and the incident would stay open
-    /// until it expires. So: for each open incident of the host that still has a firing source, each of its
-    /// Alertmanager sources (<c>alertmanager:{fingerprint}</c>) that this Prometheus fired within the last hour
-    /// (<c>ALERTS</c>), that is neither pending nor firing now, and whose last firing evaluation is older than
-    /// <see cref="ResolutionGrace"/>, gets the resolved webhook Alertmanager would have sent. An alert Prometheus never
-    /// fired (posted by hand, or from another system) is left alone. <paramref name="delivered"/> remembers what was
-    /// sent (fingerprint and episode start), so nothing is sent twice. Returns what was delivered and the problem, if any;
-    /// never throws for an unreachable server.
+    /// until it expires. So each episode this Prometheus fired within the last hour (<c>ALERTS</c>) that is neither
+    /// pending nor firing now and whose last firing evaluation is older than <see cref="ResolutionGrace"/> is looked up
+    /// once among the host's open incidents: if one still counts it firing (source <c>alertmanager:{fingerprint}</c>), it
+    /// gets the resolved webhook Alertmanager would have sent. The host is asked only when such an episode is new. An
+    /// alert Prometheus never fired (posted by hand, or from another system) is left alone. <paramref name="settled"/>
+    /// remembers the episodes looked up (fingerprint and episode start), so none is looked up or sent twice. Returns what
+    /// was delivered and the problem, if any; never throws for an unreachable server.
     /// </summary>
-    public async Task<AlertReplay> DeliverLostResolutionsAsync(ISet<string> delivered, CancellationToken cancellationToken)
+    public async Task<AlertReplay> DeliverLostResolutionsAsync(ISet<string> settled, CancellationToken cancellationToken)
     {
         try
         {
-            using var host = new Swarm.Api.Client.SwarmApiClient(_host, _apiKey, TimeSpan.FromSeconds(10));
-            var incidents = (await host.GetAsync("remediations", cancellationToken)).Read<Swarm.Api.IncidentList>();
-            var waiting = incidents.Items
-                .Where(i => i.State is not (Swarm.Domain.Remediation.RemediationState.Resolved or Swarm.Domain.Remediation.RemediationState.Idle) && i.StillFiring > 0)
-                .SelectMany(i => i.Sources)
-                .Where(source => source.StartsWith(Swarm.Domain.Remediation.AlertPayloads.AlertmanagerSource + ":", StringComparison.Ordinal))
-                .Select(source => source[(Swarm.Domain.Remediation.AlertPayloads.AlertmanagerSource.Length + 1)..])
-                .ToHashSet(StringComparer.Ordinal);
-            if (waiting.Count == 0)
-            {
-                return new AlertReplay([], null);
-            }
-
             var now = DateTimeOffset.UtcNow;
             var active = await ActiveAlertsAsync(cancellationToken);
-            var resolved = new List<MissedAlert>();
+            var overdue = new List<MissedAlert>();
             foreach (var series in await QueryRawAsync("ALERTS{alertstate=\"firing\"}[1h]", now, cancellationToken))
             {
                 var labels = MissedAlerts.AlertLabels(series);
                 var fingerprint = MissedAlerts.Fingerprint(labels);
-                if (!waiting.Contains(fingerprint) || active.Contains(fingerprint) || series.EvaluatedAt.Count == 0)
+                if (series.EvaluatedAt.Count == 0 || active.Contains(fingerprint))
                 {
                     continue;
                 }
 
                 var (first, last) = MissedAlerts.Episodes(series.EvaluatedAt, EvaluationInterval).Last();
-                if (last + ResolutionGrace > now || !delivered.Add($"{fingerprint}:{first.ToUnixTimeSeconds()}"))
+                if (last + ResolutionGrace <= now && !settled.Contains(Settled(fingerprint, first)))
                 {
-                    continue;
+                    overdue.Add(new MissedAlert(labels, fingerprint, first, last + EvaluationInterval));
+                }
+            }
+
+            if (overdue.Count == 0)
+            {
+                return new AlertReplay([], null);
+            }
+
+            using var host = new Swarm.Api.Client.SwarmApiClient(_host, _apiKey, TimeSpan.FromSeconds(10));
+            var waiting = (await host.GetAsync("remediations", cancellationToken)).Read<Swarm.Api.IncidentList>().Items
+                .Where(i => i.State is not (Swarm.Domain.Remediation.RemediationState.Resolved or Swarm.Domain.Remediation.RemediationState.Idle) && i.StillFiring > 0)
+                .SelectMany(i => i.Sources)
+                .ToHashSet(StringComparer.Ordinal);
+            var resolved = new List<MissedAlert>();
+            foreach (var alert in overdue)
+            {
+                if (waiting.Contains($"{Swarm.Domain.Remediation.AlertPayloads.AlertmanagerSource}:{alert.Fingerprint}"))
+                {
+                    var summary = $"{alert.Name} resolved at {alert.ResolvedAt:HH:mm:ss}Z in Prometheus; no resolution came from Alertmanager within "
+                                  + $"{ResolutionGrace.TotalSeconds:0} s, so swarm up delivered it from Prometheus' rule history (ALERTS)";
+                    if (await PostAsync(host, alert, [MissedAlerts.Webhook(alert, firing: false, "swarm-up-replay", summary)], cancellationToken) is { } problem)
+                    {
+                        return new AlertReplay(resolved, $"the resolution of {problem}");
+                    }
+
+                    resolved.Add(alert);
                 }
 
-                var alert = new MissedAlert(labels, fingerprint, first, last + EvaluationInterval);
-                var summary = $"{alert.Name} resolved at {alert.ResolvedAt:HH:mm:ss}Z in Prometheus; no resolution came from Alertmanager within "
-                              + $"{ResolutionGrace.TotalSeconds:0} s, so swarm up delivered it from Prometheus' rule history (ALERTS)";
-                try
-                {
-                    using var webhook = System.Text.Json.JsonDocument.Parse(MissedAlerts.Webhook(alert, firing: false, "swarm-up-replay", summary));
-                    await host.PostAsync("alerts", webhook.RootElement, idempotencyKey: null, cancellationToken);
-                }
-                catch (Exception error) when (error is Swarm.Api.Client.ServerProblemException or Swarm.Api.Client.ServerUnreachableException)
-                {
-                    delivered.Remove($"{fingerprint}:{first.ToUnixTimeSeconds()}");
-                    return new AlertReplay(resolved, $"the resolution of {alert.Name} {alert.Describe()} was not accepted by {host.Resolve("alerts")}: {error.Message}");
-                }
-
-                resolved.Add(alert);
+                settled.Add(Settled(alert.Fingerprint, alert.FiredAt));
             }
 
             return new AlertReplay(resolved, null);
@@ -326,6 +321,27 @@ public sealed partial class AlertingServers : IAsyncDisposable
                                        && !cancellationToken.IsCancellationRequested)
         {
             return new AlertReplay([], $"open incidents could not be checked against Prometheus at {PrometheusUrl}: {error.Message}");
+        }
+
+        static string Settled(string fingerprint, DateTimeOffset firedAt) => $"{fingerprint}:{firedAt.ToUnixTimeSeconds()}";
+    }
+
+    /// <summary>POSTs <paramref name="webhooks"/> of <paramref name="alert"/> to the host's <c>/api/alerts</c> in order; null when all were accepted, else what was refused and why.</summary>
+    private static async Task<string?> PostAsync(Swarm.Api.Client.SwarmApiClient host, MissedAlert alert, string[] webhooks, CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var body in webhooks)
+            {
+                using var webhook = System.Text.Json.JsonDocument.Parse(body);
+                await host.PostAsync("alerts", webhook.RootElement, idempotencyKey: null, cancellationToken);
+            }
+
+            return null;
+        }
+        catch (Exception error) when (error is Swarm.Api.Client.ServerProblemException or Swarm.Api.Client.ServerUnreachableException)
+        {
+            return $"{alert.Name} {alert.Describe()} was not accepted by {host.Resolve("alerts")}: {error.Message}";
         }
     }
 
