@@ -54,6 +54,9 @@ public sealed class TransitionTableTests
         [(LeanPhase.Analyze, LeanCommandKind.Improve)] = LeanPhase.Improve,
         [(LeanPhase.Improve, LeanCommandKind.Control)] = LeanPhase.Control,
         [(LeanPhase.Control, LeanCommandKind.Close)] = LeanPhase.Closed,
+        // Another project of the team opened first and is still open: checked at define and before the proposal.
+        [(LeanPhase.Define, LeanCommandKind.Merge)] = LeanPhase.Closed,
+        [(LeanPhase.Improve, LeanCommandKind.Merge)] = LeanPhase.Closed,
     };
 
     public static TheoryData<WorkStatus, WorkCommandKind> WorkPairs() => AllPairs<WorkStatus, WorkCommandKind>();

@@ -385,6 +385,60 @@ public class RemediationWorkflowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Two_lean_projects_started_together_for_one_team_merge_into_the_first_and_one_change_goes_to_the_board()
+    {
+        // The race an alert's remediation and a sprint review run when they act in the same moment: each found no open
+        // project and started its own. The one created second must yield.
+        const string Team = "merge-lean";
+        var alertProject = new LeanProject
+        {
+            Id = InstanceIds.AlertProjectId("lean-project-merge-1"),
+            Team = Team,
+            AlertId = "merge-alert",
+            Charter = new Charter("HighDefectRate fired for team merge-lean", "Defect rate at most 3 %", "chair", "alert HighDefectRate (alertmanager)"),
+        };
+        var reviewProject = ProjectInControl(Team, 1) with { CreatedAt = null, Phase = LeanPhase.Define, MotionId = null };
+        await _swarm.Mailbox.StartAsync(SwarmTasks.Orchestrators.LeanProject, InstanceIds.Lean(Team, alertProject.Id), alertProject);
+        await _swarm.Mailbox.StartAsync(SwarmTasks.Orchestrators.LeanProject, InstanceIds.Lean(Team, reviewProject.Id), reviewProject);
+
+        var merged = (await _swarm.CompletedAsync(InstanceIds.Lean(Team, reviewProject.Id))).ReadOutputAs<LeanProject>()!;
+
+        Assert.Equal((LeanPhase.Closed, alertProject.Id, (string?)null), (merged.Phase, merged.MergedInto, merged.MotionId));
+        Assert.StartsWith($"merged into Lean project {alertProject.Id} of team {Team}", merged.Outcome, StringComparison.Ordinal);
+        var first = await ProposedAsync(InstanceIds.ProcessChangeMotionId(Team, alertProject.Id));
+        Assert.Equal(alertProject.Id, first.LeanProjectId);
+        Assert.Null(await _swarm.Client.GetInstanceAsync(InstanceIds.Motion(InstanceIds.ProcessChangeMotionId(Team, reviewProject.Id))));
+        var lean = await _swarm.Services.GetRequiredService<ITeamImprovements>().CurrentAsync(Team, DateTimeOffset.MinValue);
+        Assert.Equal(alertProject.Id, lean?.ProjectId);
+    }
+
+    [Fact]
+    public async Task A_lean_project_that_finds_an_earlier_open_one_only_at_control_merges_before_its_proposal_reaches_the_board()
+    {
+        // Define ran before the other project was visible; the check before the proposal is the one that counts.
+        const string Team = "merge-late";
+        var open = ProjectInControl(Team, 3);
+        await _swarm.Mailbox.StartAsync(SwarmTasks.Orchestrators.LeanProject, InstanceIds.Lean(Team, open.Id), open);
+        await SwarmTestHost.EventuallyAsync(
+            () => _swarm.Client.GetInstanceAsync(InstanceIds.Lean(Team, open.Id), getInputsAndOutputs: true),
+            i => i.RuntimeStatus == Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Running && i.SerializedCustomStatus is not null,
+            what: "the open project");
+        var late = ProjectInControl(Team, 4) with
+        {
+            Phase = LeanPhase.Improve,
+            MotionId = null,
+            Proposal = new Proposal("Add a 'timeout' check to team merge-late's definition of done", "Verify 'timeout' before done.", "Defect rate to at most 3 %."),
+        };
+
+        await _swarm.Mailbox.StartAsync(SwarmTasks.Orchestrators.LeanProject, InstanceIds.Lean(Team, late.Id), late);
+        var merged = (await _swarm.CompletedAsync(InstanceIds.Lean(Team, late.Id))).ReadOutputAs<LeanProject>()!;
+
+        Assert.Equal((LeanPhase.Closed, open.Id, (string?)null), (merged.Phase, merged.MergedInto, merged.MotionId));
+        Assert.NotNull(merged.ClosedAt);
+        Assert.Null(await _swarm.Client.GetInstanceAsync(InstanceIds.Motion(InstanceIds.ProcessChangeMotionId(Team, late.Id))));
+    }
+
+    [Fact]
     public async Task A_lean_project_remediation_is_verified_by_the_teams_next_sprint_review()
     {
         const string Team = "verify-lean";
@@ -752,6 +806,10 @@ public class RemediationWorkflowTests : IAsyncLifetime
         Labels = labels.ToDictionary(l => l.Key, l => l.Value),
         StartsAt = DateTimeOffset.UtcNow,
     };
+
+    /// <summary>Polls process-change motion <paramref name="motionId"/> until the board has it (seconded, or already closed by consent).</summary>
+    private Task<Motion> ProposedAsync(string motionId) =>
+        SwarmTestHost.EventuallyAsync(async () => await _swarm.Commands.GetMotionAsync(motionId), m => m.State is MotionState.Seconded or MotionState.Closed, what: $"motion {motionId} before the board");
 
     /// <summary>Polls motion <paramref name="motionId"/> of <paramref name="host"/> until it is in <paramref name="state"/>.</summary>
     private static Task<Motion> MotionInAsync(SwarmTestHost host, string motionId, MotionState state, string what) =>

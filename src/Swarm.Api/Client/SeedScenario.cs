@@ -116,9 +116,25 @@ public sealed class SeedScenario(SwarmApiClient api, string team, Action<string>
         var reviewProjectId = InstanceIds.DefectProjectId(number);
         var projectId = (await WaitForAgentsAsync(
             a => a.Lean.Projects.FirstOrDefault(p => p.Team == team && (p.Id == reviewProjectId || p.Phase != LeanPhase.Closed)), ct)).Id;
-        var motionId = InstanceIds.ProcessChangeMotionId(team, projectId);
         Waiting($"lean: project {projectId} runs DMAIC (define, measure, analyze, improve, control)…");
-        var motion = await WaitForMotionAsync(motionId, MotionState.Seconded, ct);
+        Motion motion;
+        string motionId;
+        while (true)
+        {
+            // A project started in the same moment as another of the team (an alert's and the review's) merges into the
+            // one that opened first, which then carries the defect: the scenario follows it.
+            motionId = InstanceIds.ProcessChangeMotionId(team, projectId);
+            var (proposed, mergedInto) = await WaitForProposalAsync(team, projectId, motionId, ct);
+            if (proposed is not null)
+            {
+                motion = proposed;
+                break;
+            }
+
+            Progress($"lean: project {projectId} merged into {mergedInto}, which the team opened first (one improvement at a time per team)");
+            projectId = mergedInto!;
+        }
+
         Progress($"lean: project {projectId} proposes '{motion.Title}'; roberts opened process-change motion {motion.Id}");
 
         if (motion.State != MotionState.Closed)
@@ -231,6 +247,34 @@ public sealed class SeedScenario(SwarmApiClient api, string team, Action<string>
             m => m?.State == state || m?.State == MotionState.Closed ? m : null,
             ct,
             MotionPoll);
+
+    /// <summary>
+    /// Waits until the project's process-change motion is seconded (or closed), or the project merged into another one
+    /// of the team (<see cref="LeanProject.MergedInto"/>): exactly one of the pair is set. The project is read
+    /// (<c>GET /api/lean/projects?team=</c>) only while its motion does not exist yet.
+    /// </summary>
+    private async Task<(Motion? Motion, string? MergedInto)> WaitForProposalAsync(string team, string projectId, string motionId, CancellationToken ct)
+    {
+        var result = await PollAsync(
+            async () =>
+            {
+                try
+                {
+                    return new ProposalWait((await api.GetAsync($"motions/{motionId}", ct)).Read<Motion>(), null);
+                }
+                catch (ServerProblemException missing) when (missing.Status == 404)
+                {
+                    var projects = (await api.GetAsync($"lean/projects?team={Uri.EscapeDataString(team)}", ct)).Read<AgentObjectList<LeanProject>>();
+                    return new ProposalWait(null, projects.Items.FirstOrDefault(p => p.Id == projectId && p.Team == team)?.MergedInto);
+                }
+            },
+            w => w.Motion?.State is MotionState.Seconded or MotionState.Closed || w.MergedInto is not null ? w : null,
+            ct,
+            MotionPoll);
+        return (result.Motion, result.MergedInto);
+    }
+
+    private sealed record ProposalWait(Motion? Motion, string? MergedInto);
 
     private static async Task<T> PollAsync<TRead, T>(Func<Task<TRead>> read, Func<TRead, T?> select, CancellationToken ct, TimeSpan? every = null) where T : class
     {

@@ -132,7 +132,9 @@ public static class UpCommand
                 DurableStorageOptions? storage = null;
                 if (!settings.InMemory)
                 {
-                    status.Status("starting the Durable backend's storage…");
+                    status.Status(cli.Environment["AzureWebJobsStorage"] is not null || cli.Environment["AzureWebJobsStorage__accountName"] is not null
+                        ? "connecting to the Durable backend's storage account…"
+                        : "starting Azurite for the Durable backend (or reusing the one this home still runs)…");
                     (storage, azurite, var problem) = await StorageAsync(cli, settings, cancellationToken);
                     if (problem is not null)
                     {

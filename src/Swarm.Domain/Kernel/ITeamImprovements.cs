@@ -8,8 +8,9 @@ public interface ITeamImprovements
 {
     /// <summary>
     /// A Lean (DMAIC) project of <paramref name="team"/> that is still open (its orchestration Running or Pending) —
-    /// preferred — or else the latest one that closed at or after <paramref name="closedSince"/>; null when there is
-    /// neither. Errors of the backend propagate.
+    /// preferred, and of several the one created first (instance creation time, then instance id), which the others
+    /// merge into — or else the latest one that closed at or after <paramref name="closedSince"/> without merging; null
+    /// when there is neither. Errors of the backend propagate.
     /// </summary>
     Task<TeamImprovement?> CurrentAsync(string team, DateTimeOffset closedSince, CancellationToken cancellationToken = default);
 }

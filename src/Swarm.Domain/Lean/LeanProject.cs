@@ -19,6 +19,12 @@ public enum LeanCommandKind
     Improve,
     Control,
     Close,
+
+    /// <summary>
+    /// Not a step of its own: the outcome of define or control when another project of the team opened first and is
+    /// still open (one improvement at a time per team, docs/agents.md) — the project closes without a proposal.
+    /// </summary>
+    Merge,
 }
 
 public sealed record Charter(string Problem, string Target, string Sponsor, string Trigger);
@@ -48,7 +54,9 @@ public sealed record LeanProject
             .Allow(LeanPhase.Measure, LeanCommandKind.Analyze, LeanPhase.Analyze)
             .Allow(LeanPhase.Analyze, LeanCommandKind.Improve, LeanPhase.Improve)
             .Allow(LeanPhase.Improve, LeanCommandKind.Control, LeanPhase.Control)
-            .Allow(LeanPhase.Control, LeanCommandKind.Close, LeanPhase.Closed);
+            .Allow(LeanPhase.Control, LeanCommandKind.Close, LeanPhase.Closed)
+            .Allow(LeanPhase.Define, LeanCommandKind.Merge, LeanPhase.Closed)
+            .Allow(LeanPhase.Improve, LeanCommandKind.Merge, LeanPhase.Closed);
 
     public required string Id { get; init; }
     public required string Team { get; init; }
@@ -68,6 +76,12 @@ public sealed record LeanProject
     public DateTimeOffset? CreatedAt { get; init; }
     public DateTimeOffset? ClosedAt { get; init; }
 
+    /// <summary>
+    /// The id of the team's project this one merged into (e.g. <c>defect-sprint3</c>), when it closed because that one
+    /// opened first and was still open; such a project proposed nothing and is no improvement of its own.
+    /// </summary>
+    public string? MergedInto { get; init; }
+
     public LeanProject Measured(Measurement measurement) =>
         this with { Phase = Next(LeanCommandKind.Measure), Measurement = measurement };
 
@@ -82,6 +96,19 @@ public sealed record LeanProject
 
     public LeanProject Closed(string outcome, DateTimeOffset at) =>
         this with { Phase = Next(LeanCommandKind.Close), Outcome = outcome, ClosedAt = at };
+
+    /// <summary>
+    /// Closes a project in define or improve (before its proposal) into <paramref name="first"/>, the team's project that
+    /// opened before it; <see cref="IllegalTransitionException"/> in any other phase.
+    /// </summary>
+    public LeanProject Merged(string first, DateTimeOffset at) =>
+        this with
+        {
+            Phase = Next(LeanCommandKind.Merge),
+            MergedInto = first,
+            Outcome = $"merged into Lean project {first} of team {Team}, opened first on the same defect rate: one improvement at a time per team",
+            ClosedAt = at,
+        };
 
     private LeanPhase Next(LeanCommandKind command) => Machine.Fire(Phase, command);
 }

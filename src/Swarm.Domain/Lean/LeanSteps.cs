@@ -3,15 +3,34 @@ using Swarm.Domain.Telemetry;
 
 namespace Swarm.Domain.Lean;
 
-/// <summary>The activities of a DMAIC project: each phase is one step with real data behind it.</summary>
-public sealed class LeanSteps(IAgentEventBus bus, ITeamWorkRecords history, TimeProvider clock, ILogger<LeanSteps> logger)
+/// <summary>
+/// The activities of a DMAIC project: each phase is one step with real data behind it (the team's work history), and
+/// define and control merge a project into the team's project that opened before it (the team's open projects).
+/// </summary>
+public sealed class LeanSteps(IAgentEventBus bus, ITeamWorkRecords history, ITeamImprovements improvements, TimeProvider clock, ILogger<LeanSteps> logger)
 {
-    public Task<LeanProject> CreateAsync(LeanProject project, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Defines the project (<see cref="LeanProject.CreatedAt"/> set) — or merges it, closed at once, into the team's project
+    /// that opened first and is still open (<see cref="FirstOpenElsewhereAsync"/>).
+    /// </summary>
+    public async Task<LeanProject> CreateAsync(LeanProject project, CancellationToken cancellationToken = default)
     {
         using var command = Start("lean.project.create", project, null);
-        command.Transitioned(new Transition("none", Naming.Kebab(LeanPhase.Define)));
-        Count(null, project.Phase);
-        return Task.FromResult(project with { CreatedAt = clock.GetUtcNow() });
+        return await command.RunAsync(async () =>
+        {
+            var now = clock.GetUtcNow();
+            var defined = project with { CreatedAt = now };
+            if (await FirstOpenElsewhereAsync(project, cancellationToken) is { } first)
+            {
+                command.Transitioned(new Transition("none", Naming.Kebab(LeanPhase.Closed)));
+                logger.LeanProjectMerged(project.Id, project.Team, first);
+                return defined.Merged(first, now);
+            }
+
+            command.Transitioned(new Transition("none", Naming.Kebab(LeanPhase.Define)));
+            Count(null, defined.Phase);
+            return defined;
+        });
     }
 
     public async Task<LeanProject> ApplyAsync(LeanStep step, CancellationToken cancellationToken = default)
@@ -29,7 +48,11 @@ public sealed class LeanSteps(IAgentEventBus bus, ITeamWorkRecords history, Time
                     project.Measurement ?? throw new IllegalTransitionException("lean project", "unmeasured", "improve"),
                     project.RootCauses,
                     project.Threshold)),
-                LeanCommandKind.Control => project.Controlled(InstanceIds.ProcessChangeMotionId(project.Team, project.Id)),
+                // The last moment before the proposal reaches the board: checked again here, where every project of the team
+                // created before this one is certainly visible (define may have run within milliseconds of its creation).
+                LeanCommandKind.Control => await FirstOpenElsewhereAsync(project, cancellationToken) is { } first
+                    ? project.Merged(first, clock.GetUtcNow())
+                    : project.Controlled(InstanceIds.ProcessChangeMotionId(project.Team, project.Id)),
                 LeanCommandKind.Close => project.Closed(
                     step.Decision is { } d ? $"process change {Naming.Kebab(d.Result)}: {d.Reason}" : "closed without a decision",
                     clock.GetUtcNow()),
@@ -37,7 +60,11 @@ public sealed class LeanSteps(IAgentEventBus bus, ITeamWorkRecords history, Time
             };
             command.Transitioned(project.Phase, next.Phase);
             Count(project.Phase, next.Phase);
-            if (step.Kind == LeanCommandKind.Control)
+            if (next.MergedInto is { } merged)
+            {
+                logger.LeanProjectMerged(next.Id, next.Team, merged);
+            }
+            else if (step.Kind == LeanCommandKind.Control)
             {
                 logger.LeanProposalReady(next.Id, next.Team, next.Proposal?.Title ?? string.Empty);
                 await bus.PublishAsync(
@@ -48,6 +75,18 @@ public sealed class LeanSteps(IAgentEventBus bus, ITeamWorkRecords history, Time
             return next;
         });
     }
+
+    /// <summary>
+    /// The id of the team's project that opened first (<see cref="ITeamImprovements.CurrentAsync"/>: the oldest open one)
+    /// when that is not <paramref name="project"/> itself; null when this one is first. An alert's remediation and a sprint
+    /// review that start a project at the same moment both see none open (a check-then-start race between two
+    /// orchestrations); this makes the later one yield, so one change goes to the board.
+    /// </summary>
+    private async Task<string?> FirstOpenElsewhereAsync(LeanProject project, CancellationToken cancellationToken) =>
+        await improvements.CurrentAsync(project.Team, closedSince: DateTimeOffset.MaxValue, cancellationToken) is { Open: true } first
+        && !string.Equals(first.ProjectId, project.Id, StringComparison.Ordinal)
+            ? first.ProjectId
+            : null;
 
     private static void Count(LeanPhase? from, LeanPhase to)
     {

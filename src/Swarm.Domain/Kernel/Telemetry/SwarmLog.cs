@@ -50,4 +50,7 @@ public static partial class SwarmLog
 
     [LoggerMessage(1016, LogLevel.Information, "Motion {MotionId} not withdrawn for incident {IncidentId}: {Why}", EventName = "MotionNotWithdrawn")]
     public static partial void MotionNotWithdrawn(this ILogger logger, string motionId, string incidentId, string why);
+
+    [LoggerMessage(1017, LogLevel.Information, "Lean project {ProjectId} of team {Team} merged into {FirstProjectId}, opened first: one improvement at a time per team", EventName = "LeanProjectMerged")]
+    public static partial void LeanProjectMerged(this ILogger logger, string projectId, string team, string firstProjectId);
 }
