@@ -243,6 +243,11 @@ public sealed class CrashRecoveryTests
         var home = Directory.CreateTempSubdirectory("swarm-crash-replay-test-").FullName;
         var port = Cli.FreePort();
         int prometheusPid = 0, alertmanagerPid = 0;
+        using var watchApi = new SwarmApiClient(new Uri($"http://127.0.0.1:{port}"), null) { RetryUnreachableFor = TimeSpan.FromMinutes(4) };
+        using var watching = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        var narrated = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        AlertLoopWatch watch;
+        Task<IncidentSummary> watched;
         try
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
@@ -255,6 +260,9 @@ public sealed class CrashRecoveryTests
                 alertmanagerPid = first.State.GetProperty("alertmanagerProcessId").GetInt32();
                 using var api = new SwarmApiClient(new Uri(first.Api), null);
                 await FailOneItemAsync(api, http, prometheus, team);
+                // swarm demo's watch of the alert loop, started before the crash and riding out the outage.
+                watch = (await AlertLoopWatch.StartAsync(watchApi, team, CancellationToken.None))!;
+                watched = watch.WaitAsync(narrated.Enqueue, watching.Token);
 
                 // Killed while HighDefectRate is pending: it fires while the host is down, Alertmanager cannot deliver it, and
                 // it resolves once the 20 s window has passed the last sample the dead host gave.
@@ -297,6 +305,9 @@ public sealed class CrashRecoveryTests
                 var fingerprint = Swarm.Local.Servers.MissedAlerts.Fingerprint(new Dictionary<string, string> { ["alertname"] = "HighDefectRate", ["severity"] = "warning", ["team"] = team });
                 Assert.Equal([$"alertmanager:{fingerprint}"], incident.Sources);
                 Assert.DoesNotContain("were not all delivered", second.Output, StringComparison.Ordinal);
+                // The demo's narration says who delivered it: not Alertmanager.
+                Assert.Equal(incident.Id, (await watched.WaitAsync(TimeSpan.FromSeconds(30))).Id);
+                Assert.StartsWith($"prometheus: HighDefectRate fired and resolved for team {team} while the host was down; swarm up delivers it from Prometheus' rule history", narrated.First(), StringComparison.Ordinal);
             }
 
             // The next start replays from where this one ended: nothing twice.

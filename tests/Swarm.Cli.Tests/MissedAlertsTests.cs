@@ -79,6 +79,8 @@ public sealed class MissedAlertsTests
         Assert.Null(firing.EndsAt);
         Assert.Equal("rp", firing.Label("team"));
         Assert.Contains("while the host was down", firing.Summary, StringComparison.Ordinal);
+        // How swarm demo tells a replayed alert from one Alertmanager delivered.
+        Assert.EndsWith(AlertPayloads.ReplayedSummaryNote, firing.Summary, StringComparison.Ordinal);
         Assert.Equal((AlertStatus.Resolved, T0.AddSeconds(14)), (resolved.Status, resolved.EndsAt));
         // One episode: the resolution closes what the firing opened.
         Assert.Equal(firing.Identity, resolved.Identity);

@@ -1,3 +1,9 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Swarm.Api.Client;
+
 namespace Swarm.Cli.Tests;
 
 /// <summary>Nothing listening at the URL: every client command exits 3 and names the URL it tried.</summary>
@@ -57,5 +63,48 @@ public sealed class UnreachableTests
 
         Assert.True(result.ExitCode == 3, result.ToString());
         Assert.Contains("http://swarm.invalid:7071/api/health", result.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_client_riding_out_an_outage_says_once_when_it_began_and_once_when_the_host_answered_again()
+    {
+        var url = new Uri(Cli.ClosedUrl());
+        var said = new ConcurrentQueue<(bool Back, string What)>();
+        using var api = new SwarmApiClient(url, null) { RetryUnreachableFor = TimeSpan.FromSeconds(30), Outage = (back, what) => said.Enqueue((back, what)) };
+
+        var request = api.GetAsync("health", CancellationToken.None);
+        await Cli.EventuallyAsync(() => Task.FromResult(said.Count), n => n > 0, TimeSpan.FromSeconds(10));
+        await Task.Delay(1200); // two more refused attempts, which say nothing more
+        Assert.Equal([(false, "connection refused")], said);
+
+        // The host is back: one plain HTTP/1.1 answer on the same port.
+        var listener = new TcpListener(IPAddress.Loopback, url.Port);
+        listener.Start();
+        try
+        {
+            using var client = await listener.AcceptTcpClientAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            var stream = client.GetStream();
+            var buffer = new byte[4096];
+            var head = new StringBuilder();
+            while (!head.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+            {
+                var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+                Assert.True(read > 0, "the client closed the connection before sending its request");
+                head.Append(Encoding.ASCII.GetString(buffer, 0, read));
+            }
+
+            await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"u8.ToArray());
+            var answer = await request.WaitAsync(TimeSpan.FromSeconds(10));
+
+            Assert.Equal(200, answer.Status);
+            Assert.Equal(2, said.Count);
+            var (back, what) = said.Last();
+            Assert.True(back);
+            Assert.Matches(@"^after [0-9]+\.[0-9] s$", what);
+        }
+        finally
+        {
+            listener.Stop();
+        }
     }
 }

@@ -61,7 +61,9 @@ public sealed class AlertLoopWatch
                 {
                     if (!announced)
                     {
-                        progress($"prometheus: {Alert} fires for team {_team}; alertmanager delivers it → remediation incident {incident.Id} opened ({Naming.Kebab(incident.Policy)})");
+                        progress(await ReplayedAsync(incident.Id, cancellationToken)
+                            ? $"prometheus: {Alert} fired and resolved for team {_team} while the host was down; swarm up delivers it from Prometheus' rule history → remediation incident {incident.Id} opened ({Naming.Kebab(incident.Policy)})"
+                            : $"prometheus: {Alert} fires for team {_team}; alertmanager delivers it → remediation incident {incident.Id} opened ({Naming.Kebab(incident.Policy)})");
                         announced = true;
                     }
 
@@ -90,6 +92,11 @@ public sealed class AlertLoopWatch
             await Task.Delay(Poll, cancellationToken);
         }
     }
+
+    /// <summary>Whether the incident's first alert is one <c>swarm up</c> replayed from Prometheus' history (<see cref="AlertPayloads.ReplayedSummaryNote"/>).</summary>
+    private async Task<bool> ReplayedAsync(string incidentId, CancellationToken cancellationToken) =>
+        (await _api.GetAsync($"remediations/{Uri.EscapeDataString(incidentId)}", cancellationToken)).Read<AlertRemediation>().Alert.Summary
+            ?.EndsWith(AlertPayloads.ReplayedSummaryNote, StringComparison.Ordinal) == true;
 
     private static async Task<IReadOnlyList<IncidentSummary>> ListAsync(SwarmApiClient api, string team, CancellationToken cancellationToken) =>
         (await api.GetAsync($"remediations?policy={Alert}&team={Uri.EscapeDataString(team)}", cancellationToken)).Read<IncidentList>().Items;

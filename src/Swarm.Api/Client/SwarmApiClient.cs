@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Net;
 using System.Net.Http.Headers;
@@ -125,6 +126,13 @@ public sealed class SwarmApiClient : IDisposable
     /// </summary>
     public TimeSpan RetryUnreachableFor { get; init; }
 
+    /// <summary>
+    /// Told about an outage that <see cref="RetryUnreachableFor"/> rides out, so that a long wait is not silent: once
+    /// when a request first finds nothing answering (<c>false</c>, with the reason, e.g. "connection refused") and once
+    /// when that request is answered again (<c>true</c>, with the time since the first failure, e.g. "after 9.4 s").
+    /// </summary>
+    public Action<bool, string>? Outage { get; init; }
+
     private ResiliencePipeline<HttpResponseMessage> Reconnect()
     {
         if (RetryUnreachableFor <= TimeSpan.Zero)
@@ -140,9 +148,21 @@ public sealed class SwarmApiClient : IDisposable
                 Delay = TimeSpan.FromMilliseconds(500),
                 BackoffType = DelayBackoffType.Constant,
                 UseJitter = false,
-                ShouldHandle = args => ValueTask.FromResult(
-                    args.Outcome.Exception is HttpRequestException
-                    && Stopwatch.GetElapsedTime(firstFailure ??= Stopwatch.GetTimestamp()) < RetryUnreachableFor),
+                ShouldHandle = args =>
+                {
+                    var retry = args.Outcome.Exception is HttpRequestException
+                        && Stopwatch.GetElapsedTime(firstFailure ??= Stopwatch.GetTimestamp()) < RetryUnreachableFor;
+                    if (retry && args.AttemptNumber == 0)
+                    {
+                        Outage?.Invoke(false, Reason((HttpRequestException)args.Outcome.Exception!));
+                    }
+                    else if (!retry && firstFailure is { } since && args.Outcome.Exception is null)
+                    {
+                        Outage?.Invoke(true, string.Create(CultureInfo.InvariantCulture, $"after {Stopwatch.GetElapsedTime(since).TotalSeconds:0.0} s"));
+                    }
+
+                    return ValueTask.FromResult(retry);
+                },
             })
             .Build();
     }

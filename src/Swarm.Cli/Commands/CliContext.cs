@@ -1,3 +1,4 @@
+using Spectre.Console;
 using System.CommandLine;
 using Swarm.Cli.Client;
 using Swarm.Cli.Local;
@@ -56,7 +57,14 @@ public sealed class CliContext(CliIo io, CliEnvironment environment)
         var url = UrlOf(parse);
         var stack = LocalStack.Find(Environment.Home, url);
         using var telemetry = CliTelemetry.Start(Environment, exportToStack ? stack : null);
-        using var api = new SwarmApiClient(url, KeyOf(parse)) { RetryUnreachableFor = retryUnreachableFor };
+        using var api = new SwarmApiClient(url, KeyOf(parse))
+        {
+            RetryUnreachableFor = retryUnreachableFor,
+            // On stderr, so that --json output stays one document.
+            Outage = (back, what) => Io.Error.MarkupLine(back
+                ? $"[grey]{Markup.Escape(url.ToString())} answers again ({Markup.Escape(what)}); going on[/]"
+                : $"[yellow]{Markup.Escape(url.ToString())} does not answer ({Markup.Escape(what)}): retrying every 0.5 s for up to {retryUnreachableFor.TotalSeconds:0} s (a restarted swarm up resumes the run)[/]"),
+        };
         using var span = startSpan?.Invoke() ?? CliTelemetry.StartCommand(spanName, tags);
         if (span is not null)
         {

@@ -117,6 +117,9 @@ public static class UpCommand
                     return PortTaken(settings.Port, taken);
                 }
 
+                // Azurite, the sidecar and the other servers are given free ports before the API binds its own.
+                LoopbackPort.Reserve(settings.Port);
+
                 Uri? otlp = null;
                 if (settings.Join)
                 {

@@ -29,6 +29,13 @@ public static class AlertPayloads
     public const string AzureMonitorSchema = "azureMonitorCommonAlertSchema";
     public const string AzureMonitorSource = "azure-monitor";
     public const string AlertmanagerSource = "alertmanager";
+
+    /// <summary>
+    /// How the summary of an Alertmanager-format alert that <c>swarm up</c> replayed from Prometheus' rule history ends
+    /// (an alert that fired and resolved while the host was down, which Alertmanager never sends), so that a reader —
+    /// <c>swarm demo</c> — can tell it from one Alertmanager delivered.
+    /// </summary>
+    public const string ReplayedSummaryNote = "replayed from Prometheus' rule history (ALERTS)";
     public const string GrafanaSource = "grafana";
 
     /// <summary>The label that keeps a managed Prometheus alert's rule group (the part of <c>alertRule</c> before '/').</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Swarm.Domain.Remediation;
 
 namespace Swarm.Local.Servers;
 
@@ -128,7 +129,7 @@ public static class MissedAlerts
     {
         var status = firing ? "firing" : "resolved";
         summary ??= $"{alert.Name} fired at {alert.FiredAt:HH:mm:ss}Z and resolved by {alert.ResolvedAt:HH:mm:ss}Z while the host was down; "
-                    + "replayed from Prometheus' rule history (ALERTS)";
+                    + AlertPayloads.ReplayedSummaryNote;
         var labels = alert.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).ToDictionary(l => l.Key, l => l.Value);
         return JsonSerializer.Serialize(new Dictionary<string, object?>
         {
