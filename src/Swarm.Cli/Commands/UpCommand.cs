@@ -135,10 +135,7 @@ public static class UpCommand
                 DurableStorageOptions? storage = null;
                 if (!settings.InMemory)
                 {
-                    status.Status(cli.Environment["AzureWebJobsStorage"] is not null || cli.Environment["AzureWebJobsStorage__accountName"] is not null
-                        ? "connecting to the Durable backend's storage account…"
-                        : "starting Azurite for the Durable backend (or reusing the one this home still runs)…");
-                    (storage, azurite, var problem) = await StorageAsync(cli, settings, cancellationToken);
+                    (storage, azurite, var problem) = await StorageAsync(cli, settings, doing => status.Status(doing), cancellationToken);
                     if (problem is not null)
                     {
                         return problem;
@@ -343,24 +340,29 @@ public static class UpCommand
     /// <summary>
     /// The Durable backend's storage: a storage account when <c>AzureWebJobsStorage</c> (a connection string) or
     /// <c>AzureWebJobsStorage__accountName</c> (identity) is set, as in the Functions app; else this home's Azurite,
-    /// started or reused. The third item is why it could not be had.
+    /// started or reused. The third item is why it could not be had. <paramref name="doing"/> is told what it is doing
+    /// (the console's status line).
     /// </summary>
     private static async Task<(DurableStorageOptions? Storage, Azurite? Azurite, string? Problem)> StorageAsync(
-        CliContext cli, UpSettings settings, CancellationToken cancellationToken)
+        CliContext cli, UpSettings settings, Action<string> doing, CancellationToken cancellationToken)
     {
+        const string Connecting = "connecting to the Durable backend's storage account…";
         var workerId = $"swarm-{Environment.MachineName}-{settings.Port}";
         if (cli.Environment["AzureWebJobsStorage"] is { } connectionString)
         {
+            doing(Connecting);
             return (new DurableStorageOptions { ConnectionString = connectionString, WorkerId = workerId }, null, null);
         }
 
         if (cli.Environment["AzureWebJobsStorage__accountName"] is { } accountName)
         {
+            doing(Connecting);
             return (new DurableStorageOptions { AccountName = accountName, ClientId = cli.Environment["AzureWebJobsStorage__clientId"], WorkerId = workerId }, null, null);
         }
 
         try
         {
+            doing("starting Azurite for the Durable backend (or reusing the one this home still runs)…");
             var azurite = await Azurite.StartOrReuseAsync(cli.Environment.Home, TimeSpan.FromSeconds(30), cancellationToken);
             return (new DurableStorageOptions { ConnectionString = azurite.ConnectionString, WorkerId = workerId }, azurite, null);
         }

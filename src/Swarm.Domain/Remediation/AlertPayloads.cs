@@ -29,6 +29,7 @@ public static class AlertPayloads
     public const string AzureMonitorSchema = "azureMonitorCommonAlertSchema";
     public const string AzureMonitorSource = "azure-monitor";
     public const string AlertmanagerSource = "alertmanager";
+    public const string GrafanaSource = "grafana";
 
     /// <summary>
     /// How the summary of an Alertmanager-format alert that <c>swarm up</c> replayed from Prometheus' rule history ends
@@ -36,7 +37,6 @@ public static class AlertPayloads
     /// <c>swarm demo</c> — can tell it from one Alertmanager delivered.
     /// </summary>
     public const string ReplayedSummaryNote = "replayed from Prometheus' rule history (ALERTS)";
-    public const string GrafanaSource = "grafana";
 
     /// <summary>The label that keeps a managed Prometheus alert's rule group (the part of <c>alertRule</c> before '/').</summary>
     public const string RuleGroupLabel = "rule_group";
