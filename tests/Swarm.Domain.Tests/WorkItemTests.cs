@@ -24,6 +24,42 @@ public sealed class WorkItemTests
     }
 
     [Fact]
+    public void A_step_given_the_item_without_transitions_records_its_own_and_the_orchestration_appends_them_within_the_cap()
+    {
+        var at = DateTimeOffset.Parse("2026-11-30T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        var item = (NewWork() with { Status = WorkStatus.InProgress, Sprint = 1 }).Record(WorkTransition.Of(at, "claim", "none", "claimed", null));
+        for (var i = 1; i < WorkItem.MaxTransitions; i++)
+        {
+            item = item.Record(WorkTransition.Of(at.AddMinutes(i), "progress", "in-progress", "in-progress", null));
+        }
+
+        var input = item.WithoutTransitions;
+        Assert.Empty(input.Transitions);
+        var step = input.ReportProgress(60, null, at.AddHours(1)).Record(WorkTransition.Of(at.AddHours(1), "progress", "in-progress", "in-progress", null));
+
+        var next = item.Continue(step);
+
+        Assert.Equal(60, next.Progress);
+        Assert.Equal(WorkItem.MaxTransitions, next.Transitions.Count);
+        Assert.Equal("claim", next.Transitions[0].Command);
+        Assert.Equal(at.AddMinutes(2), next.Transitions[1].At);
+        Assert.Equal(at.AddHours(1), next.Transitions[^1].At);
+    }
+
+    [Fact]
+    public void A_step_result_recorded_with_the_whole_list_by_an_earlier_version_is_taken_as_it_is()
+    {
+        var at = DateTimeOffset.Parse("2026-11-30T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        var item = NewWork().Record(WorkTransition.Of(at, "claim", "none", "claimed", null));
+        var recorded = item.Approve("bugs go straight to the team's backlog", null).Record(WorkTransition.Of(at.AddMinutes(1), "approve", "claimed", "approved", null));
+
+        var next = item.Continue(recorded);
+
+        Assert.Equal(["claim", "approve"], next.Transitions.Select(t => t.Command));
+        Assert.Equal(WorkStatus.Approved, next.Status);
+    }
+
+    [Fact]
     public void A_transition_without_a_valid_traceparent_has_no_trace()
     {
         var transition = WorkTransition.Of(DateTimeOffset.UnixEpoch, "plan", "approved", "planned", "not-a-traceparent");

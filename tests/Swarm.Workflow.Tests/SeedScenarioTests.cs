@@ -108,6 +108,16 @@ public class SeedScenarioTests
                 life.Select(t => $"{t.From}→{t.To}"));
             Assert.All(life, t => Assert.True(t.TraceId == report.TraceId && t.SpanId is { Length: 16 }, $"{item.Id} {t.Command} in trace {t.TraceId}"));
             Assert.Equal(life.OrderBy(t => t.At).Select(t => t.Command), life.Select(t => t.Command));
+
+            // The steps neither get nor return the item's list of transitions, only the one each records: the history,
+            // which the worker receives whole at every episode, holds each transition once.
+            var history = (await swarm.Api.GetAsync($"instances/{InstanceIds.Work(item.Id)}", deadline.Token)).Read<Swarm.Api.InstanceDetail>().History;
+            var scheduled = history.Where(h => h.Type == "task-scheduled" && h.Name == "ApplyWorkCommand").ToList();
+            Assert.Equal(4, scheduled.Count);
+            Assert.All(scheduled, h => Assert.Equal(0, TransitionsIn(h.Data, "item")));
+            Assert.All(
+                history.Where(h => h.Type == "task-completed" && scheduled.Any(s => s.EventId == h.ScheduledId)),
+                h => Assert.Equal(1, TransitionsIn(h.Data, null)));
         }
         var leans = (await swarm.Api.GetAsync($"instances?name=LeanProjectOrchestrator&status=completed&prefix=lean-{SeedScenario.Team}-", deadline.Token)).Read<Swarm.Api.InstanceList>();
         Assert.Contains(leans.Items, i => i.InstanceId == InstanceIds.Lean(SeedScenario.Team, report.Project.Id));
@@ -128,5 +138,20 @@ public class SeedScenarioTests
         Assert.Equal(11, reviewed.Review!.Velocity);
         Assert.Equal(0.2, reviewed.Review.DefectRate, 6);
         await Assert.ThrowsAsync<ServerProblemException>(() => swarm.Api.GetAsync("motions?state=tabled", deadline.Token));
+    }
+
+    /// <summary>The length of the <c>transitions</c> array of a stored work item (under <paramref name="property"/>, or the whole value).</summary>
+    private static int TransitionsIn(string? data, string? property)
+    {
+        Assert.NotNull(data);
+        Assert.DoesNotContain("…", data, StringComparison.Ordinal);
+        using var json = System.Text.Json.JsonDocument.Parse(data);
+        // An activity's input is stored as the array of its arguments.
+        var value = json.RootElement.ValueKind == System.Text.Json.JsonValueKind.Array ? json.RootElement[0] : json.RootElement;
+        var item = property is null ? value : Property(value, property);
+        return Property(item, "transitions").GetArrayLength();
+
+        static System.Text.Json.JsonElement Property(System.Text.Json.JsonElement element, string name) =>
+            element.EnumerateObject().Single(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase)).Value;
     }
 }

@@ -121,6 +121,35 @@ public sealed record WorkItem
         return this with { Transitions = transitions };
     }
 
+    /// <summary>
+    /// The item a step returned, with this item's transitions followed by the ones the step recorded. A work item's
+    /// orchestration hands its steps the item without its transitions (<see cref="WithoutTransitions"/>), so that the
+    /// list — up to <see cref="MaxTransitions"/> entries, with a trace and span id each when traced — is not copied into
+    /// every step's input and result in the orchestration's history, which the Durable Task worker receives whole at every
+    /// episode. A result recorded by an earlier version of the orchestration carries the whole list (it starts with the
+    /// claim) and is taken as it is.
+    /// </summary>
+    public WorkItem Continue(WorkItem step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        if (step.Transitions.Count > 0 && step.Transitions[0].Command == "claim")
+        {
+            return step;
+        }
+
+        var next = step with { Transitions = Transitions };
+        foreach (var transition in step.Transitions)
+        {
+            next = next.Record(transition);
+        }
+
+        return next;
+    }
+
+    /// <summary>This item with no transitions: what a step needs of it (see <see cref="Continue"/>).</summary>
+    [JsonIgnore]
+    public WorkItem WithoutTransitions => Transitions.Count == 0 ? this : this with { Transitions = [] };
+
     /// <summary>Features and epics need a Roberts motion; bugs and tasks go straight to the team's backlog.</summary>
     [JsonIgnore]
     public bool NeedsGovernance => Type is WorkType.Feature or WorkType.Epic;

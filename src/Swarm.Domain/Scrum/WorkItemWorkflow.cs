@@ -21,10 +21,10 @@ public static class WorkItemWorkflow
 
         if (item.Status == WorkStatus.Claimed && !item.NeedsGovernance)
         {
-            item = await context.StepAsync<WorkItem>(Step, new WorkStep(item, new WorkCommand(WorkCommandKind.Approve, $"auto-approve:{item.Id}")
+            item = await ApplyAsync(context, item, new WorkCommand(WorkCommandKind.Approve, $"auto-approve:{item.Id}")
             {
                 Decision = $"{Naming.Kebab(item.Type)}s go straight to the team's backlog",
-            }));
+            });
         }
 
         var handled = new HashSet<string>(StringComparer.Ordinal);
@@ -44,7 +44,7 @@ public static class WorkItemWorkflow
 
             try
             {
-                item = await context.StepAsync<WorkItem>(Step, new WorkStep(item, command));
+                item = await ApplyAsync(context, item, command);
             }
             catch (TaskFailedException error) when (error.FailureDetails.IsCausedBy<SwarmDomainException>())
             {
@@ -56,5 +56,16 @@ public static class WorkItemWorkflow
         // every reader takes it): the task hub's Instances table keeps input, output and custom status side by side,
         // so a finished item's row holds its transitions once, not twice. Listings skip input and output altogether.
         return item with { Transitions = [] };
+    }
+
+    /// <summary>
+    /// One command applied by its step (<see cref="Inbox.StepAsync"/>'s options), which gets the item without its
+    /// transitions and records only its own; the whole item becomes the custom status.
+    /// </summary>
+    private static async Task<WorkItem> ApplyAsync(TaskOrchestrationContext context, WorkItem item, WorkCommand command)
+    {
+        var next = item.Continue(await context.CallActivityAsync<WorkItem>(Step, new WorkStep(item.WithoutTransitions, command), Inbox.StepOptions));
+        context.SetCustomStatus(next);
+        return next;
     }
 }
