@@ -118,6 +118,7 @@ public static class TelemetryHarness
             BenchmarkArgs.Figure($"{label} swarm cpu per chain, telemetry on", onCpu, "ms", "0.00"),
             BenchmarkArgs.Figure($"{label} swarm cpu efficiency off/on (target >= 0.95)", offCpu / onCpu, "ratio", "0.000"),
             BenchmarkArgs.Figure($"{label} swarm cpu efficiency off/on, median of rounds", efficiency[efficiency.Count / 2], "ratio", "0.000"),
+            Interval($"{label} swarm cpu efficiency off/on", efficiency),
             BenchmarkArgs.Figure("telemetry spans per chain", census.Spans, "spans"),
             BenchmarkArgs.Figure("telemetry log records per chain", census.Logs, "records"),
             BenchmarkArgs.Figure("telemetry otlp bytes per chain (traces + logs, protobuf)", census.OtlpTraceBytes + census.OtlpLogBytes, "bytes", "0"),
@@ -284,6 +285,30 @@ public static class TelemetryHarness
         /// <summary>Allocated KiB and paused ms per chain, and the collections of the sample by generation.</summary>
         public string PerChain(int chains) => FormattableString.Invariant(
             $"{Allocated / 1024.0 / chains:0} KiB/chain, paused {Paused.TotalMilliseconds / chains:0.00} ms/chain, gen0/1/2 {Gen0}/{Gen1}/{Gen2}");
+    }
+
+    /// <summary>
+    /// The 95 % confidence interval of the mean of the rounds' ratios (Student's t with n − 1 degrees of freedom), so that
+    /// a headline is read with the spread of its own run: one round of this chain varies by about ±10 % on two cores.
+    /// </summary>
+    private static string Interval(string name, IReadOnlyList<double> ratios)
+    {
+        if (ratios.Count < 2)
+        {
+            return $"figure: {name}, 95 % interval of the mean round = n/a (one round)";
+        }
+
+        // Student's t(0.975, df) for df = 1..30 (standard tables); above 30 the normal quantile 1.96 (at most 0.06 low).
+        double[] t =
+        [
+            12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+            2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+        ];
+        var n = ratios.Count;
+        var mean = ratios.Average();
+        var sd = Math.Sqrt(ratios.Sum(r => (r - mean) * (r - mean)) / (n - 1));
+        var half = (n - 1 <= t.Length ? t[n - 2] : 1.96) * sd / Math.Sqrt(n);
+        return FormattableString.Invariant($"figure: {name}, 95 % interval of the mean round = {mean - half:0.000}-{mean + half:0.000} ratio (mean {mean:0.000}, {n} rounds)");
     }
 
     private static double Throughput(List<Sample> samples) => samples.Sum(s => s.Chains) / samples.Sum(s => s.Seconds);
