@@ -53,11 +53,13 @@ public static class Inbox
 
     /// <summary>
     /// Runs one step of an agent's workflow: calls <paramref name="activity"/> with <see cref="StepOptions"/> and makes
-    /// the state it returns the orchestration's custom status, which is how every agent shows its state.
+    /// the state it returns — completed by <paramref name="complete"/> when given, e.g. with what the orchestration kept
+    /// out of the step's input — the orchestration's custom status, which is how every agent shows its state.
     /// </summary>
-    public static async Task<TState> StepAsync<TState>(this TaskOrchestrationContext context, string activity, object input)
+    public static async Task<TState> StepAsync<TState>(this TaskOrchestrationContext context, string activity, object input, Func<TState, TState>? complete = null)
     {
-        var next = await context.CallActivityAsync<TState>(activity, input, StepOptions);
+        var returned = await context.CallActivityAsync<TState>(activity, input, StepOptions);
+        var next = complete is null ? returned : complete(returned);
         context.SetCustomStatus(next);
         return next;
     }

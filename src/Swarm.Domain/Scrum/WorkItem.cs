@@ -56,6 +56,9 @@ public enum WorkCommandKind
 /// <param name="SpanId">The command span's id (16 hex digits); null when it was not traced.</param>
 public sealed record WorkTransition(DateTimeOffset At, string Command, string From, string To, string? TraceId, string? SpanId)
 {
+    /// <summary>The <see cref="Command"/> of an item's first transition, its claim.</summary>
+    public const string ClaimCommand = "claim";
+
     /// <summary>The transition caused by <paramref name="command"/>, traced by <paramref name="traceParent"/> (a W3C <c>traceparent</c>, or null).</summary>
     public static WorkTransition Of(DateTimeOffset at, string command, string from, string to, string? traceParent)
     {
@@ -132,7 +135,7 @@ public sealed record WorkItem
     public WorkItem Continue(WorkItem step)
     {
         ArgumentNullException.ThrowIfNull(step);
-        if (step.Transitions.Count > 0 && step.Transitions[0].Command == "claim")
+        if (step.Transitions.Count > 0 && step.Transitions[0].Command == WorkTransition.ClaimCommand)
         {
             return step;
         }

@@ -58,14 +58,7 @@ public static class WorkItemWorkflow
         return item with { Transitions = [] };
     }
 
-    /// <summary>
-    /// One command applied by its step (<see cref="Inbox.StepAsync"/>'s options), which gets the item without its
-    /// transitions and records only its own; the whole item becomes the custom status.
-    /// </summary>
-    private static async Task<WorkItem> ApplyAsync(TaskOrchestrationContext context, WorkItem item, WorkCommand command)
-    {
-        var next = item.Continue(await context.CallActivityAsync<WorkItem>(Step, new WorkStep(item.WithoutTransitions, command), Inbox.StepOptions));
-        context.SetCustomStatus(next);
-        return next;
-    }
+    /// <summary>One command applied by its step, which gets the item without its transitions and records only its own.</summary>
+    private static Task<WorkItem> ApplyAsync(TaskOrchestrationContext context, WorkItem item, WorkCommand command) =>
+        context.StepAsync<WorkItem>(Step, new WorkStep(item.WithoutTransitions, command), item.Continue);
 }

@@ -20,7 +20,7 @@ public sealed class WorkSteps(
         CountStatus(item);
         if (item.Transitions.Count == 0)
         {
-            item = item.Record(WorkTransition.Of(item.ClaimedAt, "claim", "none", Naming.Kebab(WorkStatus.Claimed), command.TraceParent));
+            item = item.Record(WorkTransition.Of(item.ClaimedAt, WorkTransition.ClaimCommand, "none", Naming.Kebab(WorkStatus.Claimed), command.TraceParent));
         }
 
         await bus.PublishAsync(AgentEvent.Create(EventTypes.WorkClaimed, AgentNames.Scrum, item.Id, item, item.Id, item.Team), cancellationToken);
