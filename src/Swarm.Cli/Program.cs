@@ -5,14 +5,27 @@ using Swarm.Local.Servers;
 
 // Ctrl+C and SIGTERM cancel the command, which stops what it started and exits; a second one ends the process at once,
 // after sending SIGTERM to the local servers it started (they run in sessions of their own, so the terminal's Ctrl+C
-// does not reach them).
+// does not reach them). The same signal again within a second is the same request, not a second one: a process group's
+// SIGTERM (kill -TERM -- -PGID, timeout(1), systemd, a container runtime) reaches swarm both directly and through
+// `dotnet run` (scripts/run.sh), which forwards it.
 using var stopping = new CancellationTokenSource();
+const long SameRequestMs = 1000;
+PosixSignal? first = null;
+long firstAt = 0;
 void Stop(PosixSignalContext context)
 {
     if (!stopping.IsCancellationRequested)
     {
         context.Cancel = true;
+        first = context.Signal;
+        firstAt = Environment.TickCount64;
         stopping.Cancel();
+        return;
+    }
+
+    if (context.Signal == first && Environment.TickCount64 - firstAt < SameRequestMs)
+    {
+        context.Cancel = true;
         return;
     }
 

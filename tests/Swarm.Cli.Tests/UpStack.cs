@@ -107,13 +107,20 @@ public sealed class UpStack : IAsyncDisposable
 
     /// <summary>
     /// Sends <paramref name="signal"/> (INT or TERM) to the process — or, with <paramref name="group"/>, to its whole
-    /// process group, as a terminal's Ctrl+C does — and waits for the process to exit; true if it did in time.
+    /// process group, as a terminal's Ctrl+C does — <paramref name="times"/> times, 100 ms apart, and waits for the
+    /// process to exit; true if it did in time.
     /// </summary>
-    public async Task<bool> SignalAsync(string signal, TimeSpan within, bool group = false)
+    public async Task<bool> SignalAsync(string signal, TimeSpan within, bool group = false, int times = 1)
     {
         var target = (group ? "-" : string.Empty) + Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        using (var kill = Process.Start("kill", ["-" + signal, "--", target]))
+        for (var i = 0; i < times; i++)
         {
+            if (i > 0)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100));
+            }
+
+            using var kill = Process.Start("kill", ["-" + signal, "--", target])!;
             await kill.WaitForExitAsync();
         }
 
